@@ -1,0 +1,151 @@
+// Hikyaku's whole configuration as plain values; every limit is a named field with its default
+// and the reason for it. RFC 5321 §4.5.3.1 (size limits), §4.5.3.2 (timeouts).
+// Loaded from TOML by config/loader.hpp; conf/hikyaku.toml documents every key.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hikyaku::config {
+
+using Duration = std::chrono::milliseconds;
+
+struct ListenAddress {
+  std::string host;   // "127.0.0.1", "::1", "0.0.0.0", "::"
+  uint16_t port = 0;
+  bool proxy = false; // a PROXY v1/v2 header is required first (from server.proxy_listen)
+  std::string text() const;  // "127.0.0.1:2525" / "[::1]:2525"
+};
+
+struct TlsConfig {
+  std::string certificate;  // PEM chain
+  std::string private_key;  // PEM
+};
+
+struct ServerConfig {
+  std::string hostname = "localhost";  // banner, Received, DSN sender
+  std::vector<ListenAddress> listen;   // server.listen + server.proxy_listen
+  // RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.
+  size_t max_command_line = 512;
+  // RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets including CRLF.
+  size_t max_text_line = 1000;
+  // Bounds memory per session: the whole message is held while it is checked and forwarded.
+  uint64_t max_message_size = 26214400;
+  // RFC 5321 §4.5.3.1.8 requires accepting at least 100; more only multiplies upstream work.
+  size_t max_recipients = 100;
+  // RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command.
+  Duration command_timeout = std::chrono::minutes(5);
+  // RFC 5321 §4.5.3.2.5-6: 3 minutes between data blocks (the client's own limit).
+  Duration data_timeout = std::chrono::minutes(3);
+  // Bounds file descriptors and memory; a slow-loris flood cannot take every slot.
+  size_t max_connections = 1000;
+  size_t max_connections_per_ip = 20;
+  // A client that keeps sending bad commands is a scanner or broken; Postfix: smtpd_hard_error_limit.
+  size_t max_errors = 10;
+  // SIGTERM: how long sessions may finish their current transaction before 421.
+  Duration shutdown_grace = std::chrono::seconds(30);
+  // PROXY header must arrive within this time on a proxy listener.
+  Duration proxy_timeout = std::chrono::seconds(10);
+  // TLS handshake deadline after STARTTLS.
+  Duration tls_handshake_timeout = std::chrono::seconds(30);
+  std::optional<TlsConfig> tls;
+};
+
+struct DnsConfig {
+  std::vector<std::string> servers;  // "HOST:PORT"; empty: the system's resolv.conf
+  Duration timeout = std::chrono::seconds(10);
+  size_t cache_entries = 100000;
+};
+
+struct RelayConfig {
+  uint16_t port = 25;
+  std::string helo_name;                    // defaults to server.hostname
+  Duration connect_timeout = std::chrono::seconds(30);
+  std::vector<std::string> source_ipv4;
+  std::vector<std::string> source_ipv6;
+};
+
+struct AuthConfig {
+  std::string authserv_id;                  // defaults to server.hostname
+  bool dmarc_enforce = true;
+  std::vector<std::string> trusted_arc_sealers;
+  std::vector<std::string> dnsbl;
+};
+
+struct SrsConfig {
+  std::string domain;
+  std::vector<std::string> secrets;        // the first signs, all verify
+  Duration max_age = std::chrono::hours(24 * 21);
+};
+
+struct DkimKeyConfig {
+  std::string domain;
+  std::string selector;
+  std::string algorithm = "rsa-sha256";    // or "ed25519-sha256"
+  std::string private_key;                 // path
+  int line = 0;                            // where it was declared, for messages
+};
+
+struct ArcConfig {
+  bool enabled = false;
+  std::string domain;
+  std::string selector;
+  std::string private_key;
+};
+
+struct QueueConfig {
+  std::string directory = "/var/spool/hikyaku";
+  Duration retry_interval = std::chrono::minutes(5);
+  Duration max_lifetime = std::chrono::hours(24 * 5);
+};
+
+struct MetricsConfig {
+  std::string listen;  // empty: no metrics endpoint
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warning, error
+};
+
+enum class RouteAction { forward, drop, reject };
+
+struct RouteTarget {
+  RouteAction action = RouteAction::reject;
+  std::vector<std::string> forward_to;     // mailboxes, for forward
+  int reply_code = 550;                    // for reject
+  std::string reply_text = "5.1.1 Recipient address rejected";  // for reject; may start with an enhanced code
+};
+
+struct RuleConfig {
+  std::string address;                     // local part, as configured
+  RouteTarget target;
+  int line = 0;
+};
+
+struct DomainConfig {
+  std::string name;                        // as configured (ASCII or U-labels)
+  std::optional<RouteTarget> catch_all;
+  bool subaddressing = true;
+  std::string subaddress_separator = "+";  // one or more separator characters, any of which splits
+  std::vector<RuleConfig> rules;
+  int line = 0;
+};
+
+struct Config {
+  std::string source_path;                 // the file it came from
+  ServerConfig server;
+  DnsConfig dns;
+  RelayConfig relay;
+  AuthConfig auth;
+  SrsConfig srs;
+  std::vector<DkimKeyConfig> dkim_keys;
+  ArcConfig arc;
+  QueueConfig queue;
+  MetricsConfig metrics;
+  LogConfig log;
+  std::vector<DomainConfig> domains;
+};
+
+}  // namespace hikyaku::config

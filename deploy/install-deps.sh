@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing, fuzzing and benchmarking Hikyaku need.
+# Idempotent: does nothing when all of them are already installed.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkgconf ccache
+  libboost-dev libssl-dev libidn2-dev
+  libopendkim-dev libspf2-dev libopendmarc-dev libpsl-dev publicsuffix
+  libunbound-dev dns-root-data
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  # unit tests, sanitizers, fuzzers
+  libgtest-dev libgmock-dev clang libclang-rt-14-dev
+  # integration tests and benchmarks: real peers
+  swaks python3 python3-aiosmtpd openssl nsd bind9-dnsutils postfix
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update
+# postfix is installed only for its smtp-sink/smtp-source load tools; never configured or started.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"

@@ -1,0 +1,44 @@
+// Recipient routing: which of our domains an address belongs to, and what to do with it.
+// Pure (no I/O). RFC 5321 §2.3.11 / §3.9 (aliases and forwarding), RFC 5233 (subaddressing),
+// RFC 6531 (UTF-8 local parts). Never an open relay: a domain we do not serve is refused.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/address.hpp"
+#include "core/envelope.hpp"
+#include "core/smtp_reply.hpp"
+
+namespace hikyaku::routing {
+
+enum class Disposition {
+  forward,         // relay to `destinations`
+  drop,            // accept with 250 and discard
+  reject,          // refuse with `reply`
+  unknown_user,    // our domain, no rule, no catch-all: 550 5.1.1
+  relay_denied,    // not a domain we serve: 550 5.7.1
+};
+
+struct RouteDecision {
+  Disposition disposition = Disposition::relay_denied;
+  std::vector<core::Address> destinations;  // for forward
+  core::SmtpReply reply;                    // the RCPT reply to give (250 for forward/drop)
+  std::string matched;                      // "rule info@example.com", "catch-all example.com"
+};
+
+class Router {
+ public:
+  // Builds lookup tables from config (domains converted to A-labels, local parts lowercased).
+  // The config has been validated by config/loader; bad entries here are skipped.
+  explicit Router(const std::vector<config::DomainConfig>& domains);
+  RouteDecision route(const core::Envelope& env, const core::Address& rcpt) const;
+  bool serves(const std::string& ascii_domain) const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace hikyaku::routing
