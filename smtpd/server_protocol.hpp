@@ -56,9 +56,10 @@ class ServerProtocol {
   void end_of_input();
   // The read timed out: queues "421 4.4.2 ... timeout" and Close.
   void timed_out();
-  // Shutting down: queues "421 4.3.2 ... shutting down" and Close at the next command boundary
-  // (a transaction in DATA is finished first).
-  void shutdown();
+  // Shutting down. Not immediate: "421 4.3.2 <host> Service shutting down" and Close are queued
+  // at once when no transaction is open, else as soon as the current transaction ends
+  // (delivered, refused or RSET). Immediate (the grace period ran out): queued at once.
+  void shutdown(bool immediate);
   // The next thing to do. Returns NeedInput when all buffered input is consumed.
   Action next();
 
