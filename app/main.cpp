@@ -1,1 +1,27 @@
-int main() { return 0; }
+// hikyaku: the command line (DESIGN §4). Exit 0 ok, 1 a check failed, 2 usage or config error.
+#include <CLI/CLI.hpp>
+
+#include "app/check.hpp"
+#include "app/serve.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Hikyaku: an SMTP forwarding relay"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", "hikyaku 0.1.0");
+
+  std::string config_path = "/etc/hikyaku/hikyaku.toml";
+  auto* serve = cli.add_subcommand("serve", "run the relay in the foreground");
+  serve->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  auto* check = cli.add_subcommand("check", "validate the configuration, keys and rules");
+  check->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = cli.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (*serve) return hikyaku::app::serve(config_path);
+  if (*check) return hikyaku::app::check(config_path);
+  return 2;
+}

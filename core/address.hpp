@@ -34,6 +34,9 @@ std::string_view describe(AddressError e);
 struct PathOptions {
   bool allow_null = false;  // "<>" is valid (MAIL FROM), not for RCPT
   bool allow_utf8 = false;  // the client said SMTPUTF8 on MAIL (RFC 6531 §3.4)
+  // "<Postmaster>" without a domain is valid (RCPT only, RFC 5321 §4.1.1.3); it parses to
+  // Address{local = "postmaster", domain = ""}.
+  bool allow_bare_postmaster = false;
 };
 
 // Parses an RFC 5321 Path "<[@a,@b:]local@domain>". A source route (A-d-l) is accepted and

@@ -13,7 +13,8 @@ PACKAGES=(
   # unit tests, sanitizers, fuzzers
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   # integration tests and benchmarks: real peers
-  swaks python3 python3-aiosmtpd openssl nsd bind9-dnsutils postfix
+  swaks libnet-ssleay-perl libio-socket-ssl-perl libio-socket-inet6-perl
+  python3 python3-aiosmtpd openssl nsd bind9-dnsutils postfix
 )
 
 missing=()

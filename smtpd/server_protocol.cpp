@@ -1,1 +1,346 @@
-// placeholder
+// The core of the sans-I/O ESMTP server: input framing, the one state transition point, the
+// output queue polled by next(), transactions, error counting, timeouts and shutdown.
+// RFC 5321 §3.3 (transactions), §4.1.4 (order), §4.2 (replies), §4.5.3.2 (timeouts), §3.8 (421),
+// RFC 2920 §3 (PIPELINING), RFC 3207 §4.2 (after TLS). Commands are in command_handlers.cpp.
+#include "smtpd/server_protocol.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "smtpd/replies.hpp"
+#include "smtpd/server_state.hpp"
+
+namespace hikyaku::smtpd {
+
+std::string_view state_name(State s) {
+  switch (s) {
+    case State::connected: return "connected";
+    case State::ready: return "ready";
+    case State::transaction: return "transaction";
+    case State::rcpt_check: return "rcpt_check";
+    case State::data: return "data";
+    case State::delivery: return "delivery";
+    case State::tls_handshake: return "tls_handshake";
+    case State::closed: return "closed";
+  }
+  return "?";
+}
+
+ProtocolSettings ProtocolSettings::from(const config::ServerConfig& server) {
+  ProtocolSettings s;
+  s.hostname = server.hostname;
+  s.max_command_line = server.max_command_line;
+  s.max_text_line = server.max_text_line;
+  s.max_message_size = server.max_message_size;
+  s.max_recipients = server.max_recipients;
+  s.max_errors = server.max_errors;
+  s.tls_available = server.tls.has_value();
+  return s;
+}
+
+namespace {
+
+// The transitions the machine may make (OpenSMTPD smtp_enter_state): anything may close.
+bool allowed(State from, State to) {
+  if (to == State::closed) return from != State::closed;
+  switch (from) {
+    case State::connected: return to == State::ready || to == State::tls_handshake;
+    case State::ready:
+      return to == State::ready || to == State::transaction || to == State::tls_handshake;
+    case State::transaction:
+      return to == State::ready || to == State::rcpt_check || to == State::data;
+    case State::rcpt_check: return to == State::transaction;
+    case State::data: return to == State::delivery || to == State::ready;
+    case State::delivery: return to == State::ready;
+    case State::tls_handshake: return to == State::connected;
+    case State::closed: return false;
+  }
+  return false;
+}
+
+bool is_request(const Action& a) {
+  return std::holds_alternative<action::CheckRecipient>(a) ||
+         std::holds_alternative<action::DeliverMessage>(a) ||
+         std::holds_alternative<action::StartTls>(a);
+}
+
+}  // namespace
+
+struct ServerProtocol::Impl : ServerMachine {
+  using ServerMachine::ServerMachine;
+};
+
+ServerMachine::ServerMachine(ProtocolSettings settings, core::SessionInfo session,
+                           std::chrono::milliseconds command_timeout,
+                           std::chrono::milliseconds data_timeout)
+    : settings_(std::move(settings)),
+      command_timeout_(command_timeout),
+      data_timeout_(data_timeout),
+      session_(std::move(session)),
+      lines_(settings_.max_command_line) {
+  envelope_.session = session_;
+}
+
+void ServerMachine::transition(State to) {
+  if (to == state_) return;
+  assert(allowed(state_, to) && "invalid SMTP server state transition");
+  state_ = to;
+}
+
+void ServerMachine::send(const core::SmtpReply& reply) {
+  if (state_ == State::closed) return;
+  pending_.push_back(action::Send{reply.render()});
+}
+
+// Postfix smtpd_hard_error_limit: a client that keeps failing is a scanner or broken.
+void ServerMachine::fail(const core::SmtpReply& reply) {
+  if (state_ == State::closed) return;
+  send(reply);
+  ++errors_;
+  if (settings_.max_errors != 0 && errors_ >= settings_.max_errors) {
+    drop_requests();
+    send(replies::too_many_errors(settings_.hostname));
+    close();
+  }
+}
+
+void ServerMachine::request(Action action) {
+  if (state_ == State::closed) return;
+  pending_.push_back(std::move(action));
+}
+
+void ServerMachine::drop_requests() {
+  pending_.erase(std::remove_if(pending_.begin(), pending_.end(), is_request), pending_.end());
+}
+
+void ServerMachine::close() {
+  if (state_ == State::closed) return;
+  drop_requests();
+  pending_.push_back(action::Close{});
+  transition(State::closed);
+  input_.clear();
+  input_pos_ = 0;
+  data_.reset();
+  rcpt_.reset();
+}
+
+// A shutdown waits for an answer the driver owes us; a graceful one also lets the transaction
+// finish (delivered, refused or RSET).
+void ServerMachine::maybe_shut_down() {
+  if (shutdown_ == ShutdownMode::none || state_ == State::closed || outstanding_) return;
+  const bool in_transaction = state_ == State::transaction || state_ == State::rcpt_check ||
+                              state_ == State::data || state_ == State::delivery;
+  if (shutdown_ == ShutdownMode::graceful && in_transaction) return;
+  drop_requests();
+  send(replies::shutting_down(settings_.hostname));
+  close();
+}
+
+void ServerMachine::reset_transaction() {
+  envelope_ = core::Envelope{};
+  envelope_.session = session_;
+  message_ = core::Message{};
+  rcpt_.reset();
+  data_.reset();
+}
+
+void ServerMachine::end_transaction() {
+  reset_transaction();
+  if (state_ == State::closed) return;
+  transition(State::ready);
+  maybe_shut_down();
+}
+
+bool ServerMachine::step() {
+  const std::string_view in(input_.data() + input_pos_, input_.size() - input_pos_);
+  switch (state_) {
+    case State::connected:
+    case State::ready:
+    case State::transaction: {
+      const LineEvent ev = lines_.next(in);
+      // Copy the line out: a command (STARTTLS) may discard the input buffer.
+      const std::string line(ev.line);
+      input_pos_ += ev.consumed;
+      switch (ev.kind) {
+        case LineEvent::Kind::need_more: return ev.consumed > 0;
+        case LineEvent::Kind::too_long: fail(replies::line_too_long()); return true;
+        case LineEvent::Kind::line: on_line(line); return true;
+      }
+      return false;
+    }
+    case State::data: {
+      if (in.empty()) return false;
+      input_pos_ += data_->feed(in);
+      if (data_->done()) on_data_end();
+      return true;
+    }
+    case State::rcpt_check:
+    case State::delivery:
+    case State::tls_handshake:
+    case State::closed:
+      return false;
+  }
+  return false;
+}
+
+// RFC 5321 §2.3.8: CR and LF appear only together as the line end; NUL never.
+void ServerMachine::on_line(std::string_view line) {
+  if (has_forbidden_octet(line)) {
+    fail(replies::bad_octet());
+    return;
+  }
+  dispatch(parse_command(line));
+}
+
+void ServerMachine::on_data_end() {
+  const DataOutcome outcome = data_->outcome();
+  if (outcome == DataOutcome::ok) {
+    message_ = core::Message(data_->take_message());
+    data_.reset();
+    transition(State::delivery);
+    request(action::DeliverMessage{});
+    return;
+  }
+  data_.reset();
+  switch (outcome) {
+    case DataOutcome::bare_cr_lf: fail(replies::data_bare_cr_lf()); break;
+    case DataOutcome::line_too_long: fail(replies::data_line_too_long()); break;
+    case DataOutcome::too_big: fail(replies::too_big()); break;
+    case DataOutcome::reading:
+    case DataOutcome::ok: break;
+  }
+  end_transaction();  // §4.1.1.4: the transaction ends with the reply to the end of data
+}
+
+// --- the public face ---
+
+ServerProtocol::ServerProtocol(ProtocolSettings settings, core::SessionInfo session,
+                               std::chrono::milliseconds command_timeout,
+                               std::chrono::milliseconds data_timeout)
+    : impl_(std::make_unique<Impl>(std::move(settings), std::move(session), command_timeout,
+                                   data_timeout)) {}
+ServerProtocol::~ServerProtocol() = default;
+ServerProtocol::ServerProtocol(ServerProtocol&&) noexcept = default;
+ServerProtocol& ServerProtocol::operator=(ServerProtocol&&) noexcept = default;
+
+void ServerProtocol::start() { impl_->send(replies::greeting(impl_->settings_.hostname)); }
+
+void ServerProtocol::feed(std::string_view bytes) {
+  auto& s = *impl_;
+  // RFC 3207 §4.2: nothing sent before the handshake completes may be read as a command.
+  if (s.state_ == State::closed || s.state_ == State::tls_handshake || bytes.empty()) return;
+  if (s.input_pos_ == s.input_.size()) {
+    s.input_.clear();
+  } else if (s.input_pos_ > 0) {
+    s.input_.erase(0, s.input_pos_);
+  }
+  s.input_pos_ = 0;
+  s.input_.append(bytes);
+}
+
+void ServerProtocol::end_of_input() { impl_->close(); }
+
+// RFC 5321 §4.5.3.2: the server may close after its timeout; §3.8: with a 421 first.
+void ServerProtocol::timed_out() {
+  auto& s = *impl_;
+  if (s.state_ == State::closed) return;
+  s.drop_requests();
+  s.send(replies::timeout(s.settings_.hostname));
+  s.close();
+}
+
+void ServerProtocol::shutdown(bool immediate) {
+  auto& s = *impl_;
+  if (s.state_ == State::closed) return;
+  const ShutdownMode mode = immediate ? ShutdownMode::immediate : ShutdownMode::graceful;
+  if (mode > s.shutdown_) s.shutdown_ = mode;
+  s.maybe_shut_down();
+}
+
+Action ServerProtocol::next() {
+  auto& s = *impl_;
+  while (s.pending_.empty() && s.step()) {
+  }
+  if (!s.pending_.empty()) {
+    Action a = std::move(s.pending_.front());
+    s.pending_.pop_front();
+    if (is_request(a)) s.outstanding_ = true;
+    return a;
+  }
+  switch (s.state_) {
+    case State::closed: return action::Close{};
+    // The driver asked again without answering: repeat the question.
+    case State::rcpt_check: return action::CheckRecipient{s.rcpt_.value_or(core::Address{})};
+    case State::delivery: return action::DeliverMessage{};
+    case State::tls_handshake: return action::StartTls{};
+    case State::connected:
+    case State::ready:
+    case State::transaction:
+    case State::data:
+      break;
+  }
+  return action::NeedInput{s.input_timeout()};
+}
+
+void ServerProtocol::recipient_checked(const core::SmtpReply& reply) {
+  auto& s = *impl_;
+  if (s.state_ != State::rcpt_check) return;
+  s.outstanding_ = false;
+  s.transition(State::transaction);
+  if (reply.code >= 200 && reply.code < 300) {
+    if (s.rcpt_) s.envelope_.recipients.push_back(std::move(*s.rcpt_));
+    s.send(reply);
+  } else if (reply.code >= 400) {
+    s.fail(reply);  // refusals count towards max_errors (directory harvesting)
+  } else {
+    s.send(reply);
+  }
+  s.rcpt_.reset();
+  s.maybe_shut_down();
+}
+
+void ServerProtocol::message_delivered(const core::SmtpReply& reply) {
+  auto& s = *impl_;
+  if (s.state_ != State::delivery) return;
+  s.outstanding_ = false;
+  s.send(reply);
+  s.end_transaction();
+}
+
+// RFC 3207 §4.2: "the server MUST discard any knowledge obtained from the client, such as the
+// argument to the EHLO command, which was not obtained from the TLS negotiation itself."
+void ServerProtocol::tls_started(const core::SessionInfo& session) {
+  auto& s = *impl_;
+  if (s.state_ != State::tls_handshake) return;
+  s.outstanding_ = false;
+  s.session_ = session;
+  s.session_.tls = true;
+  s.session_.helo.clear();
+  s.session_.esmtp = false;
+  s.reset_transaction();
+  s.lines_.reset();
+  s.input_.clear();
+  s.input_pos_ = 0;
+  s.transition(State::connected);
+  s.maybe_shut_down();
+}
+
+void ServerProtocol::tls_failed() {
+  auto& s = *impl_;
+  if (s.state_ == State::closed) return;
+  s.outstanding_ = false;
+  s.close();
+}
+
+const core::Envelope& ServerProtocol::envelope() const { return impl_->envelope_; }
+const core::Message& ServerProtocol::message() const { return impl_->message_; }
+const core::SessionInfo& ServerProtocol::session() const { return impl_->session_; }
+
+bool ServerProtocol::in_transaction() const {
+  const State st = impl_->state_;
+  return st == State::transaction || st == State::rcpt_check || st == State::data ||
+         st == State::delivery;
+}
+
+}  // namespace hikyaku::smtpd

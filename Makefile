@@ -1,0 +1,36 @@
+# Thin entry points (DESIGN §2): deps, build, run, test, fuzz. The real build is CMake.
+JOBS ?= 2
+CONFIG ?= conf/hikyaku.toml
+RELEASE_DIR := build/release
+TEST_DIR := build/test
+FUZZ_DIR := build/fuzz
+
+.PHONY: deps build run test fuzz clean
+
+deps:
+	@bash deploy/install-deps.sh
+
+build: deps
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIKYAKU_TESTS=OFF
+	cmake --build $(RELEASE_DIR) -j$(JOBS) --target hikyaku
+
+# Serves conf/hikyaku.toml in the foreground on 127.0.0.1:2525 and [::1]:2525.
+run: build
+	$(RELEASE_DIR)/app/hikyaku serve -c $(CONFIG)
+
+# The whole suite (unit, integration with real peers, fuzz seed replay), built with
+# AddressSanitizer + UndefinedBehaviorSanitizer and warnings as errors.
+test: deps
+	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DHIKYAKU_SANITIZE=ON -DHIKYAKU_WERROR=ON
+	cmake --build $(TEST_DIR) -j$(JOBS)
+	cd $(TEST_DIR) && ctest --output-on-failure -j$(JOBS)
+
+# libFuzzer binaries (clang) for every parser; FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S tests/fuzz/libfuzzer -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_DIR) -j$(JOBS)
+	bash tests/fuzz/run-all.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build

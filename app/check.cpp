@@ -1,0 +1,27 @@
+// `hikyaku check`: the loader's validation plus what only building the runtime finds
+// (a certificate that does not parse or does not match its key).
+#include "app/check.hpp"
+
+#include <fmt/format.h>
+
+#include "app/runtime.hpp"
+#include "config/loader.hpp"
+
+namespace hikyaku::app {
+
+int check(const std::string& config_path) {
+  auto loaded = config::load_file(config_path);
+  if (!loaded) {
+    for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.text());
+    return 2;
+  }
+  auto env = build_environment(std::make_shared<const config::Config>(std::move(*loaded)));
+  if (!env) {
+    fmt::print(stderr, "{}\n", env.error());
+    return 2;
+  }
+  fmt::print("configuration OK\n");
+  return 0;
+}
+
+}  // namespace hikyaku::app

@@ -1,0 +1,58 @@
+// Outcome log lines (DESIGN §4): "<txid>: client=[ip] from=<a> to=<b>,<c> size=N
+// status=deferred reply="451 4.3.0 ..." delay=0.012s".
+#include "app/outcome_log.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace hikyaku::app {
+
+namespace {
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += (c == '\r' || c == '\n') ? ' ' : c;
+  }
+  return out + "\"";
+}
+
+std::string_view disposition_name(routing::Disposition d) {
+  switch (d) {
+    case routing::Disposition::forward: return "forward";
+    case routing::Disposition::drop: return "drop";
+    case routing::Disposition::reject: return "reject";
+    case routing::Disposition::unknown_user: return "unknown";
+    case routing::Disposition::relay_denied: return "relay-denied";
+  }
+  return "?";
+}
+}  // namespace
+
+void log_recipient_decision(const core::Envelope& env, const core::Address& rcpt,
+                            const routing::RouteDecision& decision) {
+  std::string to;
+  for (const auto& d : decision.destinations) to += (to.empty() ? "" : ",") + d.str();
+  if (decision.reply.positive()) {
+    spdlog::info("{}: rcpt=<{}> action={} {}{}", env.transaction_id, rcpt.str(),
+                 disposition_name(decision.disposition), decision.matched,
+                 to.empty() ? "" : " to=" + to);
+  } else {
+    spdlog::info("{}: reject: RCPT from [{}]: {}; from=<{}> to=<{}> helo=<{}>", env.transaction_id,
+                 env.session.client_ip, decision.reply.summary(), env.mail_from.str(), rcpt.str(),
+                 env.session.helo);
+  }
+}
+
+void log_outcome(const core::Envelope& env, const core::Message& msg, const core::SmtpReply& reply,
+                 std::string_view status, std::chrono::steady_clock::duration delay) {
+  std::string to;
+  for (const auto& r : env.recipients) to += (to.empty() ? "<" : ",<") + r.str() + ">";
+  const double seconds = std::chrono::duration<double>(delay).count();
+  spdlog::info("{}: client=[{}] from=<{}> to={} size={} tls={} status={} reply={} delay={:.3f}s",
+               env.transaction_id, env.session.client_ip, env.mail_from.str(), to, msg.size(),
+               env.session.tls ? env.session.tls_version : "no", status, quoted(reply.summary()),
+               seconds);
+}
+
+}  // namespace hikyaku::app

@@ -1,0 +1,56 @@
+// Runtime: the configuration snapshot in force, rebuilt on SIGHUP; a bad file keeps the old one.
+#include "app/runtime.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "app/interim_sink.hpp"
+#include "config/loader.hpp"
+
+namespace hikyaku::app {
+
+core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> build_environment(
+    std::shared_ptr<const config::Config> config) {
+  auto env = std::make_shared<smtpd::SessionEnvironment>();
+  env->config = config;
+  if (config->server.tls) {
+    auto tls = smtpd::make_server_tls(*config->server.tls);
+    if (!tls) return core::unexpected(config->source_path + ": [server.tls]: " + tls.error());
+    env->tls = *tls;
+  }
+  auto router = std::make_shared<const routing::Router>(config->domains);
+  env->make_sink = [config, router]() -> std::unique_ptr<smtpd::MessageSink> {
+    return std::make_unique<InterimSink>(config, router);
+  };
+  return std::shared_ptr<const smtpd::SessionEnvironment>(std::move(env));
+}
+
+Runtime::Runtime(std::shared_ptr<const smtpd::SessionEnvironment> initial) : current_(std::move(initial)) {}
+
+bool Runtime::reload(const std::string& path) {
+  auto loaded = config::load_file(path);
+  if (!loaded) {
+    spdlog::error("reload of {} failed; keeping the configuration in force:", path);
+    for (const auto& e : loaded.error()) spdlog::error("  {}", e.text());
+    return false;
+  }
+  auto config = std::make_shared<const config::Config>(std::move(*loaded));
+  auto env = build_environment(config);
+  if (!env) {
+    spdlog::error("reload of {} failed; keeping the configuration in force: {}", path, env.error());
+    return false;
+  }
+  const auto old = current();
+  auto address_list = [](const config::Config& c) {
+    std::string out;
+    for (const auto& l : c.server.listen) out += l.text() + (l.proxy ? "(proxy) " : " ");
+    return out;
+  };
+  if (address_list(*old->config) != address_list(*config)) {
+    spdlog::warn("reload: listen addresses changed; they take effect at the next restart");
+  }
+  current_.store(*env);
+  spdlog::info("reloaded {}: {} domain(s)", path, config->domains.size());
+  return true;
+}
+
+}  // namespace hikyaku::app

@@ -1,0 +1,80 @@
+// `hikyaku serve`: loads the config, binds the listeners, runs the event loop on a thread per
+// core, reloads on SIGHUP (a bad file keeps the old config), drains on SIGTERM/SIGINT.
+#include "app/serve.hpp"
+
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "app/logging.hpp"
+#include "app/runtime.hpp"
+#include "config/loader.hpp"
+#include "smtpd/server.hpp"
+
+namespace hikyaku::app {
+
+int serve(const std::string& config_path) {
+  auto loaded = config::load_file(config_path);
+  if (!loaded) {
+    for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.text());
+    return 2;
+  }
+  auto config = std::make_shared<const config::Config>(std::move(*loaded));
+  setup_logging(config->log.level);
+  auto env = build_environment(config);
+  if (!env) {
+    fmt::print(stderr, "{}\n", env.error());
+    return 2;
+  }
+  Runtime runtime(*env);
+
+  asio::io_context io;
+  smtpd::Server server(io, [&runtime] { return runtime.current(); });
+  try {
+    server.listen(config->server.listen);
+  } catch (const std::system_error& e) {
+    spdlog::critical("{}", e.what());
+    return 2;
+  }
+  spdlog::info("hikyaku started: {} domain(s), STARTTLS {}", config->domains.size(),
+               config->server.tls ? "on" : "off");
+
+  asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(boost::system::error_code, int)> on_signal;
+  bool stopping = false;
+  on_signal = [&](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      spdlog::info("SIGHUP: reloading {}", config_path);
+      runtime.reload(config_path);
+      signals.async_wait(on_signal);
+      return;
+    }
+    if (stopping) {
+      spdlog::info("second stop signal: exiting now");
+      io.stop();
+      return;
+    }
+    stopping = true;
+    const auto grace = runtime.current()->config->server.shutdown_grace;
+    spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.shutdown(grace, [&io] {
+      spdlog::info("all sessions ended; exiting");
+      io.stop();
+    });
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  return 0;
+}
+
+}  // namespace hikyaku::app

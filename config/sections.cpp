@@ -1,0 +1,304 @@
+// The server, dns, relay, auth, srs, dkim, arc, queue, metrics and log tables. Limits follow
+// RFC 5321 §4.5.3.1 (sizes: a command line of 512, a text line of 1000 octets at least) and
+// §4.5.3.2 (timeouts); key and certificate files are checked for readability here.
+#include "config/sections.hpp"
+
+#include <map>
+#include <utility>
+
+#include "config/files.hpp"
+#include "config/values.hpp"
+#include "core/address.hpp"
+
+namespace hikyaku::config::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// "HOST:PORT" strings of `key`, parsed; `what` names them in messages ("listen address").
+void read_host_ports(TableReader& r, std::string_view key, std::string_view what, bool allow_port_zero,
+                     std::vector<std::pair<ListenAddress, StringItem>>& out) {
+  std::vector<StringItem> items;
+  r.read_string_array(key, items);
+  for (auto& item : items) {
+    auto parsed = parse_host_port(item.value, allow_port_zero);
+    if (!parsed) {
+      r.diag().error(item.line, item.path + ": bad " + std::string(what) + " " + quote(item.value) + ": " +
+                                    parsed.error());
+      continue;
+    }
+    out.emplace_back(std::move(*parsed), std::move(item));
+  }
+}
+
+void read_domain_list(TableReader& r, std::string_view key, std::vector<std::string>& out) {
+  std::vector<StringItem> items;
+  r.read_string_array(key, items);
+  for (const auto& item : items) {
+    auto ascii = core::domain_to_ascii(item.value);
+    if (!ascii) {
+      r.diag().error(item.line, item.path + ": " + bad_domain_message(item.value, ascii.error()));
+      continue;
+    }
+    out.push_back(std::move(*ascii));
+  }
+}
+
+void read_ip_list(TableReader& r, std::string_view key, bool v6, std::vector<std::string>& out) {
+  std::vector<StringItem> items;
+  r.read_string_array(key, items);
+  for (auto& item : items) {
+    if (v6 ? !is_ipv6(item.value) : !is_ipv4(item.value)) {
+      r.diag().error(item.line, item.path + ": " + quote(item.value) + " is not an " +
+                                    (v6 ? "IPv6" : "IPv4") + " address");
+      continue;
+    }
+    out.push_back(std::move(item.value));
+  }
+}
+
+int line_of_key(TableReader& r, std::string_view key) {
+  const toml::node* node = r.get(key);
+  return node != nullptr ? line_of(*node) : r.line();
+}
+
+}  // namespace
+
+std::string bad_domain_message(std::string_view name, core::AddressError error) {
+  if (error == core::AddressError::too_long) return quote(name) + " is too long for a domain name";
+  return quote(name) + " is not a valid domain name";
+}
+
+bool read_domain_name(TableReader& r, std::string_view key, std::string& out) {
+  std::string text;
+  if (!r.read_string(key, text)) return false;
+  auto ascii = core::domain_to_ascii(text);
+  if (!ascii) {
+    r.error(line_of_key(r, key), key, bad_domain_message(text, ascii.error()));
+    return false;
+  }
+  out = std::move(*ascii);
+  return true;
+}
+
+bool read_file_path(TableReader& r, std::string_view key, const fs::path& base, bool check,
+                    std::string& out) {
+  std::string text;
+  if (!r.read_string(key, text)) return false;
+  const int line = line_of_key(r, key);
+  if (text.empty()) {
+    r.error(line, key, "must not be empty");
+    return false;
+  }
+  out = resolve_path(base, text);
+  if (check) {
+    if (auto problem = check_readable_file(out)) {
+      r.error(line, key, *problem);
+      return false;
+    }
+  }
+  return true;
+}
+
+void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
+  read_domain_name(r, "hostname", out.hostname);
+
+  // server.listen and server.proxy_listen together: no address may be bound twice.
+  std::vector<std::pair<ListenAddress, StringItem>> addresses;
+  read_host_ports(r, "listen", "listen address", true, addresses);
+  const size_t plain = addresses.size();
+  read_host_ports(r, "proxy_listen", "listen address", true, addresses);
+  std::map<std::string, int> bound;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    auto& [address, item] = addresses[i];
+    address.proxy = i >= plain;
+    const std::string text = address.text();
+    if (address.port != 0) {
+      auto [it, inserted] = bound.emplace(text, item.line);
+      if (!inserted) {
+        r.diag().error(item.line,
+                       item.path + ": " + text + " is already listed at line " + std::to_string(it->second));
+        continue;
+      }
+    }
+    out.listen.push_back(address);
+  }
+
+  r.read_count("max_message_size", out.max_message_size, 1);
+  r.read_count("max_recipients", out.max_recipients, 1);
+  r.read_count("max_command_line", out.max_command_line, 512, "RFC 5321 §4.5.3.1.4");
+  r.read_count("max_text_line", out.max_text_line, 1000, "RFC 5321 §4.5.3.1.6");
+  r.read_duration("command_timeout", out.command_timeout, false);
+  r.read_duration("data_timeout", out.data_timeout, false);
+  r.read_count("max_connections", out.max_connections, 1);
+  r.read_count("max_connections_per_ip", out.max_connections_per_ip, 1);
+  r.read_count("max_errors", out.max_errors, 1);
+  r.read_duration("shutdown_grace", out.shutdown_grace, true);
+  r.read_duration("proxy_timeout", out.proxy_timeout, false);
+  r.read_duration("tls_handshake_timeout", out.tls_handshake_timeout, false);
+
+  if (const toml::table* t = r.read_table("tls")) {
+    TableReader tr(*t, r.path_of("tls"), r.diag());
+    TlsConfig tls;
+    const bool has_cert = tr.has("certificate");
+    const bool has_key = tr.has("private_key");
+    const bool cert_ok = read_file_path(tr, "certificate", base, true, tls.certificate);
+    const bool key_ok = read_file_path(tr, "private_key", base, true, tls.private_key);
+    if (!has_cert) tr.error_here("certificate is required");
+    if (!has_key) tr.error_here("private_key is required");
+    if (cert_ok && key_ok) out.tls = std::move(tls);
+    tr.finish();
+  }
+}
+
+void read_dns(TableReader& r, DnsConfig& out) {
+  std::vector<std::pair<ListenAddress, StringItem>> servers;
+  read_host_ports(r, "servers", "server address", false, servers);
+  for (const auto& server : servers) out.servers.push_back(server.first.text());
+  r.read_duration("timeout", out.timeout, false);
+  r.read_count("cache_entries", out.cache_entries, 0);
+}
+
+void read_relay(TableReader& r, RelayConfig& out) {
+  r.read_count("port", out.port, 1);
+  read_domain_name(r, "helo_name", out.helo_name);
+  r.read_duration("connect_timeout", out.connect_timeout, false);
+  read_ip_list(r, "source_ipv4", false, out.source_ipv4);
+  read_ip_list(r, "source_ipv6", true, out.source_ipv6);
+}
+
+void read_auth(TableReader& r, AuthConfig& out) {
+  std::string id;
+  if (r.read_string("authserv_id", id)) {
+    if (is_token(id)) {
+      out.authserv_id = std::move(id);
+    } else {
+      r.error(line_of_key(r, "authserv_id"), "authserv_id",
+              "bad authserv_id " + quote(id) + ": must be one token such as a host name (RFC 8601 §2.2)");
+    }
+  }
+  r.read_bool("dmarc_enforce", out.dmarc_enforce);
+  read_domain_list(r, "trusted_arc_sealers", out.trusted_arc_sealers);
+  read_domain_list(r, "dnsbl", out.dnsbl);
+}
+
+void read_srs(TableReader& r, SrsConfig& out) {
+  read_domain_name(r, "domain", out.domain);
+  std::vector<StringItem> secrets;
+  const bool secrets_ok = r.read_string_array("secrets", secrets);
+  for (auto& secret : secrets) {
+    if (secret.value.empty()) {
+      r.diag().error(secret.line, secret.path + ": must not be empty");
+      continue;
+    }
+    out.secrets.push_back(std::move(secret.value));
+  }
+  r.read_duration("max_age", out.max_age, false);
+  // SRS is on when a domain is set, and then needs a key to sign with; keys alone are a mistake.
+  if (r.has("domain") && !r.has("secrets")) r.error_here("secrets are required when domain is set");
+  if (r.has("domain") && secrets_ok && secrets.empty()) {
+    r.error(line_of_key(r, "secrets"), "secrets", "must name at least one secret (the first signs)");
+  }
+  if (!r.has("domain") && !secrets.empty()) r.error_here("domain is required when secrets are set");
+}
+
+void read_dkim(TableReader& r, const fs::path& base, std::vector<DkimKeyConfig>& out) {
+  const toml::array* keys = r.read_table_array("key");
+  if (keys == nullptr) return;
+  std::map<std::pair<std::string, std::string>, int> seen;  // (domain, selector) → line
+  for (size_t i = 0; i < keys->size(); ++i) {
+    const toml::table* t = keys->get(i)->as_table();
+    if (t == nullptr) continue;
+    TableReader kr(*t, r.path_of("key") + "[" + std::to_string(i) + "]", r.diag());
+    DkimKeyConfig key;
+    key.line = kr.line();
+    const bool domain_ok = read_domain_name(kr, "domain", key.domain);
+    bool selector_ok = false;
+    if (kr.read_string("selector", key.selector)) {
+      selector_ok = is_selector(key.selector);
+      if (!selector_ok) {
+        kr.error(line_of_key(kr, "selector"), "selector",
+                 "bad selector " + quote(key.selector) +
+                     ": expected labels of letters, digits and hyphens "
+                     "(RFC 6376 §3.1)");
+      }
+    }
+    if (kr.read_string("algorithm", key.algorithm) && key.algorithm != "rsa-sha256" &&
+        key.algorithm != "ed25519-sha256") {
+      kr.error(line_of_key(kr, "algorithm"), "algorithm",
+               "unknown algorithm " + quote(key.algorithm) + " (expected rsa-sha256 or ed25519-sha256)");
+    }
+    read_file_path(kr, "private_key", base, true, key.private_key);
+    if (!kr.has("domain")) kr.error_here("domain is required");
+    if (!kr.has("selector")) kr.error_here("selector is required");
+    if (!kr.has("private_key")) kr.error_here("private_key is required");
+    if (domain_ok && selector_ok) {
+      auto [it, inserted] =
+          seen.emplace(std::make_pair(key.domain, core::ascii_lower(key.selector)), key.line);
+      if (!inserted) {
+        kr.error_here("duplicate key for selector " + quote(key.selector) + " of " + key.domain +
+                      " (first at line " + std::to_string(it->second) + ")");
+      }
+    }
+    kr.finish();
+    out.push_back(std::move(key));
+  }
+}
+
+void read_arc(TableReader& r, const fs::path& base, ArcConfig& out) {
+  r.read_bool("enabled", out.enabled);
+  read_domain_name(r, "domain", out.domain);
+  if (r.read_string("selector", out.selector) && !is_selector(out.selector)) {
+    r.error(line_of_key(r, "selector"), "selector",
+            "bad selector " + quote(out.selector) +
+                ": expected labels of letters, digits and hyphens "
+                "(RFC 6376 §3.1)");
+  }
+  read_file_path(r, "private_key", base, out.enabled, out.private_key);
+  if (out.enabled) {
+    for (std::string_view key : {"domain", "selector", "private_key"}) {
+      if (!r.has(key)) r.error_here(std::string(key) + " is required when enabled = true");
+    }
+  }
+}
+
+void read_queue(TableReader& r, const fs::path& base, QueueConfig& out) {
+  std::string directory;
+  if (r.read_string("directory", directory)) {
+    if (directory.empty()) {
+      r.error(line_of_key(r, "directory"), "directory", "must not be empty");
+    } else {
+      out.directory = resolve_path(base, directory);
+    }
+  }
+  r.read_duration("retry_interval", out.retry_interval, false);
+  r.read_duration("max_lifetime", out.max_lifetime, false);
+}
+
+void read_metrics(TableReader& r, MetricsConfig& out) {
+  std::string listen;
+  if (!r.read_string("listen", listen) || listen.empty()) return;
+  auto parsed = parse_host_port(listen, true);
+  if (!parsed) {
+    r.error(line_of_key(r, "listen"), "listen",
+            "bad listen address " + quote(listen) + ": " + parsed.error());
+    return;
+  }
+  out.listen = parsed->text();
+}
+
+void read_log(TableReader& r, LogConfig& out) {
+  std::string level;
+  if (!r.read_string("level", level)) return;
+  for (std::string_view known : {"trace", "debug", "info", "warning", "error"}) {
+    if (level == known) {
+      out.level = std::move(level);
+      return;
+    }
+  }
+  r.error(line_of_key(r, "level"), "level",
+          "unknown level " + quote(level) + " (expected trace, debug, info, warning or error)");
+}
+
+}  // namespace hikyaku::config::detail

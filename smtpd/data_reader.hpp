@@ -1,0 +1,69 @@
+// Reads the DATA stream after the 354: lines end only at CRLF, the message ends only at
+// CRLF "." CRLF, dot-unstuffing, and the limits. RFC 5321 §4.1.1.4 (DATA), §4.5.2 (transparency),
+// §4.5.3.1.6 (text line length), RFC 1870 (SIZE); bare CR/LF refused (SMTP smuggling defence).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hikyaku::smtpd {
+
+enum class DataOutcome {
+  reading,        // the end-of-data line has not been seen yet
+  ok,             // a good message: take_message()
+  bare_cr_lf,     // a CR or LF not part of a CRLF pair somewhere in the data
+  line_too_long,  // a line over max_text_line octets on the wire (including CRLF)
+  too_big,        // more than max_message_size octets after unstuffing
+};
+
+struct DataLimits {
+  size_t max_text_line = 1000;
+  uint64_t max_message_size = 26214400;
+};
+
+class DataReader {
+ public:
+  explicit DataReader(DataLimits limits);
+
+  // Consumes octets up to and including the final CRLF "." CRLF; returns how many were used.
+  // Octets after the end belong to the next command (PIPELINING) and are left alone.
+  // After an error the rest is read and discarded to the real end; memory stays bounded by
+  // max_message_size.
+  size_t feed(std::string_view bytes);
+
+  bool done() const { return state_ == State::done; }
+  // reading until done(); then ok or the first-ranked error (bare CR/LF, line, size).
+  DataOutcome outcome() const;
+  // The unstuffed message with CRLF line ends (only meaningful when outcome() is ok).
+  std::string take_message() { return std::move(body_); }
+  // Octets of the message after unstuffing, counted even when it is no longer kept.
+  uint64_t size() const { return size_; }
+
+ private:
+  enum class State {
+    line_start,  // after a CRLF (or the 354): a '.' here is special
+    dot,         // the line began with '.'
+    dot_cr,      // the line is ".\r" so far
+    text,        // inside a line
+    cr,          // a CR inside a line, waiting for its LF
+    done,        // CRLF "." CRLF seen
+  };
+  void store(std::string_view octets);
+  void store_crlf();
+  void end_line() { line_length_ = 0; state_ = State::line_start; }
+  void count(size_t n);
+  bool failed() const { return bare_ || too_long_ || too_big_; }
+  void drop_body();
+
+  DataLimits limits_;
+  State state_ = State::line_start;
+  std::string body_;
+  uint64_t size_ = 0;
+  size_t line_length_ = 0;  // octets of the current line on the wire so far
+  bool bare_ = false;
+  bool too_long_ = false;
+  bool too_big_ = false;
+};
+
+}  // namespace hikyaku::smtpd

@@ -1,0 +1,182 @@
+// The SMTP listener: accept loops, connection limits (total and per client IP), PROXY headers
+// on proxy listeners, and the drain on shutdown. RFC 5321 §3.1, §4.3.2 (421 replies).
+#include "smtpd/server.hpp"
+
+#include <system_error>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "smtpd/session.hpp"
+
+namespace hikyaku::smtpd {
+
+using asio::ip::tcp;
+using boost::system::error_code;
+
+bool ConnectionTracker::try_add(const std::string& ip, size_t max_total, size_t max_per_ip) {
+  std::lock_guard lock(mu_);
+  size_t& mine = per_ip_[ip];
+  if (total_ >= max_total || mine >= max_per_ip) {
+    if (mine == 0) per_ip_.erase(ip);
+    return false;
+  }
+  ++total_;
+  ++mine;
+  return true;
+}
+
+void ConnectionTracker::remove(const std::string& ip) {
+  std::lock_guard lock(mu_);
+  auto it = per_ip_.find(ip);
+  if (it == per_ip_.end()) return;
+  --total_;
+  if (--it->second == 0) per_ip_.erase(it);
+}
+
+size_t ConnectionTracker::total() const {
+  std::lock_guard lock(mu_);
+  return total_;
+}
+
+struct Server::Listener {
+  tcp::acceptor acceptor;
+  bool proxy = false;
+  std::string text;
+};
+
+Server::Server(asio::io_context& io, EnvironmentProvider environment)
+    : io_(io), environment_(std::move(environment)) {}
+
+Server::~Server() = default;
+
+void Server::listen(const std::vector<config::ListenAddress>& addresses) {
+  for (const auto& address : addresses) {
+    error_code ec;
+    auto ip = asio::ip::make_address(address.host, ec);
+    if (ec) throw std::system_error(ec, "listen " + address.text());
+    tcp::endpoint endpoint(ip, address.port);
+    auto listener = std::make_shared<Listener>(Listener{tcp::acceptor(io_), address.proxy, address.text()});
+    auto& acc = listener->acceptor;
+    acc.open(endpoint.protocol(), ec);
+    if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && ip.is_v6()) acc.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acc.bind(endpoint, ec);
+    if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::system_error(ec, "listen " + address.text());
+    spdlog::info("listening on {}{}", address.text(), address.proxy ? " (PROXY protocol required)" : "");
+    listeners_.push_back(listener);
+    asio::co_spawn(io_, accept_loop(listener), log_failure("accept loop on " + address.text()));
+  }
+}
+
+std::vector<tcp::endpoint> Server::local_endpoints() const {
+  std::vector<tcp::endpoint> out;
+  for (const auto& l : listeners_) {
+    error_code ec;
+    out.push_back(l->acceptor.local_endpoint(ec));
+  }
+  return out;
+}
+
+asio::awaitable<void> Server::accept_loop(std::shared_ptr<Listener> listener) {
+  while (true) {
+    error_code ec;
+    tcp::socket socket = co_await listener->acceptor.async_accept(
+        asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: back off briefly instead of spinning.
+      spdlog::warn("accept on {}: {}", listener->text, ec.message());
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::use_awaitable);
+      continue;
+    }
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve(std::move(socket), listener->proxy), log_failure("session"));
+  }
+}
+
+asio::awaitable<void> Server::serve(tcp::socket socket, bool proxy) {
+  auto env = environment_();
+  const auto& server = env->config->server;
+  SessionStart start;
+  start.info.session_id = new_session_id();
+  if (proxy) {
+    std::string failure = co_await read_proxy_header(socket, server.proxy_timeout, start);
+    if (!failure.empty()) {
+      spdlog::warn("{}: refused connection from [{}]: {}", start.info.session_id,
+                   start.info.client_ip, failure);
+      error_code ec;
+      socket.close(ec);
+      co_return;
+    }
+  }
+  auto control = std::make_shared<SessionControl>(socket.get_executor());
+  if (!proxy) fill_endpoints(socket, start.info);
+  if (start.info.client_ip.empty()) co_return;  // the client is already gone
+  control->client_ip = start.info.client_ip;
+  if (!tracker_.try_add(control->client_ip, server.max_connections, server.max_connections_per_ip)) {
+    // RFC 5321 §3.1: a server may refuse a connection with a 421 greeting.
+    spdlog::warn("{}: too many connections (from [{}] or in total): refused", start.info.session_id,
+                 control->client_ip);
+    const std::string reply = fmt::format("421 4.7.0 {} Error: too many connections\r\n", server.hostname);
+    error_code ec;
+    asio::write(socket, asio::buffer(reply), ec);
+    socket.close(ec);
+    co_return;
+  }
+  {
+    std::lock_guard lock(sessions_mu_);
+    if (stopping_) control->request_shutdown(false);
+    sessions_.insert(control);
+  }
+  co_await run_session(std::move(socket), env, control, std::move(start));
+  tracker_.remove(control->client_ip);
+  session_ended(control);
+}
+
+void Server::session_ended(const std::shared_ptr<SessionControl>& control) {
+  std::function<void()> done;
+  {
+    std::lock_guard lock(sessions_mu_);
+    sessions_.erase(control);
+    if (stopping_ && sessions_.empty() && drained_) done = std::exchange(drained_, nullptr);
+  }
+  if (done) asio::post(io_, std::move(done));
+}
+
+void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+  for (auto& l : listeners_) {
+    error_code ec;
+    l->acceptor.close(ec);
+  }
+  std::vector<std::shared_ptr<SessionControl>> sessions;
+  {
+    std::lock_guard lock(sessions_mu_);
+    stopping_ = true;
+    sessions.assign(sessions_.begin(), sessions_.end());
+    if (sessions.empty()) {
+      asio::post(io_, std::move(done));
+      return;
+    }
+    drained_ = std::move(done);
+  }
+  spdlog::info("shutting down: {} session(s) may finish their transaction within {} ms",
+               sessions.size(), grace.count());
+  for (auto& s : sessions) s->request_shutdown(false);
+  grace_timer_ = std::make_unique<asio::steady_timer>(io_, grace);
+  grace_timer_->async_wait([this](error_code ec) {
+    if (ec) return;
+    std::lock_guard lock(sessions_mu_);
+    if (!sessions_.empty()) spdlog::info("grace period over: closing {} session(s)", sessions_.size());
+    for (auto& s : sessions_) s->request_shutdown(true);
+  });
+}
+
+size_t Server::active_sessions() const {
+  std::lock_guard lock(sessions_mu_);
+  return sessions_.size();
+}
+
+}  // namespace hikyaku::smtpd

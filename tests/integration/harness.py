@@ -1,0 +1,236 @@
+"""Integration-test harness: real processes on loopback ports the test picks.
+
+Starts `hikyaku serve` with a config the test writes, talks to it with swaks or raw sockets,
+and cleans up every process it started (by PID) even when a test fails.
+"""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+HIKYAKU = os.environ.get("HIKYAKU_BIN", "hikyaku")
+SWAKS = "/usr/bin/swaks"
+
+
+def free_port():
+    """A TCP port free on both 127.0.0.1 and ::1 (the relay listens on both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s4:
+            s4.bind(("127.0.0.1", 0))
+            port = s4.getsockname()[1]
+            try:
+                with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s6:
+                    s6.bind(("::1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port on both 127.0.0.1 and ::1")
+
+
+def make_certificate(directory, name="localhost"):
+    """A self-signed certificate and key for STARTTLS tests."""
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", f"/CN={name}"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+BASE_CONFIG = """
+[server]
+hostname = "mx.hikyaku.test"
+listen = {listen}
+proxy_listen = {proxy_listen}
+{server_extra}
+
+{tls}
+
+[log]
+level = "debug"
+
+[[domain]]
+name = "example.com"
+[[domain.rule]]
+address = "info"
+forward = ["alice@dest.example"]
+[[domain.rule]]
+address = "sales"
+forward = ["bob@dest.example", "carol@other.example"]
+[[domain.rule]]
+address = "noreply"
+action = "drop"
+[[domain.rule]]
+address = "old"
+action = "reject"
+code = 550
+text = "5.1.6 This address has moved; write to info@example.com"
+
+[[domain]]
+name = "catchall.example"
+catch_all = {{ action = "forward", to = ["owner@dest.example"] }}
+{domains_extra}
+"""
+
+
+class Hikyaku:
+    """A running `hikyaku serve` with its own config file and log."""
+
+    def __init__(self, workdir, port=None, proxy_port=None, server_extra="", tls=None,
+                 domains_extra=""):
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.proxy_port = proxy_port
+        self.config_path = os.path.join(workdir, "hikyaku.toml")
+        self.log_path = os.path.join(workdir, "hikyaku.log")
+        self.server_extra = server_extra
+        self.tls = tls
+        self.domains_extra = domains_extra
+        self.proc = None
+        self.write_config()
+
+    def config_text(self, domains_extra=None):
+        listen = [f"127.0.0.1:{self.port}", f"[::1]:{self.port}"]
+        proxy = [f"127.0.0.1:{self.proxy_port}"] if self.proxy_port else []
+        tls = ""
+        if self.tls:
+            tls = f'[server.tls]\ncertificate = "{self.tls[0]}"\nprivate_key = "{self.tls[1]}"\n'
+        return BASE_CONFIG.format(
+            listen=str(listen).replace("'", '"'), proxy_listen=str(proxy).replace("'", '"'),
+            server_extra=self.server_extra, tls=tls,
+            domains_extra=self.domains_extra if domains_extra is None else domains_extra)
+
+    def write_config(self, text=None):
+        with open(self.config_path, "w") as f:
+            f.write(text if text is not None else self.config_text())
+
+    def start(self):
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([HIKYAKU, "serve", "-c", self.config_path],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("hikyaku exited at start:\n" + self.read_log())
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.recv(512)
+                    s.sendall(b"QUIT\r\n")
+                    s.recv(512)
+                # The probe's session must be gone before tests count connections.
+                deadline = time.time() + 10
+                while "disconnect from" not in self.read_log() and time.time() < deadline:
+                    time.sleep(0.02)
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("hikyaku did not start listening:\n" + self.read_log())
+
+    def signal(self, signo):
+        self.proc.send_signal(signo)
+
+    def stop(self, timeout=30):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def read_log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def wait_for_log(self, text, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.read_log():
+                return True
+            time.sleep(0.05)
+        return False
+
+
+def swaks(port, *args, server="127.0.0.1", timeout=60):
+    """Runs swaks against the relay; returns (exit code, transcript)."""
+    cmd = [SWAKS, "--server", server, "--port", str(port), "--helo", "client.example.org",
+           "--timeout", "20", "--hide-informational", *args]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout + p.stderr
+
+
+class SmtpClient:
+    """A raw SMTP client over a socket, for what swaks cannot do (pipelined bytes, PROXY)."""
+
+    def __init__(self, port, host="127.0.0.1", prefix=b"", read_banner=True):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.settimeout(20)
+        self.sock.connect((host, port))
+        self.buf = b""
+        if prefix:
+            self.sock.sendall(prefix)
+        self.banner = self.reply() if read_banner else None
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def reply(self):
+        """One whole (possibly multiline) reply, as text without the final CRLF."""
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed; got " + repr(self.buf))
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line.decode(errors="replace"))
+            if len(line) < 4 or line[3:4] != b"-":
+                return "\n".join(lines)
+
+    def command(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def closed(self):
+        """True when the server has closed the connection (reads EOF)."""
+        try:
+            return self.sock.recv(1) == b""
+        except OSError:
+            return True
+
+    def close(self):
+        self.sock.close()
+
+
+class RelayTestCase(unittest.TestCase):
+    """Gives each test a temporary directory and stops every relay it started."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="hikyaku-it-")
+        self.workdir = self._tmp.name
+        self.relays = []
+
+    def tearDown(self):
+        codes = [r.stop() for r in self.relays]
+        logs = [r.read_log() for r in self.relays]
+        self._tmp.cleanup()
+        # A clean drain exits 0; a sanitizer report or a crash does not.
+        for code, log in zip(codes, logs):
+            if code not in (0, None):
+                self.fail(f"hikyaku exited with {code}:\n{log[-6000:]}")
+
+    def relay(self, **kwargs):
+        r = Hikyaku(self.workdir, **kwargs)
+        self.relays.append(r)
+        return r.start()

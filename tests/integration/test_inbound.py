@@ -1,0 +1,289 @@
+"""The inbound half end to end: `hikyaku serve` driven by swaks and raw sockets over IPv4 and
+IPv6, with and without STARTTLS, pipelined and not (RFC 5321, RFC 2920, RFC 3207)."""
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+from harness import (HIKYAKU, RelayTestCase, SmtpClient, free_port, make_certificate, swaks)
+
+
+class SwaksSessions(RelayTestCase):
+    def test_ipv4_forward_rule_gets_interim_451(self):
+        r = self.relay()
+        code, out = swaks(r.port, "--from", "sender@origin.example", "--to", "info@example.com")
+        self.assertRegex(out, r"<[-~]  250 2\.1\.5")
+        self.assertIn("<** 451 4.3.0", out)
+        self.assertRegex(r.read_log(), r"status=deferred")
+
+    def test_ipv6_drop_rule_accepted_and_discarded(self):
+        r = self.relay()
+        code, out = swaks(r.port, "--server", "::1", "--from", "sender@origin.example",
+                          "--to", "noreply@example.com")
+        self.assertEqual(code, 0, out)
+        self.assertRegex(out, r"<[-~]  250 2\.0\.0 Ok: \S+ accepted and discarded")
+        self.assertIn("client=[::1]", r.read_log())
+
+    def test_unknown_user_and_relay_denied(self):
+        r = self.relay()
+        _, out = swaks(r.port, "--to", "nobody@example.com", "--quit-after", "RCPT")
+        self.assertIn("<** 550 5.1.1", out)
+        _, out = swaks(r.port, "--to", "victim@gmail.example", "--quit-after", "RCPT")
+        self.assertIn("<** 550 5.7.1", out)
+        self.assertIn("Relay access denied", out)
+
+    def test_reject_rule_uses_configured_reply(self):
+        r = self.relay()
+        _, out = swaks(r.port, "--to", "old@example.com", "--quit-after", "RCPT")
+        self.assertIn("<** 550 5.1.6 This address has moved; write to info@example.com", out)
+
+    def test_subaddress_and_case_route_to_rule(self):
+        r = self.relay()
+        _, out = swaks(r.port, "--to", "INFO+newsletter@EXAMPLE.com", "--quit-after", "RCPT")
+        self.assertRegex(out, r"<[-~]  250 2\.1\.5")
+        self.assertIn("rule info@example.com", r.read_log())
+
+    def test_catch_all(self):
+        r = self.relay()
+        _, out = swaks(r.port, "--to", "anything@catchall.example", "--quit-after", "RCPT")
+        self.assertRegex(out, r"<[-~]  250 2\.1\.5")
+
+    def test_pipelined_session(self):
+        r = self.relay()
+        code, out = swaks(r.port, "--pipeline", "--to", "noreply@example.com")
+        self.assertEqual(code, 0, out)
+        self.assertIn("250 2.0.0 Ok", out)
+        self.assertIn("PIPELINING", out)
+
+    def test_starttls_then_mail_over_ipv4_and_ipv6(self):
+        cert = make_certificate(self.workdir)
+        r = self.relay(tls=cert)
+        for server in ("127.0.0.1", "::1"):
+            code, out = swaks(r.port, "--server", server, "-tls", "--to", "noreply@example.com")
+            self.assertEqual(code, 0, out)
+            self.assertIn("220 2.0.0 Ready to start TLS", out)
+            self.assertIn("250 2.0.0 Ok", out)
+        self.assertRegex(r.read_log(), r"TLS established with \[127\.0\.0\.1\]: TLSv1\.[23]")
+        self.assertIn("tls=TLSv1", r.read_log())
+
+    def test_starttls_pipelined(self):
+        cert = make_certificate(self.workdir)
+        r = self.relay(tls=cert)
+        code, out = swaks(r.port, "-tls", "--pipeline", "--to", "noreply@example.com")
+        self.assertEqual(code, 0, out)
+        self.assertIn("250 2.0.0 Ok", out)
+
+    def test_no_starttls_without_certificate(self):
+        r = self.relay()
+        c = SmtpClient(r.port)
+        ehlo = c.command("EHLO client.example.org")
+        self.assertNotIn("STARTTLS", ehlo)
+        for ext in ("PIPELINING", "SIZE 26214400", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"):
+            self.assertIn(ext, ehlo)
+        self.assertTrue(c.command("STARTTLS").startswith("502"))
+        c.close()
+
+
+class RawSessions(RelayTestCase):
+    def test_starttls_injection_is_discarded(self):
+        """CVE-2011-0411: commands sent in plaintext with STARTTLS must not run after TLS."""
+        import ssl
+        cert = make_certificate(self.workdir)
+        r = self.relay(tls=cert)
+        c = SmtpClient(r.port)
+        c.command("EHLO client.example.org")
+        c.send("STARTTLS\r\nRSET\r\n")
+        self.assertTrue(c.reply().startswith("220 2.0.0"))
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        tls = ctx.wrap_socket(c.sock, server_hostname="localhost")
+        tls.sendall(b"NOOP\r\n")
+        first = tls.recv(4096).decode()
+        # Only the NOOP's reply: the injected RSET produced nothing.
+        self.assertEqual(first, "250 2.0.0 Ok\r\n")
+        tls.sendall(b"MAIL FROM:<a@b.example>\r\n")
+        self.assertTrue(tls.recv(4096).startswith(b"503 5.5.1"))  # EHLO again after TLS
+        tls.close()
+
+    def test_pipelined_group_answered_in_order(self):
+        r = self.relay()
+        c = SmtpClient(r.port)
+        c.command("EHLO client.example.org")
+        c.send("MAIL FROM:<s@origin.example>\r\nRCPT TO:<nobody@example.com>\r\n"
+               "RCPT TO:<noreply@example.com>\r\nDATA\r\n")
+        self.assertTrue(c.reply().startswith("250 2.1.0"))
+        self.assertTrue(c.reply().startswith("550 5.1.1"))
+        self.assertTrue(c.reply().startswith("250 2.1.5"))
+        self.assertTrue(c.reply().startswith("354"))
+        c.send("Subject: t\r\n\r\nbody\r\n.\r\nQUIT\r\n")
+        self.assertTrue(c.reply().startswith("250 2.0.0"))
+        self.assertTrue(c.reply().startswith("221"))
+        self.assertTrue(c.closed())
+
+    def test_bare_lf_smuggling_refused(self):
+        r = self.relay()
+        c = SmtpClient(r.port)
+        c.command("EHLO client.example.org")
+        c.command("MAIL FROM:<s@origin.example>")
+        c.command("RCPT TO:<noreply@example.com>")
+        self.assertTrue(c.command("DATA").startswith("354"))
+        c.send("Subject: a\r\n\r\nbody\n.\nMAIL FROM:<evil@x.example>\r\n.\r\n")
+        self.assertTrue(c.reply().startswith("550 5.6.11"))
+        self.assertTrue(c.command("NOOP").startswith("250"))
+        c.close()
+
+    def test_idle_timeout_gives_421(self):
+        r = self.relay(server_extra='command_timeout = "1s"')
+        c = SmtpClient(r.port)
+        start = time.time()
+        self.assertTrue(c.reply().startswith("421 4.4.2"))
+        self.assertGreaterEqual(time.time() - start, 0.9)
+        self.assertTrue(c.closed())
+
+    def test_connections_per_ip_limit(self):
+        r = self.relay(server_extra="max_connections_per_ip = 2")
+        a = SmtpClient(r.port)
+        b = SmtpClient(r.port)
+        self.assertTrue(a.banner.startswith("220") and b.banner.startswith("220"))
+        third = SmtpClient(r.port)
+        self.assertTrue(third.banner.startswith("421 4.7.0"), third.banner)
+        self.assertTrue(third.closed())
+        a.command("QUIT")
+        a.close()
+        time.sleep(0.3)
+        fourth = SmtpClient(r.port)
+        self.assertTrue(fourth.banner.startswith("220"), fourth.banner)
+
+    def test_too_many_errors_closes(self):
+        r = self.relay(server_extra="max_errors = 3")
+        c = SmtpClient(r.port)
+        self.assertTrue(c.command("BOGUS").startswith("500"))
+        self.assertTrue(c.command("BOGUS").startswith("500"))
+        third = c.command("BOGUS")
+        self.assertTrue(third.startswith("500"), third)
+        self.assertTrue(c.reply().startswith("421 4.7.0"))
+        self.assertTrue(c.closed())
+
+
+class ProxyProtocol(RelayTestCase):
+    def test_v1_header_sets_client_ip(self):
+        proxy_port = free_port()
+        r = self.relay(proxy_port=proxy_port)
+        c = SmtpClient(proxy_port, prefix=b"PROXY TCP4 192.0.2.7 198.51.100.1 40000 25\r\n")
+        self.assertTrue(c.banner.startswith("220"))
+        c.command("EHLO client.example.org")
+        c.command("QUIT")
+        self.assertTrue(r.wait_for_log("connect from [192.0.2.7]:40000"))
+
+    def test_v2_header_ipv6(self):
+        import ipaddress
+        import struct
+        proxy_port = free_port()
+        r = self.relay(proxy_port=proxy_port)
+        sig = b"\r\n\r\n\x00\r\nQUIT\n"
+        addrs = (ipaddress.IPv6Address("2001:db8::25").packed + ipaddress.IPv6Address("2001:db8::1").packed
+                 + struct.pack("!HH", 51000, 25))
+        header = sig + bytes([0x21, 0x21]) + struct.pack("!H", len(addrs)) + addrs
+        c = SmtpClient(proxy_port, prefix=header)
+        self.assertTrue(c.banner.startswith("220"))
+        c.command("QUIT")
+        self.assertTrue(r.wait_for_log("connect from [2001:db8::25]:51000"))
+
+    def test_proxy_listener_refuses_missing_header(self):
+        proxy_port = free_port()
+        r = self.relay(proxy_port=proxy_port)
+        c = SmtpClient(proxy_port, read_banner=False)
+        c.send("EHLO client.example.org\r\n")
+        self.assertTrue(c.closed())
+        self.assertTrue(r.wait_for_log("invalid PROXY header"))
+
+    def test_plain_listener_treats_header_as_bad_command(self):
+        r = self.relay()
+        c = SmtpClient(r.port)
+        self.assertTrue(c.command("PROXY TCP4 192.0.2.7 198.51.100.1 40000 25").startswith("500 5.5.2"))
+        c.close()
+
+
+class ReloadAndShutdown(RelayTestCase):
+    NEW_RULE = '\n[[domain.rule]]\naddress = "fresh"\naction = "drop"\n'
+
+    def test_sighup_reload_applies_to_new_sessions_only(self):
+        r = self.relay()
+        old = SmtpClient(r.port)
+        old.command("EHLO client.example.org")
+        old.command("MAIL FROM:<s@origin.example>")
+        r.write_config(r.config_text().replace('address = "noreply"', 'address = "fresh"'))
+        r.signal(signal.SIGHUP)
+        self.assertTrue(r.wait_for_log("reloaded"))
+        # The session in progress keeps the rules it started with.
+        self.assertTrue(old.command("RCPT TO:<noreply@example.com>").startswith("250"))
+        self.assertTrue(old.command("RCPT TO:<fresh@example.com>").startswith("550 5.1.1"))
+        new = SmtpClient(r.port)
+        new.command("EHLO client.example.org")
+        new.command("MAIL FROM:<s@origin.example>")
+        self.assertTrue(new.command("RCPT TO:<fresh@example.com>").startswith("250"))
+        self.assertTrue(new.command("RCPT TO:<noreply@example.com>").startswith("550 5.1.1"))
+
+    def test_sighup_with_bad_file_keeps_old_config(self):
+        r = self.relay()
+        r.write_config("[server]\nlisten = [\n")
+        r.signal(signal.SIGHUP)
+        self.assertTrue(r.wait_for_log("keeping the configuration in force"))
+        _, out = swaks(r.port, "--to", "noreply@example.com")
+        self.assertIn("250 2.0.0 Ok", out)
+
+    def test_sigterm_lets_transaction_finish_then_421(self):
+        r = self.relay(server_extra='shutdown_grace = "20s"')
+        busy = SmtpClient(r.port)
+        busy.command("EHLO client.example.org")
+        busy.command("MAIL FROM:<s@origin.example>")
+        busy.command("RCPT TO:<noreply@example.com>")
+        idle = SmtpClient(r.port)
+        r.signal(signal.SIGTERM)
+        self.assertTrue(idle.reply().startswith("421 4.3.2"))
+        self.assertTrue(idle.closed())
+        self.assertTrue(busy.command("DATA").startswith("354"))
+        self.assertTrue(busy.command("Subject: x\r\n\r\nbody\r\n.").startswith("250 2.0.0"))
+        self.assertTrue(busy.reply().startswith("421 4.3.2"))
+        self.assertEqual(r.proc.wait(timeout=20), 0)
+
+    def test_sigterm_grace_expires(self):
+        r = self.relay(server_extra='shutdown_grace = "1s"')
+        busy = SmtpClient(r.port)
+        busy.command("EHLO client.example.org")
+        busy.command("MAIL FROM:<s@origin.example>")
+        r.signal(signal.SIGTERM)
+        start = time.time()
+        self.assertTrue(busy.reply().startswith("421 4.3.2"))
+        self.assertGreaterEqual(time.time() - start, 0.9)
+        self.assertEqual(r.proc.wait(timeout=20), 0)
+
+
+class CheckCommand(unittest.TestCase):
+    def test_shipped_config_is_ok(self):
+        root = os.path.join(os.path.dirname(__file__), "..", "..")
+        p = subprocess.run([HIKYAKU, "check", "-c", os.path.join(root, "conf", "hikyaku.toml")],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.strip(), "configuration OK")
+
+    def test_errors_as_file_line(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write('[server]\nlisten = ["127.0.0.1:2525"]\nbogus_key = 1\n'
+                    '[[domain]]\nname = "example.com"\n[[domain.rule]]\naddress = "a"\n'
+                    'forward = ["not an address"]\n')
+        try:
+            p = subprocess.run([HIKYAKU, "check", "-c", f.name], capture_output=True, text=True)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(f"{f.name}:3:", p.stderr)
+        self.assertIn(f"{f.name}:8:", p.stderr)
+        self.assertNotIn("configuration OK", p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
