@@ -1,0 +1,123 @@
+// The SMTP client coroutine: connects to one upstream address (bound to the configured egress
+// address of its family), drives relay/client_protocol over the socket with a deadline on every
+// stage, and falls back over an ordered list of addresses. RFC 5321 §5.1 (try the next address
+// on a temporary failure), §4.5.3.2 (timeouts), RFC 3207 (STARTTLS).
+#pragma once
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "relay/client_protocol.hpp"
+#include "relay/client_stream.hpp"
+#include "smtpd/asio.hpp"
+
+namespace hikyaku::relay {
+
+class ConnectionPool;
+
+struct ClientOptions {
+  std::string helo_name;
+  milliseconds connect_timeout = std::chrono::seconds(30);
+  std::optional<asio::ip::address_v4> source_ipv4;  // bind before connecting over IPv4
+  std::optional<asio::ip::address_v6> source_ipv6;
+  bool starttls = true;             // opportunistic STARTTLS when offered
+  bool verify_certificate = false;  // check the chain and the host name (then a bad one fails)
+  ClientTimeouts timeouts;
+  std::shared_ptr<ClientTlsContext> tls_context;  // required for STARTTLS; from make_client_tls
+
+  // helo_name, connect_timeout and the first source address of each family from [relay]
+  // (the loader has validated them; an unparsable one is ignored), a TLS context made here.
+  static ClientOptions from(const config::RelayConfig& relay);
+};
+
+// One connection to one upstream address, with its protocol state. Used by one coroutine at a
+// time; between transactions it can wait in a ConnectionPool.
+class SmtpConnection {
+ public:
+  SmtpConnection(beast::tcp_stream stream, std::string host, asio::ip::tcp::endpoint endpoint,
+                 const ClientOptions& options);
+
+  const std::string& host() const { return host_; }
+  const asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
+  std::string endpoint_text() const;  // "192.0.2.1:25", "[2001:db8::1]:25"
+  bool tls_requested() const { return options_.starttls; }
+  bool tls() const { return protocol_.tls(); }
+  std::string tls_version() { return stream_.tls_version(); }
+  bool usable() { return protocol_.usable() && stream_.is_open(); }
+  size_t transactions() const { return transactions_; }
+  std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
+  void mark_idle(std::chrono::steady_clock::time_point now) { idle_since_ = now; }
+  void close() { stream_.close(); }
+  asio::any_io_executor executor() { return stream_.lowest().get_executor(); }
+
+  ClientProtocol& protocol() { return protocol_; }
+  // Does the protocol's I/O (Send, NeedInput, StartTls) until it waits for a decision: returns
+  // Ready, Done, Failed or Closed. Failed and Closed have closed the stream.
+  asio::awaitable<ClientAction> run();
+  void count_transaction() { ++transactions_; }
+
+ private:
+  ClientStream stream_;
+  ClientProtocol protocol_;
+  std::string host_;
+  asio::ip::tcp::endpoint endpoint_;
+  ClientOptions options_;
+  std::array<char, 4096> read_buffer_{};  // reads are bounded; the parser bounds the rest
+  size_t transactions_ = 0;
+  std::chrono::steady_clock::time_point idle_since_{};
+};
+
+// What one attempt on one connection came to.
+struct ConnectionOutcome {
+  std::string host;      // the MX host name
+  std::string endpoint;  // the address tried last, "[::1]:25"
+  bool tls = false;
+  std::string tls_version;  // "TLSv1.3" when tls
+  bool reused = false;      // the connection came from the pool
+  // Set when no transaction took place (connect, greeting, EHLO, TLS or RSET failed); the
+  // next address or MX host may be tried when it is temporary (RFC 5321 §5.1).
+  std::optional<ConnectionFailure> failure;
+  // One entry per recipient, always: the failure's reply for each when `failure` is set.
+  TransactionResult result;
+  // Earlier addresses tried, one line each ("[::1]:25: 451 4.4.1 ... refused"), for the log.
+  std::vector<std::string> attempts;
+};
+
+struct ConnectResult {
+  std::unique_ptr<SmtpConnection> connection;  // set on success
+  std::optional<ConnectionFailure> failure;    // stage connect, made-up 4xx
+};
+
+// Opens a TCP connection to `endpoint` within options.connect_timeout, bound to the configured
+// source address of the endpoint's family. Nothing is read or written yet.
+asio::awaitable<ConnectResult> connect_to(asio::any_io_executor executor, std::string host,
+                                          asio::ip::tcp::endpoint endpoint,
+                                          const ClientOptions& options);
+
+// Runs one transaction on `connection`: greeting, EHLO and STARTTLS on a new connection, RSET
+// first on a used one, then MAIL/RCPT/DATA. Afterwards the connection is usable() for another
+// transaction or quit(); when it is not, it has been closed.
+asio::awaitable<ConnectionOutcome> deliver_over(SmtpConnection& connection, OutboundTransaction tx);
+
+// QUIT (waiting at most timeouts.quit for 221), then close.
+asio::awaitable<void> quit(SmtpConnection& connection);
+// Spawns quit() on its own, owning the connection (the caller need not wait for the 221).
+void quit_later(std::unique_ptr<SmtpConnection> connection);
+
+// Delivers to one MX host over its addresses in order: a pooled connection to the host first
+// (when `pool` is given; a dead one is dropped), then each address in turn, moving on after a
+// connect failure (refused, unreachable, no answer within connect_timeout) or a temporary
+// connection-level failure (no or 4xx greeting, EHLO, TLS). A 5xx there, or any transaction
+// result, ends the attempt. An empty `endpoints` is a temporary failure. Afterwards the
+// connection goes back to `pool` when it can, else it is closed with QUIT in the background.
+asio::awaitable<ConnectionOutcome> deliver_to_host(asio::any_io_executor executor, std::string host,
+                                                   std::vector<asio::ip::tcp::endpoint> endpoints,
+                                                   OutboundTransaction tx,
+                                                   const ClientOptions& options,
+                                                   ConnectionPool* pool = nullptr);
+
+}  // namespace hikyaku::relay

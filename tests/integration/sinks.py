@@ -1,0 +1,183 @@
+"""Destination MXes for integration tests, on loopback addresses the test picks.
+
+`AcceptingSink`, `TempFailSink` and `PermFailSink` are python3-aiosmtpd servers (a real SMTP
+implementation); `StallingSink` and `DroppingSink` are small asyncio servers that misbehave
+on purpose (accept then never answer DATA's end, or close the connection in the middle of DATA).
+`BlackholeListener` fills a listen queue so further connects to it hang (a stalled address).
+"""
+import asyncio
+import itertools
+import socket
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+
+_ids = itertools.count(1)
+
+
+class _RecordingHandler:
+    def __init__(self, sink):
+        self.sink = sink
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.sink.rcpt_reply(address)
+        if reply is None:
+            envelope.rcpt_tos.append(address)
+            return "250 2.1.5 OK"
+        return reply
+
+    async def handle_DATA(self, server, session, envelope):
+        queue_id = f"Q{next(_ids):06d}"
+        self.sink.messages.append({
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": list(envelope.rcpt_tos),
+            "data": envelope.original_content,
+            "peer": session.peer[0],
+            "queue_id": queue_id,
+            "tls": session.ssl is not None,
+        })
+        return f"250 2.0.0 Ok: queued as {queue_id}"
+
+
+class AcceptingSink:
+    """An aiosmtpd MX on host:port that records every message it accepts."""
+
+    def __init__(self, host, port, tls_context=None):
+        self.host, self.port = host, port
+        self.messages = []
+        self.controller = Controller(_RecordingHandler(self), hostname=host, port=port,
+                                     ready_timeout=10, decode_data=False,
+                                     enable_SMTPUTF8=True, tls_context=tls_context,
+                                     require_starttls=False, server_hostname=f"sink-{host}")
+
+    def rcpt_reply(self, address):
+        return None
+
+    def start(self):
+        self.controller.start()
+        return self
+
+    def stop(self):
+        self.controller.stop()
+
+    def wait_for(self, count, timeout=10):
+        deadline = time.time() + timeout
+        while len(self.messages) < count and time.time() < deadline:
+            time.sleep(0.02)
+        return len(self.messages) >= count
+
+
+class TempFailSink(AcceptingSink):
+    def rcpt_reply(self, address):
+        return "450 4.2.1 Mailbox busy, try later"
+
+
+class PermFailSink(AcceptingSink):
+    def rcpt_reply(self, address):
+        return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+
+
+class _ScriptedSink:
+    """A raw asyncio SMTP server that behaves until DATA, then misbehaves."""
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server = None
+        self.connections = 0
+        self.bytes_after_data = 0
+
+    def start(self):
+        self.thread.start()
+        fut = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._serve, self.host, self.port), self.loop)
+        self.server = fut.result(10)
+        return self
+
+    def stop(self):
+        async def close():
+            self.server.close()
+            await self.server.wait_closed()
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    async def _serve(self, reader, writer):
+        self.connections += 1
+        writer.write(b"220 scripted ESMTP\r\n")
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    return
+                verb = line[:4].upper()
+                if verb == b"EHLO":
+                    writer.write(b"250-scripted\r\n250 8BITMIME\r\n")
+                elif verb == b"DATA":
+                    writer.write(b"354 go ahead\r\n")
+                    await writer.drain()
+                    await self.misbehave(reader, writer)
+                    return
+                elif verb == b"QUIT":
+                    writer.write(b"221 bye\r\n")
+                    await writer.drain()
+                    return
+                else:
+                    writer.write(b"250 ok\r\n")
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def misbehave(self, reader, writer):
+        raise NotImplementedError
+
+
+class StallingSink(_ScriptedSink):
+    """Reads the whole message, then never answers the final dot."""
+
+    async def misbehave(self, reader, writer):
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            self.bytes_after_data += len(line)
+            if line == b".\r\n":
+                await asyncio.sleep(3600)
+
+
+class DroppingSink(_ScriptedSink):
+    """Closes the connection after the first 100 bytes of message data."""
+
+    async def misbehave(self, reader, writer):
+        data = await reader.read(100)
+        self.bytes_after_data += len(data)
+        writer.transport.abort()
+
+
+class BlackholeListener:
+    """A listener on host:port whose accept queue is full, so connects to it hang (SYNs are
+    dropped), like an address whose packets vanish. Close it to release the sockets."""
+
+    def __init__(self, host, port):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.listener = socket.socket(family, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind((host, port))
+        self.listener.listen(0)
+        self.fillers = []
+        for _ in range(4):  # backlog 0 still admits one or two; fill it past doubt
+            s = socket.socket(family, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect((host, port))
+            except BlockingIOError:
+                pass
+            self.fillers.append(s)
+        time.sleep(0.2)
+
+    def close(self):
+        for s in self.fillers:
+            s.close()
+        self.listener.close()
