@@ -15,7 +15,9 @@ int check(const std::string& config_path) {
     for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.text());
     return 2;
   }
-  auto env = build_environment(std::make_shared<const config::Config>(std::move(*loaded)));
+  asio::io_context io;  // the resolver is created (never queried) to check [dns]
+  auto env = build_environment(std::make_shared<const config::Config>(std::move(*loaded)),
+                               io.get_executor(), nullptr);
   if (!env) {
     fmt::print(stderr, "{}\n", env.error());
     return 2;

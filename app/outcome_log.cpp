@@ -55,4 +55,27 @@ void log_outcome(const core::Envelope& env, const core::Message& msg, const core
                seconds);
 }
 
+void log_delivery(const core::Envelope& env, const core::Message& msg,
+                  const std::vector<relay::DomainOutcome>& outcomes, const core::SmtpReply& reply,
+                  std::string_view status, std::chrono::steady_clock::duration delay) {
+  log_outcome(env, msg, reply, status, delay);
+  for (const auto& o : outcomes) {
+    const auto& d = o.decided;
+    std::string to;
+    for (const auto& r : d.result.recipients) {
+      to += (to.empty() ? "<" : ",<") + r.recipient.str() + ">";
+    }
+    std::string upstream_reply;
+    if (d.result.data_reply) {
+      upstream_reply = d.result.data_reply->summary();
+    } else if (!d.result.recipients.empty()) {
+      upstream_reply = d.result.recipients.front().reply.summary();
+    }
+    spdlog::info("{}: to={} domain={} relay={}[{}] tls={} reused={} reply={}", env.transaction_id,
+                 to, o.domain, d.host.empty() ? "none" : d.host, d.endpoint,
+                 d.tls ? d.tls_version : "no", d.reused ? "yes" : "no", quoted(upstream_reply));
+    for (const auto& t : o.tried) spdlog::info("{}: domain={} tried {}", env.transaction_id, o.domain, t);
+  }
+}
+
 }  // namespace hikyaku::app

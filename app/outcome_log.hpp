@@ -7,6 +7,7 @@
 #include "core/envelope.hpp"
 #include "core/message.hpp"
 #include "core/smtp_reply.hpp"
+#include "relay/domain_delivery.hpp"
 #include "routing/router.hpp"
 
 namespace hikyaku::app {
@@ -15,5 +16,10 @@ void log_recipient_decision(const core::Envelope& env, const core::Address& rcpt
                             const routing::RouteDecision& decision);
 void log_outcome(const core::Envelope& env, const core::Message& msg, const core::SmtpReply& reply,
                  std::string_view status, std::chrono::steady_clock::duration delay);
+// The outcome of a forwarded message: the line above plus, per destination domain, the
+// upstream host, address, TLS, its reply, the recipients and every address left on the way.
+void log_delivery(const core::Envelope& env, const core::Message& msg,
+                  const std::vector<relay::DomainOutcome>& outcomes, const core::SmtpReply& reply,
+                  std::string_view status, std::chrono::steady_clock::duration delay);
 
 }  // namespace hikyaku::app

@@ -3,13 +3,16 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/interim_sink.hpp"
+#include "app/forwarding_sink.hpp"
 #include "config/loader.hpp"
+#include "dns/caching_resolver.hpp"
+#include "dns/unbound_resolver.hpp"
 
 namespace hikyaku::app {
 
 core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> build_environment(
-    std::shared_ptr<const config::Config> config) {
+    std::shared_ptr<const config::Config> config, asio::any_io_executor executor,
+    relay::ConnectionPool* pool) {
   auto env = std::make_shared<smtpd::SessionEnvironment>();
   env->config = config;
   if (config->server.tls) {
@@ -18,13 +21,23 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     env->tls = *tls;
   }
   auto router = std::make_shared<const routing::Router>(config->domains);
-  env->make_sink = [config, router]() -> std::unique_ptr<smtpd::MessageSink> {
-    return std::make_unique<InterimSink>(config, router);
+  auto unbound = dns::UnboundResolver::create(
+      executor, dns::UnboundOptions{config->dns.servers, config->dns.timeout, {}});
+  if (!unbound) return core::unexpected(config->source_path + ": [dns]: " + unbound.error());
+  auto forwarding = std::make_shared<ForwardingContext>();
+  dns::CacheOptions cache;
+  cache.max_entries = config->dns.cache_entries;
+  forwarding->resolver = std::make_shared<dns::CachingResolver>(
+      std::shared_ptr<dns::Resolver>(std::move(*unbound)), cache);
+  forwarding->delivery.client = relay::ClientOptions::from(config->relay);
+  forwarding->delivery.port = config->relay.port;
+  forwarding->delivery.pool = pool;
+  env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()
+      -> std::unique_ptr<smtpd::MessageSink> {
+    return std::make_unique<ForwardingSink>(config, router, forwarding);
   };
   return std::shared_ptr<const smtpd::SessionEnvironment>(std::move(env));
 }
-
-Runtime::Runtime(std::shared_ptr<const smtpd::SessionEnvironment> initial) : current_(std::move(initial)) {}
 
 bool Runtime::reload(const std::string& path) {
   auto loaded = config::load_file(path);
@@ -34,7 +47,7 @@ bool Runtime::reload(const std::string& path) {
     return false;
   }
   auto config = std::make_shared<const config::Config>(std::move(*loaded));
-  auto env = build_environment(config);
+  auto env = build_environment(config, executor_, pool_);
   if (!env) {
     spdlog::error("reload of {} failed; keeping the configuration in force: {}", path, env.error());
     return false;

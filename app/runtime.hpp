@@ -1,5 +1,5 @@
-// The configuration in force and what is built from it (router, TLS context, sink factory).
-// SIGHUP swaps in a new one; sessions in progress keep the one they started with.
+// The configuration in force and what is built from it (router, TLS context, resolver, sink
+// factory). SIGHUP swaps in a new one; sessions in progress keep the one they started with.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -7,24 +7,33 @@
 
 #include "config/config.hpp"
 #include "core/expected.hpp"
+#include "relay/connection_pool.hpp"
 #include "routing/router.hpp"
 #include "smtpd/server.hpp"
 
 namespace hikyaku::app {
 
-// Builds a session environment from a loaded config: the router, the TLS context and the sink.
+// Builds a session environment from a loaded config: the router, the TLS context, the DNS
+// resolver (on `executor`) and the forwarding sink. `pool` (may be null) outlives it.
 core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> build_environment(
-    std::shared_ptr<const config::Config> config);
+    std::shared_ptr<const config::Config> config, asio::any_io_executor executor,
+    relay::ConnectionPool* pool);
 
 class Runtime {
  public:
-  explicit Runtime(std::shared_ptr<const smtpd::SessionEnvironment> initial);
+  Runtime(std::shared_ptr<const smtpd::SessionEnvironment> initial, asio::any_io_executor executor,
+          relay::ConnectionPool* pool)
+      : current_(std::move(initial)), executor_(std::move(executor)), pool_(pool) {}
   std::shared_ptr<const smtpd::SessionEnvironment> current() const { return current_.load(); }
   // Loads `path` again. On any error the old configuration stays and the reasons are logged.
   bool reload(const std::string& path);
+  // Drops the configuration (and its resolver) before the event loop goes away.
+  void clear() { current_.store(nullptr); }
 
  private:
   std::atomic<std::shared_ptr<const smtpd::SessionEnvironment>> current_;
+  asio::any_io_executor executor_;
+  relay::ConnectionPool* pool_;
 };
 
 }  // namespace hikyaku::app

@@ -3,8 +3,6 @@
 #include "app/serve.hpp"
 
 #include <csignal>
-#include <thread>
-#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -23,14 +21,19 @@ int serve(const std::string& config_path) {
   }
   auto config = std::make_shared<const config::Config>(std::move(*loaded));
   setup_logging(config->log.level);
-  auto env = build_environment(config);
+
+  // One event-loop thread: sessions, the resolver's completions and upstream connections all
+  // run here, so pooled upstream connections can move between sessions without locking.
+  // Blocking library work (SPF, DKIM) goes to worker pools, never to this thread.
+  asio::io_context io(1);
+  relay::ConnectionPool pool;
+  auto env = build_environment(config, io.get_executor(), &pool);
   if (!env) {
     fmt::print(stderr, "{}\n", env.error());
     return 2;
   }
-  Runtime runtime(*env);
-
-  asio::io_context io;
+  Runtime runtime(*env, io.get_executor(), &pool);
+  asio::co_spawn(io, pool.run_sweeper(std::chrono::seconds(1)), log_failure("connection pool sweeper"));
   smtpd::Server server(io, [&runtime] { return runtime.current(); });
   try {
     server.listen(config->server.listen);
@@ -60,20 +63,23 @@ int serve(const std::string& config_path) {
     stopping = true;
     const auto grace = runtime.current()->config->server.shutdown_grace;
     spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.shutdown(grace, [&io] {
+    server.shutdown(grace, [&io, &pool, &runtime] {
       spdlog::info("all sessions ended; exiting");
-      io.stop();
+      const bool idle_upstreams = pool.size() > 0;
+      pool.stop();
+      runtime.clear();
+      if (!idle_upstreams) return io.stop();
+      // Let the QUITs to pooled upstreams go out, but do not wait on them for long.
+      auto stop_timer = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(1));
+      stop_timer->async_wait([&io, stop_timer](boost::system::error_code) { io.stop(); });
     });
     signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);
   std::signal(SIGPIPE, SIG_IGN);
 
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
-  for (auto& t : pool) t.join();
+  runtime.clear();
   return 0;
 }
 

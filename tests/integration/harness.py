@@ -49,6 +49,16 @@ proxy_listen = {proxy_listen}
 
 {tls}
 
+[dns]
+servers = {dns_servers}
+timeout = "3s"
+
+[relay]
+port = {relay_port}
+helo_name = "out.hikyaku.test"
+connect_timeout = "{connect_timeout}"
+{relay_extra}
+
 [log]
 level = "debug"
 
@@ -80,7 +90,7 @@ class Hikyaku:
     """A running `hikyaku serve` with its own config file and log."""
 
     def __init__(self, workdir, port=None, proxy_port=None, server_extra="", tls=None,
-                 domains_extra=""):
+                 domains_extra="", dns=None, relay_port=25, connect_timeout="5s", relay_extra=""):
         self.workdir = workdir
         self.port = port or free_port()
         self.proxy_port = proxy_port
@@ -89,6 +99,11 @@ class Hikyaku:
         self.server_extra = server_extra
         self.tls = tls
         self.domains_extra = domains_extra
+        # Never the system resolver: the test's own DNS server, or a closed loopback port.
+        self.dns = dns or "127.0.0.1:9"
+        self.relay_port = relay_port
+        self.connect_timeout = connect_timeout
+        self.relay_extra = relay_extra
         self.proc = None
         self.write_config()
 
@@ -100,7 +115,9 @@ class Hikyaku:
             tls = f'[server.tls]\ncertificate = "{self.tls[0]}"\nprivate_key = "{self.tls[1]}"\n'
         return BASE_CONFIG.format(
             listen=str(listen).replace("'", '"'), proxy_listen=str(proxy).replace("'", '"'),
-            server_extra=self.server_extra, tls=tls,
+            server_extra=self.server_extra, tls=tls, dns_servers=f'["{self.dns}"]',
+            relay_port=self.relay_port, connect_timeout=self.connect_timeout,
+            relay_extra=self.relay_extra,
             domains_extra=self.domains_extra if domains_extra is None else domains_extra)
 
     def write_config(self, text=None):

@@ -1,0 +1,106 @@
+// ForwardingSink: route at RCPT; at end of DATA prepend Received:, deliver to every destination
+// domain concurrently on this session's executor, compose the one DATA reply, log the outcome.
+#include "app/forwarding_sink.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/data_reply.hpp"
+#include "app/delivery_plan.hpp"
+#include "app/outcome_log.hpp"
+#include "app/received_header.hpp"
+
+namespace hikyaku::app {
+
+namespace {
+
+// Runs every destination's delivery concurrently on `executor` and waits for all of them.
+asio::awaitable<std::vector<relay::DomainOutcome>> deliver_all(
+    asio::any_io_executor executor, const ForwardingContext& fwd, const DeliveryPlan& plan,
+    const core::Envelope& env, std::shared_ptr<const core::Message> message) {
+  auto make_tx = [&](const DestinationGroup& group) {
+    relay::OutboundTransaction tx;
+    tx.mail_from = env.mail_from;
+    tx.recipients = group.recipients;
+    tx.message = message;
+    tx.smtputf8 = env.smtputf8;
+    tx.eight_bit = env.body == core::BodyType::eight_bit_mime;
+    return tx;
+  };
+  std::vector<relay::DomainOutcome> outcomes(plan.groups.size());
+  if (plan.groups.size() == 1) {
+    outcomes[0] = co_await relay::deliver_to_domain(executor, *fwd.resolver, plan.groups[0].domain,
+                                                    make_tx(plan.groups[0]), fwd.delivery);
+    co_return outcomes;
+  }
+  // Fan out, then wait: a timer that never expires is cancelled by the last one to finish.
+  auto remaining = std::make_shared<size_t>(plan.groups.size());
+  auto done = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+  for (size_t i = 0; i < plan.groups.size(); ++i) {
+    asio::co_spawn(
+        executor,
+        relay::deliver_to_domain(executor, *fwd.resolver, plan.groups[i].domain,
+                                 make_tx(plan.groups[i]), fwd.delivery),
+        [&outcomes, i, remaining, done](std::exception_ptr e, relay::DomainOutcome outcome) {
+          if (e) {
+            // A bug, not a mail outcome: the recipients of this group stay temporary.
+            outcome.decided.result.recipients.clear();
+          }
+          outcomes[i] = std::move(outcome);
+          if (--*remaining == 0) done->cancel();
+        });
+  }
+  boost::system::error_code ec;
+  co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return outcomes;
+}
+
+// A group whose delivery ended without a per-recipient result (an internal error) counts as a
+// temporary failure for each of its recipients, never as delivered.
+void fill_missing(const DeliveryPlan& plan, std::vector<relay::DomainOutcome>& outcomes) {
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    auto& recipients = outcomes[i].decided.result.recipients;
+    if (recipients.size() == plan.groups[i].recipients.size()) continue;
+    recipients.clear();
+    outcomes[i].domain = plan.groups[i].domain;
+    for (const auto& r : plan.groups[i].recipients) {
+      recipients.push_back({r, core::SmtpReply::make(451, "4.3.0", "Error: internal error"), false});
+    }
+  }
+}
+
+}  // namespace
+
+asio::awaitable<core::SmtpReply> ForwardingSink::on_rcpt(const core::Envelope& env,
+                                                         const core::Address& rcpt) {
+  auto decision = router_->route(env, rcpt);
+  log_recipient_decision(env, rcpt, decision);
+  co_return decision.reply;
+}
+
+asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope& env,
+                                                            const core::Message& msg) {
+  const auto start = std::chrono::steady_clock::now();
+  const DeliveryPlan plan = plan_delivery(env, *router_);
+  if (plan.empty()) {
+    auto reply = core::SmtpReply::make(250, "2.0.0", "Ok: " + env.transaction_id + " accepted and discarded");
+    log_outcome(env, msg, reply, "discarded", std::chrono::steady_clock::now() - start);
+    co_return reply;
+  }
+  // RFC 5321 §4.4: a relay prepends its trace field; nothing else in the message changes.
+  auto message = std::make_shared<const core::Message>(
+      received_header(env, config_->server.hostname, std::chrono::system_clock::now()) + msg.raw());
+  auto executor = co_await asio::this_coro::executor;
+  auto outcomes = co_await deliver_all(executor, *forwarding_, plan, env, message);
+  fill_missing(plan, outcomes);
+  const DataReply result = compose_data_reply(outcomes, env.transaction_id);
+  log_delivery(env, msg, outcomes, result.reply, status_name(result.status),
+               std::chrono::steady_clock::now() - start);
+  if (result.status == MessageStatus::partial_deferred || result.status == MessageStatus::partial_refused) {
+    spdlog::warn("{}: PARTIAL DELIVERY: some destinations accepted the message and others did not; "
+                 "replied {}", env.transaction_id, result.reply.summary());
+  }
+  co_return result.reply;
+}
+
+}  // namespace hikyaku::app

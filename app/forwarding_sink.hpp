@@ -1,0 +1,39 @@
+// The message sink of the running relay: routing at RCPT (RFC 5321 §4.1.1.3), and at the end
+// of DATA the message forwarded to every destination domain at once, in this session, with
+// one reply built from what the upstreams said (DESIGN §1 steps 6-7).
+#pragma once
+#include <memory>
+
+#include "config/config.hpp"
+#include "dns/resolver.hpp"
+#include "relay/domain_delivery.hpp"
+#include "routing/router.hpp"
+#include "smtpd/message_sink.hpp"
+
+namespace hikyaku::app {
+
+// What forwarding needs, shared by the sessions of one configuration.
+struct ForwardingContext {
+  std::shared_ptr<dns::Resolver> resolver;
+  relay::DomainDeliveryOptions delivery;
+};
+
+class ForwardingSink : public smtpd::MessageSink {
+ public:
+  ForwardingSink(std::shared_ptr<const config::Config> config,
+                 std::shared_ptr<const routing::Router> router,
+                 std::shared_ptr<const ForwardingContext> forwarding)
+      : config_(std::move(config)), router_(std::move(router)), forwarding_(std::move(forwarding)) {}
+
+  asio::awaitable<core::SmtpReply> on_rcpt(const core::Envelope& env,
+                                           const core::Address& rcpt) override;
+  asio::awaitable<core::SmtpReply> on_message(const core::Envelope& env,
+                                              const core::Message& msg) override;
+
+ private:
+  std::shared_ptr<const config::Config> config_;
+  std::shared_ptr<const routing::Router> router_;
+  std::shared_ptr<const ForwardingContext> forwarding_;
+};
+
+}  // namespace hikyaku::app

@@ -1,0 +1,127 @@
+// deliver_to_domain: MX lookup through dns/, RFC 5321 §5.1 host order (implicit MX when there
+// is none, RFC 7505 null MX refused with 556 5.1.10), each host's AAAA/A addresses in family
+// order, and the next host after a temporary failure. A 5xx or any transaction result decides.
+#include "relay/domain_delivery.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace hikyaku::relay {
+
+namespace {
+
+std::mt19937_64& rng() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return engine;
+}
+
+// Every recipient of `tx` decided by one made-up reply (DNS failure, null MX, no address).
+ConnectionOutcome fail_all(const OutboundTransaction& tx, Stage stage, core::SmtpReply reply) {
+  ConnectionOutcome out;
+  out.failure = ConnectionFailure{stage, reply, false};
+  for (const auto& r : tx.recipients) out.result.recipients.push_back({r, reply, false});
+  return out;
+}
+
+struct HostAddresses {
+  std::vector<asio::ip::address> aaaa, a;
+  bool temporary = false;   // a lookup failed temporarily
+  bool nxdomain = false;    // neither name nor address exists
+  std::string cname_note;   // "mx.example -> real.example" when the name was a CNAME
+};
+
+asio::awaitable<HostAddresses> lookup_addresses(dns::Resolver& resolver, const std::string& host,
+                                                FamilyPolicy family) {
+  HostAddresses out;
+  auto take = [&out](const dns::DnsAnswer& ans, std::vector<asio::ip::address>& into) {
+    if (ans.ok()) into = ans.addresses;
+    if (ans.temporary_failure()) out.temporary = true;
+    if (!ans.cname_chain.empty() && out.cname_note.empty()) {
+      out.cname_note = ans.name + " -> " + ans.canonical_name;
+    }
+    return ans.status == dns::DnsStatus::nxdomain;
+  };
+  bool nx6 = true, nx4 = true;
+  if (family != FamilyPolicy::ipv4_only) {
+    nx6 = take(co_await resolver.query(host, dns::RecordType::aaaa), out.aaaa);
+  }
+  if (family != FamilyPolicy::ipv6_only) {
+    nx4 = take(co_await resolver.query(host, dns::RecordType::a), out.a);
+  }
+  out.nxdomain = nx6 && nx4;
+  co_return out;
+}
+
+}  // namespace
+
+asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
+                                                 dns::Resolver& resolver, std::string domain,
+                                                 OutboundTransaction tx,
+                                                 const DomainDeliveryOptions& options) {
+  DomainOutcome out;
+  out.domain = domain;
+  const auto mx = co_await resolver.query(domain, dns::RecordType::mx);
+  if (mx.temporary_failure()) {
+    out.decided = fail_all(tx, Stage::connect,
+                           core::SmtpReply::make(451, "4.4.3", fmt::format(
+                               "Error: DNS lookup of MX for {} failed: {}", domain, dns::describe(mx))));
+    co_return out;
+  }
+  if (mx.status == dns::DnsStatus::nxdomain) {
+    out.decided = fail_all(tx, Stage::connect, core::SmtpReply::make(550, "5.1.2", fmt::format(
+                               "Error: recipient domain {} does not exist", domain)));
+    co_return out;
+  }
+  std::vector<MxRecord> records;
+  for (const auto& r : mx.mx) records.push_back(MxRecord{r.preference, r.exchange});
+  const NextHops hops = order_next_hops(domain, records, rng());
+  if (hops.is_null_mx()) {
+    out.decided = fail_all(tx, Stage::connect, *hops.null_mx);
+    co_return out;
+  }
+
+  bool any_temporary = false;
+  for (const auto& host : hops.hosts) {
+    const HostAddresses addrs = co_await lookup_addresses(resolver, host, options.family);
+    if (!addrs.cname_note.empty()) {
+      // RFC 2181 §10.3: an MX target must not be an alias. Followed anyway, as MTAs do.
+      spdlog::warn("MX host of {} is a CNAME ({}); followed", domain, addrs.cname_note);
+    }
+    std::vector<asio::ip::tcp::endpoint> endpoints;
+    for (const auto& a : order_addresses(addrs.aaaa, addrs.a, options.family)) {
+      endpoints.emplace_back(a, options.port);
+    }
+    if (endpoints.empty()) {
+      any_temporary = any_temporary || addrs.temporary || !hops.implicit_mx || !addrs.nxdomain;
+      out.tried.push_back(fmt::format("{}: no usable address{}", host,
+                                      addrs.temporary ? " (DNS failed temporarily)" : ""));
+      continue;
+    }
+    ConnectionOutcome attempt = co_await deliver_to_host(executor, host, endpoints, tx,
+                                                         options.client, options.pool);
+    for (auto& line : attempt.attempts) out.tried.push_back(host + " " + line);
+    if (attempt.failure && attempt.failure->temporary()) {
+      // RFC 5321 §5.1: a host that cannot be reached or answers 4xx before the transaction:
+      // try the next one.
+      out.tried.push_back(fmt::format("{} [{}]: {}", host, attempt.endpoint,
+                                      attempt.failure->reply.summary()));
+      any_temporary = true;
+      out.decided = std::move(attempt);
+      continue;
+    }
+    out.decided = std::move(attempt);
+    co_return out;
+  }
+  if (out.decided.host.empty()) {
+    // No host had an address. An implicit MX whose name does not exist is permanent.
+    out.decided =
+        any_temporary
+            ? fail_all(tx, Stage::connect, core::SmtpReply::make(451, "4.4.4", fmt::format(
+                  "Error: no reachable mail exchanger for {}", domain)))
+            : fail_all(tx, Stage::connect, core::SmtpReply::make(550, "5.1.2", fmt::format(
+                  "Error: {} has no mail exchanger or address", domain)));
+  }
+  co_return out;
+}
+
+}  // namespace hikyaku::relay

@@ -1,0 +1,41 @@
+// Delivery of one transaction to one destination domain: MX lookup, next-hop order, each host's
+// addresses by family, the client over them, the next host after a temporary failure.
+// RFC 5321 §5.1 (MX, implicit MX, trying hosts in order), RFC 7505 (null MX), RFC 2181 §10.3
+// (an MX target must not be a CNAME: followed, and logged).
+#pragma once
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dns/resolver.hpp"
+#include "relay/next_hop.hpp"
+#include "relay/smtp_client.hpp"
+
+namespace hikyaku::relay {
+
+class ConnectionPool;
+
+struct DomainDeliveryOptions {
+  ClientOptions client;
+  uint16_t port = 25;                            // relay.port
+  FamilyPolicy family = FamilyPolicy::ipv6_first;
+  ConnectionPool* pool = nullptr;
+};
+
+struct DomainOutcome {
+  std::string domain;
+  // The attempt that decided: its host, endpoint, TLS and per-recipient result (one entry per
+  // recipient, always). For a DNS failure or a null MX, `failure` says so and host is empty.
+  ConnectionOutcome decided;
+  // Every earlier host/address tried and why it was left, for the log.
+  std::vector<std::string> tried;
+};
+
+// Runs on `executor` (the session's strand). Never throws for mail reasons.
+asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
+                                                 dns::Resolver& resolver, std::string domain,
+                                                 OutboundTransaction tx,
+                                                 const DomainDeliveryOptions& options);
+
+}  // namespace hikyaku::relay

@@ -1,0 +1,245 @@
+"""Forwarding end to end with real peers: NSD serves the destination domains' DNS, aiosmtpd
+(and scripted asyncio servers) are the destination MXes on loopback addresses, swaks and raw
+sockets send. RFC 5321 §5.1 (MX order, implicit MX, IPv6 then IPv4), RFC 7505 (null MX),
+DESIGN §1 step 7 (the one reply to DATA)."""
+import re
+import socket
+import time
+import unittest
+
+from harness import RelayTestCase, SmtpClient, free_port, swaks
+from nsd_harness import NsdServer
+from sinks import (AcceptingSink, BlackholeListener, DroppingSink, PermFailSink, TempFailSink)
+
+ZONE = """$ORIGIN dest.example.
+$TTL 60
+@        IN SOA ns.dest.example. hostmaster.dest.example. 1 3600 600 86400 60
+@        IN NS  ns.dest.example.
+ns       IN A   127.0.0.1
+v6       IN MX  10 mx.v6
+mx.v6    IN AAAA ::1
+fallback IN MX  10 mx.fallback
+mx.fallback IN AAAA ::1
+mx.fallback IN A 127.0.0.2
+prio     IN MX  10 mx1.prio
+prio     IN MX  20 mx2.prio
+mx1.prio IN A   127.0.0.3
+mx2.prio IN A   127.0.0.4
+spread   IN MX  10 a.spread
+spread   IN MX  10 b.spread
+a.spread IN A   127.0.0.5
+b.spread IN A   127.0.0.6
+implicit IN A   127.0.0.7
+nullmx   IN MX  0 .
+perm     IN MX  10 mx.perm
+mx.perm  IN A   127.0.0.8
+temp     IN MX  10 mx.temp
+mx.temp  IN A   127.0.0.9
+drop     IN MX  10 mx.drop
+mx.drop  IN A   127.0.0.10
+alias    IN MX  10 cname.alias
+cname.alias IN CNAME real.alias
+real.alias  IN A 127.0.0.11
+"""
+
+RULES = """
+[[domain]]
+name = "hikyaku.example"
+""" + "".join(f"""[[domain.rule]]
+address = "{name}"
+forward = ["user@{name}.dest.example"]
+""" for name in ("v6", "fallback", "prio", "spread", "implicit", "nullmx", "perm", "temp",
+                 "drop", "alias")) + """[[domain.rule]]
+address = "two"
+forward = ["a@v6.dest.example", "b@implicit.dest.example"]
+"""
+
+MESSAGE = ("From: Sender <sender@origin.example>\r\nTo: someone@hikyaku.example\r\n"
+           "Subject: forwarding test\r\nMessage-ID: <m1@origin.example>\r\n\r\n"
+           "Hello.\r\n.A line that starts with a dot.\r\n")
+
+
+def send(relay, rcpts, data=MESSAGE, sender="sender@origin.example"):
+    """Sends one message with a raw client; returns (list of RCPT replies, DATA reply)."""
+    c = SmtpClient(relay.port)
+    c.command("EHLO client.example.org")
+    assert c.command(f"MAIL FROM:<{sender}>").startswith("250")
+    rcpt_replies = [c.command(f"RCPT TO:<{r}>") for r in rcpts]
+    if not any(r.startswith("250") for r in rcpt_replies):
+        c.close()
+        return rcpt_replies, None
+    assert c.command("DATA").startswith("354")
+    stuffed = "".join("." + line if line.startswith(".") else line
+                      for line in data.splitlines(keepends=True))
+    c.send(stuffed + ".\r\n")
+    reply = c.reply()
+    c.command("QUIT")
+    c.close()
+    return rcpt_replies, reply
+
+
+class Forwarding(RelayTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.nsd = NsdServer({"dest.example": ZONE}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nsd.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.port = free_port()
+        self.sinks = []
+
+    def tearDown(self):
+        for s in self.sinks:
+            s.stop()
+        super().tearDown()
+
+    def sink(self, cls, host):
+        s = cls(host, self.port).start()
+        self.sinks.append(s)
+        return s
+
+    def start(self, **kwargs):
+        return self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=RULES, **kwargs)
+
+    def assert_arrived_intact(self, sink, index=0):
+        """The message arrives byte for byte, with only our Received: field prepended."""
+        data = sink.messages[index]["data"].decode()
+        received, _, rest = data.partition("\r\nFrom: ")
+        self.assertTrue(received.startswith("Received: from client.example.org (unknown [127.0.0.1])"),
+                        data[:300])
+        self.assertIn("by mx.hikyaku.test (Hikyaku) with ESMTP id", received)
+        self.assertEqual("From: " + rest, MESSAGE)
+
+    def test_ipv6_delivery(self):
+        sink = self.sink(AcceptingSink, "::1")
+        r = self.start()
+        _, reply = send(r, ["v6@hikyaku.example"])
+        self.assertTrue(reply.startswith("250 2.0.0 Ok:"), reply)
+        self.assertIn("queued as Q", reply)  # the upstream's queue id is cited
+        self.assertEqual(len(sink.messages), 1)
+        self.assertEqual(sink.messages[0]["rcpt_tos"], ["user@v6.dest.example"])
+        self.assertEqual(sink.messages[0]["mail_from"], "sender@origin.example")
+        self.assert_arrived_intact(sink)
+        self.assertRegex(r.read_log(), r"relay=mx\.v6\.dest\.example\[\[::1\]:\d+\]")
+
+    def test_ipv6_refused_falls_back_to_ipv4(self):
+        sink = self.sink(AcceptingSink, "127.0.0.2")  # nothing listens on [::1]
+        r = self.start()
+        _, reply = send(r, ["fallback@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(sink.messages), 1)
+        self.assert_arrived_intact(sink)
+
+    def test_ipv6_stalled_past_connect_timeout_falls_back_to_ipv4(self):
+        hole = BlackholeListener("::1", self.port)
+        try:
+            sink = self.sink(AcceptingSink, "127.0.0.2")
+            r = self.start(connect_timeout="1s")
+            start = time.time()
+            _, reply = send(r, ["fallback@hikyaku.example"])
+            elapsed = time.time() - start
+        finally:
+            hole.close()
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(sink.messages), 1)
+        self.assertGreaterEqual(elapsed, 0.9)  # it waited for the connect timeout first
+
+    def test_mx_priority_fallback(self):
+        sink = self.sink(AcceptingSink, "127.0.0.4")  # the preference-10 host is down
+        r = self.start()
+        _, reply = send(r, ["prio@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(sink.messages), 1)
+        self.assertIn("tried mx1.prio.dest.example", r.read_log())
+
+    def test_equal_preference_spread(self):
+        a = self.sink(AcceptingSink, "127.0.0.5")
+        b = self.sink(AcceptingSink, "127.0.0.6")
+        r = self.start()
+        for _ in range(24):
+            _, reply = send(r, ["spread@hikyaku.example"])
+            self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(a.messages) + len(b.messages), 24)
+        # Random order among equal preferences: both hosts see mail (p of failure 2^-23).
+        self.assertGreater(len(a.messages), 0)
+        self.assertGreater(len(b.messages), 0)
+
+    def test_implicit_mx(self):
+        sink = self.sink(AcceptingSink, "127.0.0.7")
+        r = self.start()
+        _, reply = send(r, ["implicit@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(sink.messages), 1)
+
+    def test_mx_target_cname_followed_and_logged(self):
+        sink = self.sink(AcceptingSink, "127.0.0.11")
+        r = self.start()
+        _, reply = send(r, ["alias@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(sink.messages), 1)
+        self.assertIn("is a CNAME", r.read_log())
+
+    def test_null_mx_refused_in_session(self):
+        r = self.start()
+        _, reply = send(r, ["nullmx@hikyaku.example"])
+        self.assertTrue(reply.startswith("556 5.1.10"), reply)
+
+    def test_upstream_5xx_passed_back(self):
+        self.sink(PermFailSink, "127.0.0.8")
+        r = self.start()
+        _, reply = send(r, ["perm@hikyaku.example"])
+        self.assertTrue(reply.startswith("550 5.1.1 mx.perm.dest.example said: 550"), reply)
+        self.assertIn("User unknown", reply)
+
+    def test_upstream_4xx_gives_451(self):
+        self.sink(TempFailSink, "127.0.0.9")
+        r = self.start()
+        _, reply = send(r, ["temp@hikyaku.example"])
+        self.assertTrue(reply.startswith("451 4.2.1"), reply)
+        self.assertIn("mx.temp.dest.example said: 450", reply)
+
+    def test_two_destination_domains(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        v4 = self.sink(AcceptingSink, "127.0.0.7")
+        r = self.start()
+        _, reply = send(r, ["v6@hikyaku.example", "implicit@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual([m["rcpt_tos"] for m in v6.messages], [["user@v6.dest.example"]])
+        self.assertEqual([m["rcpt_tos"] for m in v4.messages], [["user@implicit.dest.example"]])
+        self.assert_arrived_intact(v6)
+        self.assert_arrived_intact(v4)
+
+    def test_multi_destination_rule(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        v4 = self.sink(AcceptingSink, "127.0.0.7")
+        r = self.start()
+        code, out = swaks(r.port, "--from", "sender@origin.example", "--to", "two@hikyaku.example")
+        self.assertEqual(code, 0, out)
+        self.assertEqual([m["rcpt_tos"] for m in v6.messages], [["a@v6.dest.example"]])
+        self.assertEqual([m["rcpt_tos"] for m in v4.messages], [["b@implicit.dest.example"]])
+
+    def test_dropped_connection_mid_data_gives_451(self):
+        sink = self.sink(DroppingSink, "127.0.0.10")
+        r = self.start()
+        _, reply = send(r, ["drop@hikyaku.example"], data=MESSAGE + ("x" * 70 + "\r\n") * 40)
+        self.assertTrue(reply.startswith("451"), reply)
+        self.assertGreater(sink.bytes_after_data, 0)  # it really was mid-DATA
+        self.assertNotRegex(r.read_log(), r"status=sent")
+
+    def test_swaks_over_ipv6_forwards(self):
+        sink = self.sink(AcceptingSink, "::1")
+        r = self.start()
+        code, out = swaks(r.port, "--server", "::1", "--from", "sender@origin.example",
+                          "--to", "v6@hikyaku.example")
+        self.assertEqual(code, 0, out)
+        self.assertEqual(len(sink.messages), 1)
+        self.assertIn("Received: from client.example.org (unknown [::1])",
+                      sink.messages[0]["data"].decode())
+
+
+if __name__ == "__main__":
+    unittest.main()

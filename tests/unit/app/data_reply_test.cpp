@@ -1,0 +1,98 @@
+// The one DATA reply (DESIGN §1 step 7) for every mix of destination outcomes.
+#include <gtest/gtest.h>
+
+#include "app/data_reply.hpp"
+
+namespace hikyaku::app {
+namespace {
+
+relay::DomainOutcome outcome(std::string domain, std::string host,
+                             std::vector<core::SmtpReply> replies,
+                             std::optional<core::SmtpReply> data_reply = std::nullopt) {
+  relay::DomainOutcome o;
+  o.domain = domain;
+  o.decided.host = host;
+  for (size_t i = 0; i < replies.size(); ++i) {
+    auto rcpt = *core::parse_mailbox("u" + std::to_string(i) + "@" + domain, false);
+    o.decided.result.recipients.push_back({rcpt, replies[i], true});
+  }
+  o.decided.result.data_reply = data_reply;
+  return o;
+}
+
+const auto ok = core::SmtpReply::make(250, "2.0.0", "Ok: queued as Q1");
+const auto busy = core::SmtpReply::make(450, "4.2.1", "Mailbox busy");
+const auto unknown = core::SmtpReply::make(550, "5.1.1", "User unknown");
+
+TEST(DataReply, AllAcceptedCitesUpstreamQueueIds) {
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {ok, ok}, ok),
+                               outcome("b.example", "mx.b.example", {ok}, ok)},
+                              "T1.1");
+  EXPECT_EQ(r.status, MessageStatus::delivered);
+  EXPECT_EQ(r.reply.code, 250);
+  EXPECT_EQ(r.reply.enhanced, "2.0.0");
+  EXPECT_NE(r.reply.lines[0].find("T1.1"), std::string::npos);
+  EXPECT_NE(r.reply.lines[0].find("mx.a.example 250 2.0.0 Ok: queued as Q1"), std::string::npos);
+  EXPECT_NE(r.reply.lines[0].find("mx.b.example"), std::string::npos);
+}
+
+TEST(DataReply, AllPermanentPassesUpstreamThroughWithHost) {
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {unknown})}, "T");
+  EXPECT_EQ(r.status, MessageStatus::refused);
+  EXPECT_EQ(r.reply.code, 550);
+  EXPECT_EQ(r.reply.enhanced, "5.1.1");
+  EXPECT_EQ(r.reply.lines[0], "mx.a.example said: 550 5.1.1 User unknown");
+}
+
+TEST(DataReply, AllTemporaryIs451) {
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {busy})}, "T");
+  EXPECT_EQ(r.status, MessageStatus::deferred);
+  EXPECT_EQ(r.reply.code, 451);
+  EXPECT_EQ(r.reply.enhanced, "4.2.1");
+}
+
+TEST(DataReply, TemporaryAndPermanentWithNothingDeliveredIs451) {
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {unknown}),
+                               outcome("b.example", "mx.b.example", {busy})},
+                              "T");
+  EXPECT_EQ(r.status, MessageStatus::deferred);
+  EXPECT_EQ(r.reply.code, 451);
+}
+
+TEST(DataReply, PartialWithTemporaryFailureIs451AndSaysWhatWasDelivered) {
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {ok}, ok),
+                               outcome("b.example", "mx.b.example", {busy})},
+                              "T");
+  EXPECT_EQ(r.status, MessageStatus::partial_deferred);
+  EXPECT_EQ(r.reply.code, 451);
+  EXPECT_NE(r.reply.lines[0].find("partially delivered (mx.a.example"), std::string::npos);
+}
+
+TEST(DataReply, PartialWithPermanentFailureIs5xxNamingBoth) {
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {ok}, ok),
+                               outcome("b.example", "mx.b.example", {unknown})},
+                              "T");
+  EXPECT_EQ(r.status, MessageStatus::partial_refused);
+  EXPECT_EQ(r.reply.code, 550);
+  EXPECT_NE(r.reply.lines[0].find("Partially delivered (mx.a.example"), std::string::npos);
+  EXPECT_NE(r.reply.lines[0].find("mx.b.example said: 550"), std::string::npos);
+}
+
+TEST(DataReply, OwnFailureHasNoHostPrefix) {
+  auto null_mx = core::SmtpReply::make(556, "5.1.10", "Recipient address has null MX");
+  auto r = compose_data_reply({outcome("n.example", "", {null_mx})}, "T");
+  EXPECT_EQ(r.reply.code, 556);
+  EXPECT_EQ(r.reply.enhanced, "5.1.10");
+  EXPECT_EQ(r.reply.lines[0], "Recipient address has null MX");
+}
+
+TEST(DataReply, UpstreamCodeWithoutEnhancedGetsADefault) {
+  auto bare = core::SmtpReply::make(554, "", "no");
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {bare})}, "T");
+  EXPECT_EQ(r.reply.enhanced, "5.0.0");
+  auto bare4 = core::SmtpReply::make(421, "", "later");
+  EXPECT_EQ(compose_data_reply({outcome("a.example", "mx", {bare4})}, "T").reply.enhanced, "4.4.0");
+}
+
+}  // namespace
+}  // namespace hikyaku::app
