@@ -5,6 +5,8 @@
 // part gets the 5xx (the sender's bounce says what was not delivered).
 #include "app/data_reply.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace hikyaku::app {
@@ -46,7 +48,13 @@ DataReply compose_data_reply(const std::vector<relay::DomainOutcome>& outcomes,
   const relay::DomainOutcome* temporary_domain = nullptr;
   const relay::DomainOutcome* permanent_domain = nullptr;
   std::vector<std::string> delivered_to;
+  // A transaction held before its final "." and then not committed failed only because
+  // another destination did: it does not decide the reply, unless nothing else does (then it
+  // is a temporary failure: the commit deadline passed).
+  const auto aborted = [](const relay::DomainOutcome& o) { return o.decided.held && !o.decided.committed; };
+  const bool only_aborted = std::all_of(outcomes.begin(), outcomes.end(), aborted);
   for (const auto& o : outcomes) {
+    if (aborted(o) && !only_aborted) continue;
     bool counted_domain = false;
     for (const auto& r : o.decided.result.recipients) {
       if (r.accepted()) {

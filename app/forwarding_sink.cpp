@@ -9,15 +9,20 @@
 #include "app/delivery_plan.hpp"
 #include "app/outcome_log.hpp"
 #include "app/received_header.hpp"
+#include "relay/commit_gate.hpp"
 
 namespace hikyaku::app {
 
 namespace {
 
 // Runs every destination's delivery concurrently on `executor` and waits for all of them.
+// With several destinations the transactions commit together (relay/commit_gate): each holds
+// its final "." until all are ready, so a message is delivered everywhere or nowhere, except
+// when upstreams answer the dot differently.
 asio::awaitable<std::vector<relay::DomainOutcome>> deliver_all(
     asio::any_io_executor executor, const ForwardingContext& fwd, const DeliveryPlan& plan,
-    const core::Envelope& env, std::shared_ptr<const core::Message> message) {
+    const core::Envelope& env, std::shared_ptr<const core::Message> message,
+    std::chrono::milliseconds commit_timeout) {
   auto make_tx = [&](const DestinationGroup& group) {
     relay::OutboundTransaction tx;
     tx.mail_from = env.mail_from;
@@ -33,17 +38,28 @@ asio::awaitable<std::vector<relay::DomainOutcome>> deliver_all(
                                                     make_tx(plan.groups[0]), fwd.delivery);
     co_return outcomes;
   }
+  auto gate = std::make_shared<relay::CommitGate>(executor, plan.groups.size());
+  // Held transactions are dropped (451 to the sender) when not all are ready in time.
+  auto deadline = std::make_shared<asio::steady_timer>(executor, commit_timeout);
+  deadline->async_wait([gate](boost::system::error_code ec) {
+    if (!ec) gate->abort();
+  });
   // Fan out, then wait: a timer that never expires is cancelled by the last one to finish.
   auto remaining = std::make_shared<size_t>(plan.groups.size());
   auto done = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
   for (size_t i = 0; i < plan.groups.size(); ++i) {
+    auto tx = make_tx(plan.groups[i]);
+    auto party = gate->join();
+    tx.hold = party;
     asio::co_spawn(
         executor,
-        relay::deliver_to_domain(executor, *fwd.resolver, plan.groups[i].domain,
-                                 make_tx(plan.groups[i]), fwd.delivery),
-        [&outcomes, i, remaining, done](std::exception_ptr e, relay::DomainOutcome outcome) {
+        relay::deliver_to_domain(executor, *fwd.resolver, plan.groups[i].domain, std::move(tx),
+                                 fwd.delivery),
+        [&outcomes, i, remaining, done, party](std::exception_ptr e, relay::DomainOutcome outcome) {
+          // A delivery that ended without reaching its final "." releases the others (abort).
+          party->withdraw();
           if (e) {
-            // A bug, not a mail outcome: the recipients of this group stay temporary.
+            // A bug, not a mail outcome: fill_missing() makes this group temporary.
             outcome.decided.result.recipients.clear();
           }
           outcomes[i] = std::move(outcome);
@@ -52,6 +68,7 @@ asio::awaitable<std::vector<relay::DomainOutcome>> deliver_all(
   }
   boost::system::error_code ec;
   co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  deadline->cancel();
   co_return outcomes;
 }
 
@@ -91,7 +108,8 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   auto message = std::make_shared<const core::Message>(
       received_header(env, config_->server.hostname, std::chrono::system_clock::now()) + msg.raw());
   auto executor = co_await asio::this_coro::executor;
-  auto outcomes = co_await deliver_all(executor, *forwarding_, plan, env, message);
+  auto outcomes = co_await deliver_all(executor, *forwarding_, plan, env, message,
+                                       config_->relay.commit_timeout);
   fill_missing(plan, outcomes);
   const DataReply result = compose_data_reply(outcomes, env.transaction_id);
   log_delivery(env, msg, outcomes, result.reply, status_name(result.status),

@@ -63,6 +63,10 @@ struct RelayConfig {
   uint16_t port = 25;
   std::string helo_name;                    // defaults to server.hostname
   Duration connect_timeout = std::chrono::seconds(30);
+  // A message for several destination domains is committed everywhere or nowhere: each
+  // upstream transaction waits before its final "." until all are ready. This bounds that wait
+  // (the upstream holding the body waits for the dot only some minutes, RFC 5321 §4.5.3.2.5).
+  Duration commit_timeout = std::chrono::minutes(2);
   std::vector<std::string> source_ipv4;
   std::vector<std::string> source_ipv6;
 };

@@ -164,6 +164,7 @@ void read_relay(TableReader& r, RelayConfig& out) {
   r.read_count("port", out.port, 1);
   read_domain_name(r, "helo_name", out.helo_name);
   r.read_duration("connect_timeout", out.connect_timeout, false);
+  r.read_duration("commit_timeout", out.commit_timeout, false);
   read_ip_list(r, "source_ipv4", false, out.source_ipv4);
   read_ip_list(r, "source_ipv6", true, out.source_ipv6);
 }

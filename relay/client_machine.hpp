@@ -22,6 +22,7 @@ enum class ClientState {
   rset,           // RSET sent before a transaction on a reused connection
   transaction,    // MAIL/RCPT/DATA replies outstanding
   body,           // writing the message
+  held,           // the body is out, the "." held back until release() (Hold)
   final_reply,    // "." sent; waiting for the reply that decides delivery
   discard_dot,    // "." sent after DATA was accepted with no recipient (RFC 2920 §3.1)
   idle,           // a transaction finished; begin() sends RSET first
@@ -47,6 +48,7 @@ struct Transaction {
   size_t body_pos = 0;     // next octet of the message to send
   bool line_start = true;  // dot-stuffing state
   bool maybe_delivered = false;
+  bool hold = false;  // EndOfData::hold: Hold after the body, the "." only on release(true)
   std::optional<core::SmtpReply> data_reply;
 };
 
@@ -75,7 +77,7 @@ struct ClientMachine {
   core::SmtpReply made_up(int code, std::string_view enhanced, std::string_view what) const;
 
   // client_transaction.cpp
-  void begin(OutboundTransaction tx);
+  void begin(OutboundTransaction tx, EndOfData end);
   void send_mail();
   void send_next_rcpt(size_t from);
   void on_transaction_reply(const core::SmtpReply& reply);
@@ -83,6 +85,7 @@ struct ClientMachine {
   void decide(size_t i, const core::SmtpReply& reply, bool from_upstream);
   void finish_transaction();
   void abort_transaction(const core::SmtpReply& made_up);
+  void release(bool commit);
 };
 
 }  // namespace hikyaku::relay

@@ -118,7 +118,8 @@ Stage ClientMachine::stage() const {
         }
       }
       return Stage::mail;
-    case ClientState::body: return Stage::body;
+    case ClientState::body:
+    case ClientState::held: return Stage::body;
     case ClientState::final_reply:
     case ClientState::discard_dot: return Stage::final_reply;
     case ClientState::quit: return Stage::quit;
@@ -180,6 +181,7 @@ ClientAction ClientMachine::next() {
         continue;
       }
       case ClientState::body: produce_body_chunk(); continue;
+      case ClientState::held: return client_action::Hold{};
       case ClientState::tls_handshake: return client_action::StartTls{settings.timeouts.starttls};
       case ClientState::ready:
       case ClientState::idle: return client_action::Ready{};
@@ -269,6 +271,7 @@ void ClientMachine::on_reply(const core::SmtpReply& reply) {
     case ClientState::tls_handshake:
     case ClientState::ready:
     case ClientState::body:
+    case ClientState::held:
     case ClientState::idle:
     case ClientState::closed: return;  // not reached: no reply is read in these states
   }
@@ -310,6 +313,7 @@ void ClientMachine::interrupt(const core::SmtpReply& reply) {
       return;
     case ClientState::transaction:
     case ClientState::body:
+    case ClientState::held:
     case ClientState::final_reply:
     case ClientState::discard_dot: abort_transaction(reply); return;
     case ClientState::ready:
@@ -369,8 +373,12 @@ void ClientProtocol::tls_failed(std::string_view why) {
          false, false);
 }
 
-void ClientProtocol::begin(OutboundTransaction transaction) {
-  impl_->begin(std::move(transaction));
+void ClientProtocol::begin(OutboundTransaction transaction, EndOfData end) {
+  impl_->begin(std::move(transaction), end);
+}
+
+void ClientProtocol::release(bool commit) {
+  impl_->release(commit);
 }
 
 void ClientProtocol::quit() {

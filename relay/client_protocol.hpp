@@ -20,6 +20,8 @@ namespace hikyaku::relay {
 
 using std::chrono::milliseconds;
 
+class CommitParty;  // relay/commit_gate.hpp; the driver's, never touched by the protocol
+
 // How long to wait at each stage; the defaults are RFC 5321 §4.5.3.2's minimums.
 struct ClientTimeouts {
   milliseconds greeting = std::chrono::minutes(5);      // §4.5.3.2.1 initial 220
@@ -62,7 +64,15 @@ struct OutboundTransaction {
   std::shared_ptr<const core::Message> message;
   bool smtputf8 = false;   // the sender used SMTPUTF8: pass it on when offered (RFC 6531 §3.4)
   bool eight_bit = false;  // the sender declared BODY=8BITMIME: pass it on when offered
+  // Two-phase commit (DESIGN §1 step 7): when set, the driver (deliver_over) begins the
+  // transaction with EndOfData::hold and, at Hold, arrives at this party's gate to learn
+  // whether to send the "." or abort. Null: the dot follows the body at once, as always.
+  std::shared_ptr<CommitParty> hold;
 };
+
+// What follows the last octet of the body: the final "." at once, or client_action::Hold
+// until release() decides (the two-phase commit of DESIGN §1 step 7).
+enum class EndOfData { send, hold };
 
 // The stage a connection or transaction was in; names appear in logs and made-up replies.
 enum class Stage {
@@ -128,6 +138,11 @@ struct StartTls {
   milliseconds timeout;
 };                // TLS handshake; then tls_started() or tls_failed()
 struct Ready {};  // waiting for begin() or quit()
+// A holding transaction has sent its whole body and every recipient RCPT accepted waits on the
+// final "." (only after a 354, with at least one recipient accepted). Nothing is read or written
+// until release(). The wait at the gate counts against no stage's deadline: the dot gets a
+// fresh data_block deadline and the reply to it final_reply.
+struct Hold {};
 struct Done {
   TransactionResult result;
 };  // the transaction ended; usable(): begin() again
@@ -138,8 +153,8 @@ struct Closed {};  // the session is over: close the connection
 }  // namespace client_action
 using ClientAction =
     std::variant<client_action::Send, client_action::NeedInput, client_action::StartTls,
-                 client_action::Ready, client_action::Done, client_action::Failed,
-                 client_action::Closed>;
+                 client_action::Ready, client_action::Hold, client_action::Done,
+                 client_action::Failed, client_action::Closed>;
 
 class ClientProtocol {
  public:
@@ -164,8 +179,16 @@ class ClientProtocol {
   // Starts a transaction; only after Ready or Done with usable(). After an earlier transaction
   // on this connection RSET goes first, and its failure ends the connection with Failed
   // (stage rset): the caller then tries a fresh connection. Checks that need no round trip
-  // (SIZE, 8BITMIME, SMTPUTF8) may end the transaction at once with Done.
-  void begin(OutboundTransaction transaction);
+  // (SIZE, 8BITMIME, SMTPUTF8) may end the transaction at once with Done. With
+  // EndOfData::hold the body is followed by Hold instead of the "." (only when DATA got 354
+  // with at least one recipient accepted; any earlier end is Done as usual).
+  void begin(OutboundTransaction transaction, EndOfData end = EndOfData::send);
+  // After Hold: commit sends the final "." and the transaction ends with the reply to it, as
+  // without a hold. Abort sends nothing more: the transaction ends with Done, every recipient
+  // RCPT accepted getting a made-up 451 4.3.0 ("transaction not committed"), and the connection
+  // is not usable(): the driver closes it, so the server discards the unfinished message
+  // (RFC 5321 §3.3, §4.1.1.4). Ignored anywhere but after Hold.
+  void release(bool commit);
   // Ends the session politely: QUIT, then Closed.
   void quit();
 

@@ -1,5 +1,6 @@
 // The transaction part of the sans-I/O SMTP client: checks before MAIL, MAIL/RCPT/DATA alone
-// or pipelined, the dot-stuffed message, and the per-recipient results.
+// or pipelined, the dot-stuffed message, the final "." held for a two-phase commit (DESIGN §1
+// step 7), and the per-recipient results.
 // RFC 5321 §3.3 (transaction), §4.5.2 (transparency), RFC 2920 §3.1 (pipelined groups),
 // RFC 1870 §6 (SIZE), RFC 6152 §3 (8BITMIME), RFC 6531 §3.4, §3.7 (SMTPUTF8).
 #include <algorithm>
@@ -69,8 +70,9 @@ size_t dot_stuff(std::string_view raw, size_t pos, size_t max, bool& line_start,
   return pos;
 }
 
-void ClientMachine::begin(OutboundTransaction tx) {
+void ClientMachine::begin(OutboundTransaction tx, EndOfData end) {
   Transaction t;
+  t.hold = end == EndOfData::hold;
   t.results.resize(tx.recipients.size());
   t.accepted.resize(tx.recipients.size(), false);
   t.tx = std::move(tx);
@@ -266,10 +268,38 @@ void ClientMachine::produce_body_chunk() {
     // The data ends with CRLF "." CRLF (RFC 5321 §4.1.1.4); a message not ending in CRLF gets
     // one so the "." stands on a line of its own.
     if (!raw.empty() && !raw.ends_with("\r\n")) chunk += "\r\n";
+    if (t.hold) {
+      // Two-phase commit: everything but the "." goes out, then next() returns Hold.
+      state = ClientState::held;
+      if (!chunk.empty()) send(std::move(chunk), settings.timeouts.data_block);
+      return;
+    }
     chunk += ".\r\n";
     state = ClientState::final_reply;
   }
   send(std::move(chunk), settings.timeouts.data_block);
+}
+
+void ClientMachine::release(bool commit) {
+  if (state != ClientState::held || !txn) return;
+  if (commit) {
+    // A fresh deadline for the dot, then final_reply's for its reply: the time spent at the
+    // gate counts against neither.
+    send(".\r\n", settings.timeouts.data_block);
+    state = ClientState::final_reply;
+    return;
+  }
+  // Abort: the server never sees the end of data, so the transaction is not complete and it
+  // delivers nothing (RFC 5321 §3.3, §4.1.1.4); the connection cannot go on from mid-DATA.
+  std::string text = "Upstream";
+  if (!settings.peer_name.empty()) text += " " + settings.peer_name;
+  text += ": transaction not committed: another destination of this message failed";
+  const auto reply = core::SmtpReply::make(451, "4.3.0", text);
+  for (size_t i = 0; i < txn->results.size(); ++i) {
+    if (!txn->results[i]) decide(i, reply, false);
+  }
+  closing = true;
+  finish_transaction();
 }
 
 void ClientMachine::decide(size_t i, const core::SmtpReply& reply, bool from_upstream) {

@@ -1,12 +1,14 @@
 // The client coroutine: TCP connect with a deadline and an egress address, the protocol's I/O
-// (every read and write under its stage's deadline, STARTTLS), and fallback over addresses.
-// RFC 5321 §5.1 (next address on temporary failure), §4.5.3.2 (timeouts), RFC 3207 §4.
+// (every read and write under its stage's deadline, STARTTLS), the wait at the commit gate, and
+// fallback over addresses. RFC 5321 §5.1 (next address on temporary failure), §4.5.3.2
+// (timeouts), §3.3 (no "." after an abort: the server discards the message), RFC 3207 §4.
 #include "relay/smtp_client.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ssl/error.hpp>
 
+#include "relay/commit_gate.hpp"
 #include "relay/connection_pool.hpp"
 
 namespace hikyaku::relay {
@@ -134,7 +136,7 @@ asio::awaitable<ClientAction> SmtpConnection::run() {
       stream_.close();
       co_return action;
     } else {
-      co_return action;  // Ready or Done
+      co_return action;  // Ready, Hold or Done
     }
   }
 }
@@ -182,7 +184,19 @@ asio::awaitable<ConnectionOutcome> deliver_over(SmtpConnection& connection,
   const bool reused = connection.transactions() > 0;
   ClientAction action = co_await connection.run();
   if (std::holds_alternative<client_action::Ready>(action)) {
-    connection.protocol().begin(tx);
+    connection.protocol().begin(tx, tx.hold ? EndOfData::hold : EndOfData::send);
+    action = co_await connection.run();
+  }
+  bool held = false;
+  bool committed = false;
+  if (std::holds_alternative<client_action::Hold>(action)) {
+    // The body is out, the "." held back: wait for the other transactions of the message
+    // (DESIGN §1 step 7). Only a transaction with a hold gets here.
+    held = true;
+    committed = co_await tx.hold->arrive();
+    // Abort: Done at once and not usable(), so the connection is closed below without a
+    // byte more (no ".", no QUIT).
+    connection.protocol().release(committed);
     action = co_await connection.run();
   }
   ConnectionOutcome out;
@@ -209,6 +223,8 @@ asio::awaitable<ConnectionOutcome> deliver_over(SmtpConnection& connection,
   out.tls = connection.tls();
   if (out.tls) out.tls_version = connection.tls_version();
   out.reused = reused;
+  out.held = held;
+  out.committed = committed;
   co_return out;
 }
 
@@ -256,7 +272,7 @@ asio::awaitable<ConnectionOutcome> deliver_to_host(asio::any_io_executor executo
   if (pool) {
     while (auto conn = pool->take(host, options.starttls)) {
       ConnectionOutcome out = co_await deliver_over(*conn, tx);
-      if (out.failure) {
+      if (out.failure && !out.held) {
         // Usually RSET failed: the server closed the idle connection. No transaction took
         // place, so another pooled connection or a fresh one gets it.
         spdlog::debug("relay: pooled connection to {} {} is dead: {}", host, out.endpoint,
@@ -278,14 +294,14 @@ asio::awaitable<ConnectionOutcome> deliver_to_host(asio::any_io_executor executo
         break;
       }
       ConnectionOutcome out = co_await deliver_over(*connected.connection, tx);
-      if (out.failure && out.failure->stage == Stage::tls_handshake && round == 0 &&
+      if (out.failure && !out.held && out.failure->stage == Stage::tls_handshake && round == 0 &&
           attempt_options.starttls && !attempt_options.verify_certificate) {
         // Opportunistic TLS (RFC 7435 §3): a failed handshake is retried once in the clear.
         attempts.push_back(attempt_line(out));
         attempt_options.starttls = false;
         continue;
       }
-      if (out.failure && out.failure->temporary()) {
+      if (out.failure && out.failure->temporary() && !out.held) {
         last = std::move(out);
         break;  // RFC 5321 §5.1: try the next address
       }

@@ -1,7 +1,9 @@
 // The SMTP client coroutine: connects to one upstream address (bound to the configured egress
 // address of its family), drives relay/client_protocol over the socket with a deadline on every
-// stage, and falls back over an ordered list of addresses. RFC 5321 §5.1 (try the next address
-// on a temporary failure), §4.5.3.2 (timeouts), RFC 3207 (STARTTLS).
+// stage, and falls back over an ordered list of addresses; a transaction with a hold waits at
+// its CommitGate before the final "." (DESIGN §1 step 7). RFC 5321 §5.1 (try the next address
+// on a temporary failure), §4.5.3.2 (timeouts), §3.3 (an unfinished transaction is discarded),
+// RFC 3207 (STARTTLS).
 #pragma once
 #include <array>
 #include <chrono>
@@ -56,7 +58,7 @@ class SmtpConnection {
 
   ClientProtocol& protocol() { return protocol_; }
   // Does the protocol's I/O (Send, NeedInput, StartTls) until it waits for a decision: returns
-  // Ready, Done, Failed or Closed. Failed and Closed have closed the stream.
+  // Ready, Hold, Done, Failed or Closed. Failed and Closed have closed the stream.
   asio::awaitable<ClientAction> run();
   void count_transaction() { ++transactions_; }
 
@@ -85,6 +87,13 @@ struct ConnectionOutcome {
   TransactionResult result;
   // Earlier addresses tried, one line each ("[::1]:25: 451 4.4.1 ... refused"), for the log.
   std::vector<std::string> attempts;
+  // With OutboundTransaction::hold: the transaction sent its body and arrived at the gate
+  // (its party counted), and whether the gate then said commit (the "." went out; `result`
+  // has the reply to it) or abort (the connection was closed mid-DATA; the accepted recipients
+  // have a made-up 451 4.3.0). When not held the party has not arrived: the caller withdraws
+  // it once no other host will be tried (withdraw() after a held outcome does nothing).
+  bool held = false;
+  bool committed = false;
 };
 
 struct ConnectResult {
@@ -99,8 +108,11 @@ asio::awaitable<ConnectResult> connect_to(asio::any_io_executor executor, std::s
                                           const ClientOptions& options);
 
 // Runs one transaction on `connection`: greeting, EHLO and STARTTLS on a new connection, RSET
-// first on a used one, then MAIL/RCPT/DATA. Afterwards the connection is usable() for another
-// transaction or quit(); when it is not, it has been closed.
+// first on a used one, then MAIL/RCPT/DATA. With tx.hold, after the body it waits in
+// tx.hold->arrive() (no deadline of its own: the caller bounds it by withdrawing the party or
+// aborting the gate) and then sends the "." or closes the connection without it. Afterwards
+// the connection is usable() for another transaction or quit(); when it is not, it has been
+// closed.
 asio::awaitable<ConnectionOutcome> deliver_over(SmtpConnection& connection, OutboundTransaction tx);
 
 // QUIT (waiting at most timeouts.quit for 221), then close.
@@ -112,8 +124,9 @@ void quit_later(std::unique_ptr<SmtpConnection> connection);
 // (when `pool` is given; a dead one is dropped), then each address in turn, moving on after a
 // connect failure (refused, unreachable, no answer within connect_timeout) or a temporary
 // connection-level failure (no or 4xx greeting, EHLO, TLS). A 5xx there, or any transaction
-// result, ends the attempt. An empty `endpoints` is a temporary failure. Afterwards the
-// connection goes back to `pool` when it can, else it is closed with QUIT in the background.
+// result, ends the attempt; so does reaching the hold (a transaction that held is never tried
+// again elsewhere). An empty `endpoints` is a temporary failure. Afterwards the connection
+// goes back to `pool` when it can, else it is closed with QUIT in the background.
 asio::awaitable<ConnectionOutcome> deliver_to_host(asio::any_io_executor executor, std::string host,
                                                    std::vector<asio::ip::tcp::endpoint> endpoints,
                                                    OutboundTransaction tx,

@@ -1,7 +1,9 @@
 // Fuzz target for the relay's SMTP client: arbitrary server bytes into ReplyParser
 // (RFC 5321 §4.2) and into ClientProtocol through whole sessions (greeting, EHLO/HELO,
-// STARTTLS, pipelined or not, DATA, RSET reuse, QUIT). Input byte 0 picks the options; the rest
-// is what the "server" says, fed in pieces. Any broken invariant aborts.
+// STARTTLS, pipelined or not, DATA, RSET reuse, QUIT, the "." held for a two-phase commit and
+// released with commit or abort). Input byte 0 picks the options; the rest is what the
+// "server" says, fed in pieces, to a session without a hold, then with one released with
+// commit, then with abort. Any broken invariant aborts.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -63,7 +65,9 @@ core::Address address(std::string local, std::string domain, bool utf8 = false) 
   return a;
 }
 
-void fuzz_session(uint8_t flags, std::string_view server) {
+enum class HoldMode { none, commit, abort };
+
+void fuzz_session(uint8_t flags, std::string_view server, HoldMode mode) {
   ClientSettings settings;
   settings.helo_name = "out.example.net";
   settings.peer_name = "mx.fuzz.example";
@@ -72,6 +76,8 @@ void fuzz_session(uint8_t flags, std::string_view server) {
   const bool tls_fails = flags & 2;
   const bool reuse = flags & 4;
   const bool eight_bit = flags & 8;
+  const bool hold = mode != HoldMode::none;
+  const bool commit = mode == HoldMode::commit;
 
   OutboundTransaction tx;
   tx.mail_from = address("alice", "src.example");
@@ -83,14 +89,30 @@ void fuzz_session(uint8_t flags, std::string_view server) {
   ClientProtocol p(settings);
   size_t pos = 0;
   int transactions = 0;
+  std::string wire;       // every byte written, for the checks at Hold
+  int after_release = 0;  // 1: the next action must send the dot; 2: it must be Done
   size_t steps = 0;
   const size_t max_steps = 64 + server.size() * 8 + tx.message->size() * 4;
   while (true) {
     check(++steps < max_steps, "the machine makes progress");
     ClientAction a = p.next();
+    if (after_release == 1) {
+      const auto* dot = std::get_if<client_action::Send>(&a);
+      check(dot && dot->bytes == ".\r\n", "commit sends the dot and nothing else");
+    } else if (after_release == 2) {
+      const auto* done = std::get_if<client_action::Done>(&a);
+      check(done != nullptr, "abort ends the transaction at once");
+      for (const auto& r : done->result.recipients) {
+        check(!r.accepted(), "an aborted transaction accepts nobody");
+      }
+      check(!done->result.maybe_delivered, "an aborted transaction cannot have delivered");
+      check(!p.usable(), "an aborted transaction leaves the connection unusable");
+    }
+    after_release = 0;
     if (auto* send = std::get_if<client_action::Send>(&a)) {
       check(!send->bytes.empty(), "no empty writes");
       check(send->timeout.count() > 0, "every write has a deadline");
+      wire += send->bytes;
     } else if (auto* need = std::get_if<client_action::NeedInput>(&a)) {
       check(need->timeout.count() > 0, "every read has a deadline");
       if (pos >= server.size()) {
@@ -107,11 +129,18 @@ void fuzz_session(uint8_t flags, std::string_view server) {
         p.tls_failed("fuzz");
       else
         p.tls_started();
+    } else if (std::holds_alternative<client_action::Hold>(a)) {
+      check(hold, "Hold only for a transaction with a hold");
+      check(!p.usable(), "not usable while held");
+      check(wire.ends_with("\r\n") && !wire.ends_with("\r\n.\r\n"),
+            "Hold comes after the body and before the dot");
+      p.release(commit);
+      after_release = commit ? 1 : 2;
     } else if (std::holds_alternative<client_action::Ready>(a)) {
       check(p.usable(), "Ready means usable");
       if (transactions < (reuse ? 2 : 1)) {
         ++transactions;
-        p.begin(tx);
+        p.begin(tx, hold ? EndOfData::hold : EndOfData::send);
       } else {
         p.quit();
       }
@@ -145,6 +174,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view all(reinterpret_cast<const char*>(data), size);
   fuzz_parser(all);
   if (size == 0) return 0;
-  fuzz_session(data[0], all.substr(1));
+  for (auto mode : {HoldMode::none, HoldMode::commit, HoldMode::abort}) {
+    fuzz_session(data[0], all.substr(1), mode);
+  }
   return 0;
 }

@@ -213,6 +213,18 @@ class Forwarding(RelayTestCase):
         self.assert_arrived_intact(v6)
         self.assert_arrived_intact(v4)
 
+    def test_one_destination_refusing_means_none_delivered(self):
+        """Two-phase commit: the accepting destination holds its final dot, the other refuses,
+        so the accepting one is aborted and receives nothing; the sender gets the 5xx."""
+        v6 = self.sink(AcceptingSink, "::1")
+        self.sink(PermFailSink, "127.0.0.8")
+        r = self.start()
+        _, reply = send(r, ["v6@hikyaku.example", "perm@hikyaku.example"])
+        self.assertTrue(reply.startswith("550 5.1.1 mx.perm.dest.example said"), reply)
+        time.sleep(0.3)
+        self.assertEqual(v6.messages, [])
+        self.assertIn("status=bounced", r.read_log())
+
     def test_multi_destination_rule(self):
         v6 = self.sink(AcceptingSink, "::1")
         v4 = self.sink(AcceptingSink, "127.0.0.7")

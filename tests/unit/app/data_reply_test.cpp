@@ -94,5 +94,19 @@ TEST(DataReply, UpstreamCodeWithoutEnhancedGetsADefault) {
   EXPECT_EQ(compose_data_reply({outcome("a.example", "mx", {bare4})}, "T").reply.enhanced, "4.4.0");
 }
 
+TEST(DataReply, TransactionAbortedForAnotherDestinationDoesNotDecide) {
+  const auto not_committed = core::SmtpReply::make(451, "4.3.0", "transaction not committed");
+  auto held = outcome("a.example", "mx.a.example", {not_committed});
+  held.decided.held = true;
+  held.decided.committed = false;
+  auto r = compose_data_reply({held, outcome("b.example", "mx.b.example", {unknown})}, "T");
+  EXPECT_EQ(r.status, MessageStatus::refused);  // a retry would be refused again
+  EXPECT_EQ(r.reply.code, 550);
+  // All held and none committed (the commit deadline passed): temporary.
+  auto r2 = compose_data_reply({held, held}, "T");
+  EXPECT_EQ(r2.status, MessageStatus::deferred);
+  EXPECT_EQ(r2.reply.code, 451);
+}
+
 }  // namespace
 }  // namespace hikyaku::app

@@ -104,6 +104,7 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "port",
                         "helo_name",
                         "connect_timeout",
+                        "commit_timeout",
                         "source_ipv4",
                         "source_ipv6",
                         "[auth]",

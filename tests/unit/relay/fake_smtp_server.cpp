@@ -160,17 +160,31 @@ asio::awaitable<void> serve(std::shared_ptr<ip::tcp::socket> socket,
                                    ? line->substr(lt + 1, gt - lt - 1)
                                    : "";
       if (b->refuse.count(rcpt)) reply = "550 5.1.1 <" + rcpt + ">: no such user\r\n";
+      if (b->rcpt_delay.count() > 0) {
+        asio::steady_timer timer(socket->get_executor(), b->rcpt_delay);
+        error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
     } else if (verb == "DATA") {
       if (!co_await s.write("354 End data with <CR><LF>.<CR><LF>\r\n")) co_return;
       std::string message;
+      bool ended = false;
       while (auto data = co_await s.line()) {
         if (b->close_mid_data) {
           error_code ec;
           socket->close(ec);
           co_return;
         }
-        if (*data == ".") break;
+        if (*data == ".") {
+          ended = true;
+          break;
+        }
         message += (data->starts_with(".") ? data->substr(1) : *data) + "\r\n";
+      }
+      if (!ended) {
+        // The client went away before the end of data: no message (RFC 5321 §3.3).
+        log->unfinished.push_back(message);
+        co_return;
       }
       log->messages.push_back(message);
       reply = "250 2.0.0 Ok: queued as Q" + std::to_string(++shared->queue_ids) + "\r\n";

@@ -3,6 +3,7 @@
 // certificate, and records what it saw. Only ever listens on 127.0.0.1 or ::1.
 #pragma once
 #include <boost/asio/ssl.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <set>
@@ -23,13 +24,17 @@ struct ServerBehavior {
   bool broken_tls = false;       // answer 220 to STARTTLS, then send garbage and close
   bool close_mid_data = false;   // after 354, read one line of the message and close
   std::set<std::string> refuse;  // RCPT addresses answered with 550 5.1.1
+  // Wait this long before answering each RCPT.
+  std::chrono::milliseconds rcpt_delay{0};
 };
 
 struct ServerLog {
   int connections = 0;
   std::vector<std::string> commands;  // every command line, in order
-  std::vector<std::string> messages;  // each message as received, dot-unstuffed
-  std::vector<std::string> peers;     // remote address of each connection
+  std::vector<std::string> messages;  // each message ended by its ".", dot-unstuffed
+  // Message data the client cut off before the "." (so not a message, RFC 5321 §3.3).
+  std::vector<std::string> unfinished;
+  std::vector<std::string> peers;  // remote address of each connection
   int tls_sessions = 0;
 };
 

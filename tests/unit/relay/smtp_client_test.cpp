@@ -14,6 +14,7 @@
 #include <chrono>
 
 #include "fake_smtp_server.hpp"
+#include "loopback.hpp"
 #include "relay/connection_pool.hpp"
 #include "scripted.hpp"
 
@@ -23,35 +24,6 @@ namespace {
 using namespace testing;
 using namespace std::chrono_literals;
 namespace ip = asio::ip;
-
-ClientOptions fast_options() {
-  ClientOptions o;
-  o.helo_name = "out.example.net";
-  o.connect_timeout = 400ms;
-  auto& t = o.timeouts;
-  t.greeting = t.ehlo = t.starttls = t.mail = t.rcpt = t.data = t.data_block = t.final_reply =
-      t.rset = t.quit = 400ms;
-  o.tls_context = make_client_tls(false);
-  return o;
-}
-
-// Runs `task` on `io` until it completes (or 10 s pass, which fails the test).
-template <class T>
-T complete(asio::io_context& io, asio::awaitable<T> task) {
-  std::optional<T> out;
-  std::exception_ptr error;
-  io.restart();  // an earlier run may have stopped it by running out of work
-  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
-    error = e;
-    if (!e) out = std::move(value);
-  });
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!out && !error && std::chrono::steady_clock::now() < deadline) io.run_one_for(50ms);
-  if (error) std::rethrow_exception(error);
-  if (!out) ADD_FAILURE() << "client coroutine did not finish";
-  io.run_for(30ms);  // let background QUITs run
-  return out ? std::move(*out) : T{};
-}
 
 const std::string kRaw =
     "From: a@src.example\r\nSubject: dots\r\n\r\n.leading dot\r\n.\r\n..two\r\nend\r\n";

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Forwarding benchmark on loopback: a release hikyaku between a load generator and Postfix's
+# smtp-sink, with NSD answering the destination's MX. Reports messages/second and latency.
+#   bench/run-forwarding.sh [COUNT] [CONCURRENCY] [SIZE]
+# Every process it starts is stopped by PID at the end; only 127.0.0.1 is used.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+count=${1:-2000}; concurrency=${2:-20}; size=${3:-4096}
+bin=$root/build/release/app/hikyaku
+[ -x "$bin" ] || make -C "$root" build >/dev/null
+work=$(mktemp -d /tmp/hikyaku-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+            [ -f "$work/nsd.pid" ] && kill "$(cat "$work/nsd.pid")" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+dns_port=$(free_port); sink_port=$(free_port); relay_port=$(free_port)
+
+cat > "$work/bench.zone" <<ZONE
+\$ORIGIN dest.bench.
+\$TTL 3600
+@  IN SOA ns hostmaster 1 3600 600 86400 60
+@  IN NS ns
+ns IN A 127.0.0.1
+@  IN MX 10 mx
+mx IN A 127.0.0.1
+ZONE
+cat > "$work/nsd.conf" <<NSD
+server:
+  ip-address: 127.0.0.1@$dns_port
+  port: $dns_port
+  username: ""
+  chroot: ""
+  database: ""
+  zonesdir: "$work"
+  pidfile: "$work/nsd.pid"
+  logfile: "$work/nsd.log"
+  zonelistfile: "$work/zone.list"
+  xfrdfile: "$work/xfrd.state"
+  xfrdir: "$work"
+  server-count: 1
+  rrl-ratelimit: 0
+remote-control:
+  control-enable: no
+zone:
+  name: "dest.bench"
+  zonefile: "bench.zone"
+NSD
+/usr/sbin/nsd -c "$work/nsd.conf"
+
+/usr/sbin/smtp-sink -u nobody -c 127.0.0.1:$sink_port 1024 > "$work/sink.log" 2>&1 &
+pids+=($!)
+
+cat > "$work/hikyaku.toml" <<CONF
+[server]
+hostname = "bench.hikyaku.test"
+listen = ["127.0.0.1:$relay_port"]
+max_connections_per_ip = 1000
+[dns]
+servers = ["127.0.0.1:$dns_port"]
+[relay]
+port = $sink_port
+helo_name = "bench.hikyaku.test"
+[log]
+level = "info"
+[[domain]]
+name = "hikyaku.bench"
+[[domain.rule]]
+address = "user"
+forward = ["dest@dest.bench"]
+CONF
+"$bin" serve -c "$work/hikyaku.toml" 2> "$work/hikyaku.log" &
+pids+=($!)
+for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$relay_port) 2>/dev/null && break; sleep 0.1; done
+
+echo "== hikyaku $(git -C "$root" rev-parse --short HEAD) on $(nproc) cores: $count x ${size}B, $concurrency concurrent senders"
+echo "-- load.py (one message per connection, latency from connect to the DATA reply)"
+/usr/bin/python3 "$root/bench/load.py" --port "$relay_port" --rcpt user@hikyaku.bench \
+  --count "$count" --concurrency "$concurrency" --size "$size"
+echo "-- smtp-source (Postfix's load tool)"
+start=$(date +%s.%N)
+/usr/sbin/smtp-source -s "$concurrency" -m "$count" -l "$size" -f load@origin.example \
+  -t user@hikyaku.bench 127.0.0.1:$relay_port
+end=$(date +%s.%N)
+/usr/bin/python3 -c "import sys; c=$count; t=$end-$start; print(f'smtp-source: {c} messages in {t:.2f}s = {c/t:.0f} msg/s')"
+grep -c 'status=sent' "$work/hikyaku.log" >/dev/null 2>&1 || true
+errors=$(grep -cE ' (error|critical):' "$work/hikyaku.log" || true)
+echo "relay log errors: $errors"

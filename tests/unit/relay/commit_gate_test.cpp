@@ -1,0 +1,241 @@
+// CommitGate alone (DESIGN §1 step 7): commit only when every party arrived, abort as soon as
+// one withdraws (waiters wake at once), a party dropped without arriving withdraws, decisions
+// stay, one party, a miscount. Single-threaded io_context, polled: no timing involved.
+#include "relay/commit_gate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+
+namespace hikyaku::relay {
+namespace {
+
+// Starts `party->arrive()` on `io`; `out` is set when it returns.
+void spawn_arrive(asio::io_context& io, std::shared_ptr<CommitParty> party,
+                  std::optional<bool>& out) {
+  asio::co_spawn(
+      io,
+      [](std::shared_ptr<CommitParty> p) -> asio::awaitable<bool> {
+        co_return co_await p->arrive();
+      }(std::move(party)),
+      [&out](std::exception_ptr e, bool v) {
+        if (!e) out = v;
+      });
+}
+
+void poll(asio::io_context& io) {
+  io.restart();
+  io.poll();
+}
+
+TEST(CommitGate, AllArriveThenEveryoneCommits) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 3);
+  auto a = gate->join(), b = gate->join(), c = gate->join();
+  EXPECT_EQ(gate->joined(), 3u);
+  std::optional<bool> ra, rb, rc;
+  spawn_arrive(io, a, ra);
+  spawn_arrive(io, b, rb);
+  poll(io);
+  // Two of three: both wait.
+  EXPECT_FALSE(ra.has_value());
+  EXPECT_FALSE(rb.has_value());
+  EXPECT_EQ(gate->arrived(), 2u);
+  EXPECT_EQ(gate->decision(), CommitDecision::pending);
+  spawn_arrive(io, c, rc);
+  poll(io);
+  ASSERT_TRUE(ra && rb && rc);
+  EXPECT_TRUE(*ra);
+  EXPECT_TRUE(*rb);
+  EXPECT_TRUE(*rc);
+  EXPECT_EQ(gate->decision(), CommitDecision::commit);
+  EXPECT_TRUE(a->has_arrived());
+}
+
+TEST(CommitGate, WithdrawBeforeAnyArrivalAbortsEveryLaterArrival) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 3);
+  auto a = gate->join(), b = gate->join(), c = gate->join();
+  a->withdraw();
+  EXPECT_EQ(gate->decision(), CommitDecision::abort);
+  EXPECT_TRUE(a->has_withdrawn());
+  std::optional<bool> rb, rc;
+  spawn_arrive(io, b, rb);
+  spawn_arrive(io, c, rc);
+  poll(io);  // no waiting: the decision is already there
+  ASSERT_TRUE(rb && rc);
+  EXPECT_FALSE(*rb);
+  EXPECT_FALSE(*rc);
+}
+
+TEST(CommitGate, WithdrawAfterSomeArrivedWakesThemAtOnce) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 3);
+  auto a = gate->join(), b = gate->join(), c = gate->join();
+  std::optional<bool> ra, rb;
+  spawn_arrive(io, a, ra);
+  spawn_arrive(io, b, rb);
+  poll(io);
+  ASSERT_FALSE(ra.has_value());
+  ASSERT_FALSE(rb.has_value());
+  c->withdraw();
+  poll(io);  // woken without waiting for anything else
+  ASSERT_TRUE(ra && rb);
+  EXPECT_FALSE(*ra);
+  EXPECT_FALSE(*rb);
+  EXPECT_EQ(gate->decision(), CommitDecision::abort);
+  c->withdraw();  // again: harmless
+  EXPECT_EQ(gate->decision(), CommitDecision::abort);
+}
+
+TEST(CommitGate, AnArrivedPartyWithdrawingBeforeTheDecisionAborts) {
+  // The caller gives up on a slow gate by withdrawing a party that already waits.
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+  auto a = gate->join(), b = gate->join();
+  std::optional<bool> ra;
+  spawn_arrive(io, a, ra);
+  poll(io);
+  ASSERT_FALSE(ra.has_value());
+  a->withdraw();
+  poll(io);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_FALSE(*ra);
+  std::optional<bool> rb;
+  spawn_arrive(io, b, rb);
+  poll(io);
+  ASSERT_TRUE(rb.has_value());
+  EXPECT_FALSE(*rb);
+}
+
+TEST(CommitGate, DroppingAPartyWithoutArrivingWithdrawsIt) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+  auto a = gate->join();
+  auto b = gate->join();
+  std::optional<bool> ra;
+  spawn_arrive(io, a, ra);
+  poll(io);
+  ASSERT_FALSE(ra.has_value());
+  b.reset();  // its delivery ended on a path that neither arrived nor withdrew
+  poll(io);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_FALSE(*ra);
+  EXPECT_EQ(gate->decision(), CommitDecision::abort);
+}
+
+TEST(CommitGate, DroppingPartiesAfterACommitChangesNothing) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+  auto a = gate->join(), b = gate->join();
+  std::optional<bool> ra, rb;
+  spawn_arrive(io, a, ra);
+  spawn_arrive(io, b, rb);
+  poll(io);
+  ASSERT_TRUE(ra && rb && *ra && *rb);
+  a.reset();
+  b.reset();
+  EXPECT_EQ(gate->decision(), CommitDecision::commit);
+}
+
+TEST(CommitGate, ADecisionStays) {
+  asio::io_context io;
+  {
+    auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+    auto a = gate->join(), b = gate->join();
+    std::optional<bool> ra, rb;
+    spawn_arrive(io, a, ra);
+    spawn_arrive(io, b, rb);
+    poll(io);
+    ASSERT_EQ(gate->decision(), CommitDecision::commit);
+    a->withdraw();  // too late: committed
+    gate->abort();
+    EXPECT_EQ(gate->decision(), CommitDecision::commit);
+    std::optional<bool> again;
+    spawn_arrive(io, a, again);  // arriving again only asks again
+    poll(io);
+    ASSERT_TRUE(again.has_value());
+    EXPECT_TRUE(*again);
+    EXPECT_EQ(gate->arrived(), 2u);  // counted once
+  }
+  {
+    auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+    auto a = gate->join(), b = gate->join();
+    gate->abort();  // the caller's deadline
+    std::optional<bool> ra, rb;
+    spawn_arrive(io, a, ra);
+    spawn_arrive(io, b, rb);
+    poll(io);
+    ASSERT_TRUE(ra && rb);
+    EXPECT_FALSE(*ra);
+    EXPECT_FALSE(*rb);  // every party arrived, but abort stays abort
+    EXPECT_EQ(gate->decision(), CommitDecision::abort);
+  }
+}
+
+TEST(CommitGate, AbortWakesWaiters) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+  auto a = gate->join(), b = gate->join();
+  std::optional<bool> ra;
+  spawn_arrive(io, a, ra);
+  poll(io);
+  ASSERT_FALSE(ra.has_value());
+  gate->abort();
+  poll(io);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_FALSE(*ra);
+}
+
+TEST(CommitGate, OnePartyCommitsOnArrival) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 1);
+  auto a = gate->join();
+  std::optional<bool> ra;
+  spawn_arrive(io, a, ra);
+  poll(io);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_TRUE(*ra);
+}
+
+TEST(CommitGate, JoiningMorePartiesThanAnnouncedAborts) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 1);
+  auto a = gate->join();
+  auto extra = gate->join();
+  EXPECT_EQ(gate->joined(), 1u);
+  EXPECT_EQ(gate->decision(), CommitDecision::abort);
+  std::optional<bool> ra;
+  spawn_arrive(io, a, ra);
+  poll(io);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_FALSE(*ra);
+}
+
+TEST(CommitGate, AWaiterKeepsTheGateAlive) {
+  // Only the parties hold the gate; a waiting party's coroutine keeps it (and its timer) alive.
+  asio::io_context io;
+  std::optional<bool> ra;
+  std::weak_ptr<CommitGate> weak;
+  std::shared_ptr<CommitParty> b;
+  {
+    auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+    weak = gate;
+    auto a = gate->join();
+    b = gate->join();
+    spawn_arrive(io, std::move(a), ra);
+  }
+  poll(io);
+  EXPECT_FALSE(weak.expired());
+  ASSERT_FALSE(ra.has_value());
+  std::optional<bool> rb;
+  spawn_arrive(io, std::move(b), rb);
+  poll(io);
+  ASSERT_TRUE(ra && rb);
+  EXPECT_TRUE(*ra);
+  EXPECT_TRUE(*rb);
+  EXPECT_TRUE(weak.expired());  // every party done: the gate is gone
+}
+
+}  // namespace
+}  // namespace hikyaku::relay
