@@ -29,9 +29,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   cache.max_entries = config->dns.cache_entries;
   forwarding->resolver = std::make_shared<dns::CachingResolver>(
       std::shared_ptr<dns::Resolver>(std::move(*unbound)), cache);
-  forwarding->delivery.client = relay::ClientOptions::from(config->relay);
-  forwarding->delivery.port = config->relay.port;
-  forwarding->delivery.pool = pool;
+  forwarding->delivery = relay::DomainDeliveryOptions::from(config->relay, pool);
   env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()
       -> std::unique_ptr<smtpd::MessageSink> {
     return std::make_unique<ForwardingSink>(config, router, forwarding);

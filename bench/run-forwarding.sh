@@ -84,6 +84,9 @@ start=$(date +%s.%N)
   -t user@hikyaku.bench 127.0.0.1:$relay_port
 end=$(date +%s.%N)
 /usr/bin/python3 -c "import sys; c=$count; t=$end-$start; print(f'smtp-source: {c} messages in {t:.2f}s = {c/t:.0f} msg/s')"
-grep -c 'status=sent' "$work/hikyaku.log" >/dev/null 2>&1 || true
+sent=$(grep -c 'status=sent' "$work/hikyaku.log" || true)
+reused=$(grep -c 'reused=yes' "$work/hikyaku.log" || true)
+other=$(grep 'status=' "$work/hikyaku.log" | grep -vc 'status=sent' || true)
 errors=$(grep -cE ' (error|critical):' "$work/hikyaku.log" || true)
-echo "relay log errors: $errors"
+echo "relay log: status=sent $sent (of $((2 * count)) sent in both runs), other outcomes $other," \
+     "upstream connection reused $reused times, errors $errors"

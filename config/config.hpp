@@ -69,6 +69,13 @@ struct RelayConfig {
   Duration commit_timeout = std::chrono::minutes(2);
   std::vector<std::string> source_ipv4;
   std::vector<std::string> source_ipv6;
+  // Address families for destination MX hosts: "ipv6_first" (IPv6, then IPv4 on failure),
+  // "ipv4_first", "ipv4_only", "ipv6_only".
+  std::string address_family = "ipv6_first";
+  // Destination domains reached over IPv4 only (providers that distrust IPv6 senders).
+  std::vector<std::string> ipv4_only;
+  // Opportunistic STARTTLS accepts any certificate (RFC 7435); true refuses a bad one.
+  bool verify_certificates = false;
 };
 
 struct AuthConfig {

@@ -167,6 +167,15 @@ void read_relay(TableReader& r, RelayConfig& out) {
   r.read_duration("commit_timeout", out.commit_timeout, false);
   read_ip_list(r, "source_ipv4", false, out.source_ipv4);
   read_ip_list(r, "source_ipv6", true, out.source_ipv6);
+  if (r.read_string("address_family", out.address_family) &&
+      out.address_family != "ipv6_first" && out.address_family != "ipv4_first" &&
+      out.address_family != "ipv4_only" && out.address_family != "ipv6_only") {
+    r.error(line_of_key(r, "address_family"), "address_family",
+            "unknown address_family " + quote(out.address_family) +
+                " (expected ipv6_first, ipv4_first, ipv4_only or ipv6_only)");
+  }
+  read_domain_list(r, "ipv4_only", out.ipv4_only);
+  r.read_bool("verify_certificates", out.verify_certificates);
 }
 
 void read_auth(TableReader& r, AuthConfig& out) {

@@ -54,6 +54,26 @@ asio::awaitable<HostAddresses> lookup_addresses(dns::Resolver& resolver, const s
 
 }  // namespace
 
+FamilyPolicy DomainDeliveryOptions::family_for(const std::string& domain) const {
+  for (const auto& d : ipv4_only) {
+    if (d == domain) return FamilyPolicy::ipv4_only;
+  }
+  return family;
+}
+
+DomainDeliveryOptions DomainDeliveryOptions::from(const config::RelayConfig& relay,
+                                                  ConnectionPool* pool) {
+  DomainDeliveryOptions o;
+  o.client = ClientOptions::from(relay);
+  o.port = relay.port;
+  o.pool = pool;
+  o.ipv4_only = relay.ipv4_only;
+  if (relay.address_family == "ipv4_first") o.family = FamilyPolicy::ipv4_first;
+  if (relay.address_family == "ipv4_only") o.family = FamilyPolicy::ipv4_only;
+  if (relay.address_family == "ipv6_only") o.family = FamilyPolicy::ipv6_only;
+  return o;
+}
+
 asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
                                                  dns::Resolver& resolver, std::string domain,
                                                  OutboundTransaction tx,
@@ -81,14 +101,15 @@ asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
   }
 
   bool any_temporary = false;
+  const FamilyPolicy family = options.family_for(domain);
   for (const auto& host : hops.hosts) {
-    const HostAddresses addrs = co_await lookup_addresses(resolver, host, options.family);
+    const HostAddresses addrs = co_await lookup_addresses(resolver, host, family);
     if (!addrs.cname_note.empty()) {
       // RFC 2181 §10.3: an MX target must not be an alias. Followed anyway, as MTAs do.
       spdlog::warn("MX host of {} is a CNAME ({}); followed", domain, addrs.cname_note);
     }
     std::vector<asio::ip::tcp::endpoint> endpoints;
-    for (const auto& a : order_addresses(addrs.aaaa, addrs.a, options.family)) {
+    for (const auto& a : order_addresses(addrs.aaaa, addrs.a, family)) {
       endpoints.emplace_back(a, options.port);
     }
     if (endpoints.empty()) {

@@ -19,8 +19,14 @@ class ConnectionPool;
 struct DomainDeliveryOptions {
   ClientOptions client;
   uint16_t port = 25;                            // relay.port
-  FamilyPolicy family = FamilyPolicy::ipv6_first;
+  FamilyPolicy family = FamilyPolicy::ipv6_first;  // relay.address_family
+  std::vector<std::string> ipv4_only;              // relay.ipv4_only: A-label domains
   ConnectionPool* pool = nullptr;
+
+  // The policy for one destination domain (A-labels): IPv4 only when listed, else `family`.
+  FamilyPolicy family_for(const std::string& domain) const;
+  // Options from [relay]; the loader has validated the values.
+  static DomainDeliveryOptions from(const config::RelayConfig& relay, ConnectionPool* pool);
 };
 
 struct DomainOutcome {

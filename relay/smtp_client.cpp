@@ -70,6 +70,7 @@ ClientOptions ClientOptions::from(const config::RelayConfig& relay) {
     auto a = ip::make_address_v6(relay.source_ipv6.front(), ec);
     if (!ec) o.source_ipv6 = a;
   }
+  o.verify_certificate = relay.verify_certificates;
   o.tls_context = make_client_tls(o.verify_certificate);
   return o;
 }

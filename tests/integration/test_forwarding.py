@@ -242,6 +242,40 @@ class Forwarding(RelayTestCase):
         self.assertGreater(sink.bytes_after_data, 0)  # it really was mid-DATA
         self.assertNotRegex(r.read_log(), r"status=sent")
 
+    def test_ipv4_only_destination_skips_ipv6(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        v4 = self.sink(AcceptingSink, "127.0.0.2")
+        r = self.start(relay_extra='ipv4_only = ["fallback.dest.example"]')
+        _, reply = send(r, ["fallback@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(v4.messages), 1)
+        self.assertEqual(v6.messages, [])
+
+    def test_upstream_starttls_is_used_when_offered(self):
+        import ssl
+        from harness import make_certificate
+        cert, key = make_certificate(self.workdir, "mx.v6.dest.example")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        sink = AcceptingSink("::1", self.port, tls_context=ctx).start()
+        self.sinks.append(sink)
+        r = self.start()
+        _, reply = send(r, ["v6@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertTrue(sink.messages[0]["tls"])
+        self.assertRegex(r.read_log(), r"relay=mx\.v6\.dest\.example\S* tls=TLSv1\.[23]")
+
+    def test_upstream_connection_is_reused(self):
+        sink = self.sink(AcceptingSink, "::1")
+        r = self.start()
+        for _ in range(3):
+            _, reply = send(r, ["v6@hikyaku.example"])
+            self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(sink.messages), 3)
+        log = r.read_log()
+        self.assertEqual(log.count("reused=no"), 1, log)
+        self.assertEqual(log.count("reused=yes"), 2, log)
+
     def test_swaks_over_ipv6_forwards(self):
         sink = self.sink(AcceptingSink, "::1")
         r = self.start()

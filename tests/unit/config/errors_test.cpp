@@ -105,6 +105,13 @@ const ErrorCase kCases[] = {
     {"duration_bare_string",
      "[queue]\nretry_interval = \"300\"\n",
      {"t.toml:2: queue.retry_interval: duration needs a unit (ms, s, m, h or d), as in \"30s\""}},
+    {"relay_address_family_unknown",
+     "[relay]\naddress_family = \"ipv5_first\"\n",
+     {"t.toml:2: relay.address_family: unknown address_family \"ipv5_first\" (expected ipv6_first, "
+      "ipv4_first, ipv4_only or ipv6_only)"}},
+    {"relay_ipv4_only_bad_domain",
+     "[relay]\nipv4_only = [\"-bad-.example\"]\n",
+     {"t.toml:2: relay.ipv4_only[0]: \"-bad-.example\" is not a valid domain name"}},
     {"duration_bad_unit",
      "[relay]\nconnect_timeout = \"30sec\"\n",
      {"t.toml:2: relay.connect_timeout: bad duration \"30sec\" (expected a whole number and a unit: ms, s, "
