@@ -71,9 +71,11 @@ void log_delivery(const core::Envelope& env, const core::Message& msg,
     } else if (!d.result.recipients.empty()) {
       upstream_reply = d.result.recipients.front().reply.summary();
     }
-    spdlog::info("{}: to={} domain={} relay={}[{}] tls={} reused={} reply={}", env.transaction_id,
+    spdlog::info("{}: to={} domain={} relay={}[{}] tls={} reused={} reply={}{}", env.transaction_id,
                  to, o.domain, d.host.empty() ? "none" : d.host, d.endpoint,
-                 d.tls ? d.tls_version : "no", d.reused ? "yes" : "no", quoted(upstream_reply));
+                 d.tls ? d.tls_version : "no", d.reused ? "yes" : "no", quoted(upstream_reply),
+                 // RFC 1047: the message was sent but its reply never came; a retry may duplicate.
+                 d.result.maybe_delivered ? " maybe_delivered=yes" : "");
     for (const auto& t : o.tried) spdlog::info("{}: domain={} tried {}", env.transaction_id, o.domain, t);
   }
 }

@@ -63,6 +63,12 @@ struct RelayConfig {
   uint16_t port = 25;
   std::string helo_name;                    // defaults to server.hostname
   Duration connect_timeout = std::chrono::seconds(30);
+  // RFC 5321 §4.5.3.2 client timeouts: the 220 greeting and each of EHLO/MAIL/RCPT (5m),
+  // DATA's 354 (2m), each block of message data (3m), the reply to the final "." (10m).
+  Duration command_timeout = std::chrono::minutes(5);
+  Duration data_start_timeout = std::chrono::minutes(2);
+  Duration data_block_timeout = std::chrono::minutes(3);
+  Duration final_reply_timeout = std::chrono::minutes(10);
   // A message for several destination domains is committed everywhere or nowhere: each
   // upstream transaction waits before its final "." until all are ready. This bounds that wait
   // (the upstream holding the body waits for the dot only some minutes, RFC 5321 §4.5.3.2.5).

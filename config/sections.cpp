@@ -165,6 +165,10 @@ void read_relay(TableReader& r, RelayConfig& out) {
   read_domain_name(r, "helo_name", out.helo_name);
   r.read_duration("connect_timeout", out.connect_timeout, false);
   r.read_duration("commit_timeout", out.commit_timeout, false);
+  r.read_duration("command_timeout", out.command_timeout, false);
+  r.read_duration("data_start_timeout", out.data_start_timeout, false);
+  r.read_duration("data_block_timeout", out.data_block_timeout, false);
+  r.read_duration("final_reply_timeout", out.final_reply_timeout, false);
   read_ip_list(r, "source_ipv4", false, out.source_ipv4);
   read_ip_list(r, "source_ipv6", true, out.source_ipv6);
   if (r.read_string("address_family", out.address_family) &&

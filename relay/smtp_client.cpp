@@ -71,6 +71,14 @@ ClientOptions ClientOptions::from(const config::RelayConfig& relay) {
     if (!ec) o.source_ipv6 = a;
   }
   o.verify_certificate = relay.verify_certificates;
+  o.timeouts.greeting = relay.command_timeout;
+  o.timeouts.ehlo = relay.command_timeout;
+  o.timeouts.starttls = relay.command_timeout;
+  o.timeouts.mail = relay.command_timeout;
+  o.timeouts.rcpt = relay.command_timeout;
+  o.timeouts.data = relay.data_start_timeout;
+  o.timeouts.data_block = relay.data_block_timeout;
+  o.timeouts.final_reply = relay.final_reply_timeout;
   o.tls_context = make_client_tls(o.verify_certificate);
   return o;
 }

@@ -99,6 +99,11 @@ class _ScriptedSink:
     def stop(self):
         async def close():
             self.server.close()
+            # End the connections still being served (a stalled one sleeps for an hour).
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self.server.wait_closed()
         asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -9,7 +9,8 @@ import unittest
 
 from harness import RelayTestCase, SmtpClient, free_port, swaks
 from nsd_harness import NsdServer
-from sinks import (AcceptingSink, BlackholeListener, DroppingSink, PermFailSink, TempFailSink)
+from sinks import (AcceptingSink, BlackholeListener, DroppingSink, PermFailSink, StallingSink,
+                   TempFailSink)
 
 ZONE = """$ORIGIN dest.example.
 $TTL 60
@@ -37,6 +38,8 @@ temp     IN MX  10 mx.temp
 mx.temp  IN A   127.0.0.9
 drop     IN MX  10 mx.drop
 mx.drop  IN A   127.0.0.10
+stall    IN MX  10 mx.stall
+mx.stall IN A   127.0.0.12
 alias    IN MX  10 cname.alias
 cname.alias IN CNAME real.alias
 real.alias  IN A 127.0.0.11
@@ -49,7 +52,7 @@ name = "hikyaku.example"
 address = "{name}"
 forward = ["user@{name}.dest.example"]
 """ for name in ("v6", "fallback", "prio", "spread", "implicit", "nullmx", "perm", "temp",
-                 "drop", "alias")) + """[[domain.rule]]
+                 "drop", "alias", "stall")) + """[[domain.rule]]
 address = "two"
 forward = ["a@v6.dest.example", "b@implicit.dest.example"]
 """
@@ -275,6 +278,18 @@ class Forwarding(RelayTestCase):
         log = r.read_log()
         self.assertEqual(log.count("reused=no"), 1, log)
         self.assertEqual(log.count("reused=yes"), 2, log)
+
+    def test_upstream_stalling_after_the_dot_gives_451(self):
+        sink = self.sink(StallingSink, "127.0.0.12")
+        r = self.start(relay_extra='final_reply_timeout = "2s"')
+        start = time.time()
+        _, reply = send(r, ["stall@hikyaku.example"])
+        self.assertTrue(reply.startswith("451"), reply)
+        self.assertGreaterEqual(time.time() - start, 1.9)
+        self.assertGreater(sink.bytes_after_data, 0)
+        log = r.read_log()
+        self.assertIn("maybe_delivered=yes", log)  # RFC 1047: a retry may duplicate it
+        self.assertNotIn("status=sent", log)
 
     def test_swaks_over_ipv6_forwards(self):
         sink = self.sink(AcceptingSink, "::1")
