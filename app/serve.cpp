@@ -6,7 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include "app/logging.hpp"
+#include "app/privileges.hpp"
 #include "app/runtime.hpp"
 #include "config/loader.hpp"
 #include "smtpd/server.hpp"
@@ -40,6 +43,15 @@ int serve(const std::string& config_path) {
   } catch (const std::system_error& e) {
     spdlog::critical("{}", e.what());
     return 2;
+  }
+  if (!config->server.user.empty()) {
+    if (auto why = drop_privileges(config->server.user); !why.empty()) {
+      spdlog::critical("cannot switch to user {}: {}", config->server.user, why);
+      return 2;
+    }
+    spdlog::info("running as user {}", config->server.user);
+  } else if (geteuid() == 0) {
+    spdlog::warn("running as root: set [server] user to drop privileges after binding");
   }
   spdlog::info("hikyaku started: {} domain(s), STARTTLS {}", config->domains.size(),
                config->server.tls ? "on" : "off");

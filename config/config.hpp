@@ -26,6 +26,9 @@ struct TlsConfig {
 
 struct ServerConfig {
   std::string hostname = "localhost";  // banner, Received, DSN sender
+  // Started as root (to bind port 25), the process switches to this user once its listeners are
+  // bound and its keys loaded. Empty: keep the user it was started as.
+  std::string user;
   std::vector<ListenAddress> listen;   // server.listen + server.proxy_listen
   // RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.
   size_t max_command_line = 512;

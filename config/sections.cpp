@@ -135,6 +135,7 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   r.read_count("max_connections_per_ip", out.max_connections_per_ip, 1);
   r.read_count("max_errors", out.max_errors, 1);
   r.read_duration("shutdown_grace", out.shutdown_grace, true);
+  r.read_string("user", out.user);
   r.read_duration("proxy_timeout", out.proxy_timeout, false);
   r.read_duration("tls_handshake_timeout", out.tls_handshake_timeout, false);
 

@@ -261,6 +261,21 @@ class ReloadAndShutdown(RelayTestCase):
         self.assertEqual(r.proc.wait(timeout=20), 0)
 
 
+class Privileges(RelayTestCase):
+    def test_drops_root_after_binding(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to show the switch to another user")
+        r = self.relay(server_extra='user = "nobody"')
+        with open(f"/proc/{r.proc.pid}/status") as f:
+            uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
+        import pwd
+        nobody = pwd.getpwnam("nobody").pw_uid
+        self.assertEqual([int(u) for u in uids], [nobody] * 4)  # real, effective, saved, fs
+        self.assertIn("running as user nobody", r.read_log())
+        _, out = swaks(r.port, "--to", "noreply@example.com")
+        self.assertIn("250 2.0.0 Ok", out)
+
+
 class CheckCommand(unittest.TestCase):
     def test_shipped_config_is_ok(self):
         root = os.path.join(os.path.dirname(__file__), "..", "..")

@@ -93,6 +93,7 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "shutdown_grace",
                         "proxy_timeout",
                         "tls_handshake_timeout",
+                        "user",
                         "[server.tls]",
                         "certificate",
                         "private_key",
