@@ -3,6 +3,7 @@
 // (size limits), RFC 6531 §3.3 (UTF-8 under SMTPUTF8), RFC 5890-5892 + UTS #46 via libidn2.
 // Pure: no I/O, no DNS, no exceptions; every failure is an AddressError value.
 #include "core/address.hpp"
+#include "core/ascii.hpp"
 
 #include <arpa/inet.h>
 #include <idn2.h>
@@ -24,7 +25,6 @@ bool is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool is_let_dig(unsigned char c) { return is_alpha(c) || is_digit(c); }
 bool is_ldh(unsigned char c) { return is_let_dig(c) || c == '-'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // atext (RFC 5322 §3.2.3) as RFC 5321 §4.1.2 uses it, plus UTF8-non-ascii (RFC 6531 §3.3).
 bool is_atext(unsigned char c) {
@@ -103,17 +103,6 @@ bool is_dot_string(std::string_view s) {
   return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
 
 // Checks shared by every entry point, in the order the errors are reported.
 Expected<bool, AddressError> precheck(std::string_view s, bool allow_utf8) {
@@ -168,7 +157,7 @@ Expected<std::string, AddressError> hostname_to_ascii(std::string_view domain) {
       if (c < 0x80 && !is_ldh(c)) return unexpected(AddressError::syntax);
     }
     if (!out.empty()) out += '.';
-    if (has_non_ascii(label) || starts_with_ci(label, "xn--")) {
+    if (has_non_ascii(label) || core::ascii_istarts_with(label, "xn--")) {
       auto a = idna_label(std::string(label));
       if (!a) return unexpected(a.error());
       // An A-label must round-trip (RFC 5891 §5.4): libidn2's form equals the lowercased input.
@@ -195,7 +184,7 @@ Expected<std::string, AddressError> parse_address_literal(std::string_view s) {
   const std::string_view inner = s.substr(1, s.size() - 2);
   if (inner.size() > 64) return unexpected(AddressError::bad_domain);
   unsigned char buf[sizeof(struct in6_addr)];
-  if (starts_with_ci(inner, "IPv6:")) {
+  if (core::ascii_istarts_with(inner, "IPv6:")) {
     const std::string ip(inner.substr(5));
     if (inet_pton(AF_INET6, ip.c_str(), buf) != 1) return unexpected(AddressError::bad_domain);
   } else {
@@ -324,7 +313,7 @@ Expected<Address, AddressError> parse_path(std::string_view path, PathOptions op
     return unexpected(AddressError::syntax);
   }
   // "RCPT TO:<Postmaster>" without a domain must be accepted (RFC 5321 §4.1.1.3).
-  if (opts.allow_bare_postmaster && iequals(inner, "postmaster")) {
+  if (opts.allow_bare_postmaster && core::ascii_iequals(inner, "postmaster")) {
     Address a;
     a.local = "postmaster";
     return a;
@@ -350,11 +339,11 @@ Expected<std::string, AddressError> domain_to_ascii(std::string_view domain) {
   return hostname_to_ascii(domain);
 }
 
-bool local_parts_equal(std::string_view a, std::string_view b) { return iequals(a, b); }
+bool local_parts_equal(std::string_view a, std::string_view b) { return core::ascii_iequals(a, b); }
 
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = lower(c);
+  for (auto& c : out) c = core::ascii_lower(c);
   return out;
 }
 

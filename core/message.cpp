@@ -2,6 +2,7 @@
 // §2.2 (field = name ":" value CRLF), §2.2.3 (folding: continuation lines start with WSP),
 // §4.5.3 (obsolete WSP before the colon). Lines end only at CRLF; bare CR/LF stay in a line.
 #include "core/message.hpp"
+#include "core/ascii.hpp"
 
 namespace hikyaku::core {
 
@@ -15,15 +16,7 @@ bool is_ftext(char c) {
   return u >= 33 && u <= 126 && u != ':';
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 // Bounds-clamped view into raw_, so that a HeaderField from elsewhere can never read past it.
 std::string_view slice(const std::string& raw, size_t offset, size_t length) {
@@ -107,7 +100,7 @@ std::string_view Message::header_block() const {
 std::vector<const HeaderField*> Message::find(std::string_view name) const {
   std::vector<const HeaderField*> out;
   for (const auto& f : fields_) {
-    if (iequals(field_name(f), name)) out.push_back(&f);
+    if (core::ascii_iequals(field_name(f), name)) out.push_back(&f);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Parsing of SMTP command lines and of the MAIL/RCPT arguments.
 // RFC 5321 §4.1.1 (commands), §4.1.2 (Path, esmtp-param), RFC 1870 §3, RFC 6152 §2, RFC 6531 §3.4.
 #include "smtpd/command_parser.hpp"
+#include "core/ascii.hpp"
 
 #include <array>
 #include <limits>
@@ -10,19 +11,7 @@ namespace hikyaku::smtpd {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
 
 constexpr std::array<std::pair<std::string_view, Verb>, 12> kVerbs{{
     {"HELO", Verb::helo}, {"EHLO", Verb::ehlo}, {"MAIL", Verb::mail}, {"RCPT", Verb::rcpt},
@@ -68,7 +57,7 @@ Command parse_command(std::string_view line) {
   Command cmd;
   if (sp != std::string_view::npos) cmd.arg = line.substr(sp + 1);
   for (const auto& [name, v] : kVerbs) {
-    if (iequals(verb, name)) {
+    if (core::ascii_iequals(verb, name)) {
       cmd.verb = v;
       break;
     }
@@ -82,7 +71,7 @@ bool has_forbidden_octet(std::string_view line) {
 
 PathArgumentResult split_path_argument(std::string_view arg, std::string_view keyword) {
   PathArgumentResult result;
-  if (!istarts_with(arg, keyword)) return result;  // syntax
+  if (!core::ascii_istarts_with(arg, keyword)) return result;  // syntax
   arg.remove_prefix(keyword.size());
   while (!arg.empty() && arg.front() == ' ') arg.remove_prefix(1);
   if (arg.empty()) return result;  // syntax: "MAIL FROM:"
@@ -127,22 +116,22 @@ std::optional<MailParameters> parse_mail_parameters(const std::vector<std::strin
     const bool has_value = eq != std::string_view::npos;
     const std::string_view value = has_value ? p.substr(eq + 1) : std::string_view();
     if (!valid_keyword(key)) return std::nullopt;
-    if (iequals(key, "SIZE")) {
+    if (core::ascii_iequals(key, "SIZE")) {
       if (seen_size || !has_value) return std::nullopt;
       seen_size = true;
       out.size = parse_size_value(value);
       if (!out.size) return std::nullopt;
-    } else if (iequals(key, "BODY")) {
+    } else if (core::ascii_iequals(key, "BODY")) {
       if (seen_body || !has_value) return std::nullopt;
       seen_body = true;
-      if (iequals(value, "7BIT")) {
+      if (core::ascii_iequals(value, "7BIT")) {
         out.body = core::BodyType::seven_bit;
-      } else if (iequals(value, "8BITMIME")) {
+      } else if (core::ascii_iequals(value, "8BITMIME")) {
         out.body = core::BodyType::eight_bit_mime;
       } else {
         return std::nullopt;
       }
-    } else if (iequals(key, "SMTPUTF8")) {
+    } else if (core::ascii_iequals(key, "SMTPUTF8")) {
       if (seen_utf8 || has_value) return std::nullopt;  // RFC 6531 §3.4: no value
       seen_utf8 = true;
       out.smtputf8 = true;
