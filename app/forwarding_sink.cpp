@@ -10,6 +10,7 @@
 #include "app/outcome_log.hpp"
 #include "app/received_header.hpp"
 #include "relay/commit_gate.hpp"
+#include "srs/srs.hpp"
 
 namespace hikyaku::app {
 
@@ -21,11 +22,11 @@ namespace {
 // when upstreams answer the dot differently.
 asio::awaitable<std::vector<relay::DomainOutcome>> deliver_all(
     asio::any_io_executor executor, const ForwardingContext& fwd, const DeliveryPlan& plan,
-    const core::Envelope& env, std::shared_ptr<const core::Message> message,
-    std::chrono::milliseconds commit_timeout) {
+    const core::Envelope& env, const core::Address& sender,
+    std::shared_ptr<const core::Message> message, std::chrono::milliseconds commit_timeout) {
   auto make_tx = [&](const DestinationGroup& group) {
     relay::OutboundTransaction tx;
-    tx.mail_from = env.mail_from;
+    tx.mail_from = sender;
     tx.recipients = group.recipients;
     tx.message = message;
     tx.smtputf8 = env.smtputf8;
@@ -86,6 +87,18 @@ void fill_missing(const DeliveryPlan& plan, std::vector<relay::DomainOutcome>& o
   }
 }
 
+// The envelope sender the destinations see: SRS-rewritten so their SPF check of it passes
+// (DESIGN §1 step 5); the null sender stays null (RFC 5321 §4.5.5).
+core::Address outbound_sender(const ForwardingContext& fwd, const core::Envelope& env) {
+  if (!fwd.srs || env.mail_from.is_null()) return env.mail_from;
+  auto rewritten = srs::forward(env.mail_from, fwd.srs->keys, fwd.srs->domain, fwd.srs->today());
+  if (rewritten) return *rewritten;
+  // too_long and the like: forward with the original sender rather than refuse the mail.
+  spdlog::warn("{}: SRS rewrite of <{}> failed ({}); forwarding with the original sender",
+               env.transaction_id, env.mail_from.str(), srs::describe(rewritten.error()));
+  return env.mail_from;
+}
+
 }  // namespace
 
 asio::awaitable<core::SmtpReply> ForwardingSink::on_rcpt(const core::Envelope& env,
@@ -108,11 +121,12 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   auto message = std::make_shared<const core::Message>(
       received_header(env, config_->server.hostname, std::chrono::system_clock::now()) + msg.raw());
   auto executor = co_await asio::this_coro::executor;
-  auto outcomes = co_await deliver_all(executor, *forwarding_, plan, env, message,
+  const core::Address sender = outbound_sender(*forwarding_, env);
+  auto outcomes = co_await deliver_all(executor, *forwarding_, plan, env, sender, message,
                                        config_->relay.commit_timeout);
   fill_missing(plan, outcomes);
   const DataReply result = compose_data_reply(outcomes, env.transaction_id);
-  log_delivery(env, msg, outcomes, result.reply, status_name(result.status),
+  log_delivery(env, msg, sender, outcomes, result.reply, status_name(result.status),
                std::chrono::steady_clock::now() - start);
   if (result.status == MessageStatus::partial_deferred || result.status == MessageStatus::partial_refused) {
     spdlog::warn("{}: PARTIAL DELIVERY: some destinations accepted the message and others did not; "

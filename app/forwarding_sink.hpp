@@ -16,6 +16,7 @@ namespace hikyaku::app {
 struct ForwardingContext {
   std::shared_ptr<dns::Resolver> resolver;
   relay::DomainDeliveryOptions delivery;
+  std::optional<routing::SrsRouting> srs;  // MAIL FROM is rewritten when set
 };
 
 class ForwardingSink : public smtpd::MessageSink {

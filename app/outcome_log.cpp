@@ -55,7 +55,7 @@ void log_outcome(const core::Envelope& env, const core::Message& msg, const core
                seconds);
 }
 
-void log_delivery(const core::Envelope& env, const core::Message& msg,
+void log_delivery(const core::Envelope& env, const core::Message& msg, const core::Address& sender,
                   const std::vector<relay::DomainOutcome>& outcomes, const core::SmtpReply& reply,
                   std::string_view status, std::chrono::steady_clock::duration delay) {
   log_outcome(env, msg, reply, status, delay);
@@ -71,8 +71,8 @@ void log_delivery(const core::Envelope& env, const core::Message& msg,
     } else if (!d.result.recipients.empty()) {
       upstream_reply = d.result.recipients.front().reply.summary();
     }
-    spdlog::info("{}: to={} domain={} relay={}[{}] tls={} reused={} reply={}{}", env.transaction_id,
-                 to, o.domain, d.host.empty() ? "none" : d.host, d.endpoint,
+    spdlog::info("{}: sender=<{}> to={} domain={} relay={}[{}] tls={} reused={} reply={}{}",
+                 env.transaction_id, sender.str(), to, o.domain, d.host.empty() ? "none" : d.host, d.endpoint,
                  d.tls ? d.tls_version : "no", d.reused ? "yes" : "no", quoted(upstream_reply),
                  // RFC 1047: the message was sent but its reply never came; a retry may duplicate.
                  d.result.maybe_delivered ? " maybe_delivered=yes" : "");

@@ -18,7 +18,7 @@ void log_outcome(const core::Envelope& env, const core::Message& msg, const core
                  std::string_view status, std::chrono::steady_clock::duration delay);
 // The outcome of a forwarded message: the line above plus, per destination domain, the
 // upstream host, address, TLS, its reply, the recipients and every address left on the way.
-void log_delivery(const core::Envelope& env, const core::Message& msg,
+void log_delivery(const core::Envelope& env, const core::Message& msg, const core::Address& sender,
                   const std::vector<relay::DomainOutcome>& outcomes, const core::SmtpReply& reply,
                   std::string_view status, std::chrono::steady_clock::duration delay);
 

@@ -20,7 +20,8 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     if (!tls) return core::unexpected(config->source_path + ": [server.tls]: " + tls.error());
     env->tls = *tls;
   }
-  auto router = std::make_shared<const routing::Router>(config->domains);
+  auto srs = routing::SrsRouting::from(config->srs);
+  auto router = std::make_shared<const routing::Router>(config->domains, srs);
   auto unbound = dns::UnboundResolver::create(
       executor, dns::UnboundOptions{config->dns.servers, config->dns.timeout, {}});
   if (!unbound) return core::unexpected(config->source_path + ": [dns]: " + unbound.error());
@@ -30,6 +31,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   forwarding->resolver = std::make_shared<dns::CachingResolver>(
       std::shared_ptr<dns::Resolver>(std::move(*unbound)), cache);
   forwarding->delivery = relay::DomainDeliveryOptions::from(config->relay, pool);
+  forwarding->srs = srs;
   env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()
       -> std::unique_ptr<smtpd::MessageSink> {
     return std::make_unique<ForwardingSink>(config, router, forwarding);

@@ -98,6 +98,9 @@ struct SrsConfig {
   std::string domain;
   std::vector<std::string> secrets;        // the first signs, all verify
   Duration max_age = std::chrono::hours(24 * 21);
+  // Mail to an SRS address goes back to the original sender. true: only bounces (the null
+  // sender) may use that path, closing it to anyone who replays a rewritten address as spam.
+  bool bounces_only = false;
 };
 
 struct DkimKeyConfig {

@@ -210,6 +210,7 @@ void read_srs(TableReader& r, SrsConfig& out) {
     out.secrets.push_back(std::move(secret.value));
   }
   r.read_duration("max_age", out.max_age, false);
+  r.read_bool("bounces_only", out.bounces_only);
   // SRS is on when a domain is set, and then needs a key to sign with; keys alone are a mistake.
   if (r.has("domain") && !r.has("secrets")) r.error_here("secrets are required when domain is set");
   if (r.has("domain") && secrets_ok && secrets.empty()) {

@@ -161,6 +161,7 @@ RouteDecision decide(const Target& t, std::string matched) {
 struct Router::Impl {
   std::vector<DomainTable> domains;  // in configuration order; the first is the default
   std::unordered_map<std::string, size_t> by_name;
+  std::optional<SrsRouting> srs;
 
   const DomainTable* find(const std::string& ascii) const {
     const auto it = by_name.find(ascii);
@@ -168,8 +169,9 @@ struct Router::Impl {
   }
 };
 
-Router::Router(const std::vector<config::DomainConfig>& domains) {
+Router::Router(const std::vector<config::DomainConfig>& domains, std::optional<SrsRouting> srs) {
   auto impl = std::make_shared<Impl>();
+  impl->srs = std::move(srs);
   for (const auto& dc : domains) {
     auto ascii = core::domain_to_ascii(dc.name);
     if (!ascii || impl->by_name.count(*ascii)) continue;  // invalid or duplicate: skipped
@@ -195,7 +197,10 @@ bool Router::serves(const std::string& ascii_domain) const {
 
 // The envelope is not consulted yet; it is part of the signature so that sender-dependent
 // routing (SRS bounce reversal) needs no interface change.
-RouteDecision Router::route(const core::Envelope& /*env*/, const Address& rcpt) const {
+RouteDecision Router::route(const core::Envelope& env, const Address& rcpt) const {
+  if (impl_->srs) {
+    if (auto bounce = route_srs_bounce(*impl_->srs, env, rcpt)) return std::move(*bounce);
+  }
   const std::string shown = "<" + rcpt.str() + ">";
   std::string domain = rcpt.domain;
   // RFC 5321 §4.1.1.3: "Postmaster" without a domain is ours: the first configured domain.

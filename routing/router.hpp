@@ -3,6 +3,7 @@
 // RFC 6531 (UTF-8 local parts). Never an open relay: a domain we do not serve is refused.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "core/address.hpp"
 #include "core/envelope.hpp"
 #include "core/smtp_reply.hpp"
+#include "routing/srs_bounce.hpp"
 
 namespace hikyaku::routing {
 
@@ -32,7 +34,9 @@ class Router {
  public:
   // Builds lookup tables from config (domains converted to A-labels, local parts lowercased).
   // The config has been validated by config/loader; bad entries here are skipped.
-  explicit Router(const std::vector<config::DomainConfig>& domains);
+  // With `srs`, RCPT to the SRS domain is reversed to the original sender (routing/srs_bounce).
+  explicit Router(const std::vector<config::DomainConfig>& domains,
+                  std::optional<SrsRouting> srs = std::nullopt);
   RouteDecision route(const core::Envelope& env, const core::Address& rcpt) const;
   bool serves(const std::string& ascii_domain) const;
 

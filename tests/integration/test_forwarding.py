@@ -81,6 +81,13 @@ def send(relay, rcpts, data=MESSAGE, sender="sender@origin.example"):
     return rcpt_replies, reply
 
 
+SRS = """
+[srs]
+domain = "fwd.hikyaku.example"
+secrets = ["current-secret", "previous-secret"]
+"""
+
+
 class Forwarding(RelayTestCase):
     @classmethod
     def setUpClass(cls):
@@ -105,8 +112,9 @@ class Forwarding(RelayTestCase):
         self.sinks.append(s)
         return s
 
-    def start(self, **kwargs):
-        return self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=RULES, **kwargs)
+    def start(self, srs=False, **kwargs):
+        return self.relay(dns=self.nsd.address, relay_port=self.port,
+                          domains_extra=(SRS if srs else "") + RULES, **kwargs)
 
     def assert_arrived_intact(self, sink, index=0):
         """The message arrives byte for byte, with only our Received: field prepended."""
@@ -290,6 +298,31 @@ class Forwarding(RelayTestCase):
         log = r.read_log()
         self.assertIn("maybe_delivered=yes", log)  # RFC 1047: a retry may duplicate it
         self.assertNotIn("status=sent", log)
+
+    def test_srs_rewrites_sender_and_bounce_returns_to_original_sender(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        origin = self.sink(AcceptingSink, "127.0.0.7")  # implicit.dest.example: the author's MX
+        r = self.start(srs=True)
+        _, reply = send(r, ["v6@hikyaku.example"], sender="author@implicit.dest.example")
+        self.assertTrue(reply.startswith("250"), reply)
+        srs_sender = v6.messages[0]["mail_from"]
+        self.assertRegex(srs_sender, r"^SRS0=[A-Za-z0-9_-]{4}=[A-Z2-7]{2}=implicit\.dest\.example="
+                                     r"author@fwd\.hikyaku\.example$")
+        # The destination bounces the message to the SRS address: it reaches the author.
+        rcpts, bounce = send(r, [srs_sender], sender="")
+        self.assertTrue(rcpts[0].startswith("250"), rcpts)
+        self.assertTrue(bounce.startswith("250"), bounce)
+        self.assertEqual(origin.messages[0]["rcpt_tos"], ["author@implicit.dest.example"])
+        self.assertEqual(origin.messages[0]["mail_from"], "<>")  # the null sender stays null
+
+    def test_forged_or_unknown_srs_address_is_refused_never_relayed(self):
+        origin = self.sink(AcceptingSink, "127.0.0.7")
+        r = self.start(srs=True)
+        forged = "SRS0=AbCd=AA=implicit.dest.example=author@fwd.hikyaku.example"
+        rcpts, _ = send(r, [forged, "plain@fwd.hikyaku.example"], sender="")
+        self.assertTrue(rcpts[0].startswith("550 5.1.1"), rcpts)
+        self.assertTrue(rcpts[1].startswith("550 5.1.1"), rcpts)
+        self.assertEqual(origin.messages, [])
 
     def test_swaks_over_ipv6_forwards(self):
         sink = self.sink(AcceptingSink, "::1")

@@ -123,6 +123,7 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "[srs]",
                         "secrets",
                         "max_age",
+                        "bounces_only",
                         "[[dkim.key]]",
                         "selector",
                         "algorithm",

@@ -1,0 +1,93 @@
+// SRS timestamp and hash primitives (Shevek's SRS as libsrs2 1.0.14 / PostSRSd 2.x implement
+// them): base32 day stamp mod 1024, HMAC-SHA1 (RFC 2104, OpenSSL) cut to 24 bits of base64url
+// (RFC 4648 §5). See /work/shared/conformance/srs/README.md for the reference description.
+#include "srs/hash.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
+
+#include "core/ascii.hpp"
+
+namespace hikyaku::srs::detail {
+
+namespace {
+
+constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+// Emitted alphabet: base64url, as PostSRSd >= 2.0 (the conformance vectors) does. '+' and '/'
+// of standard base64 are legal atext, but '+' is the usual subaddress delimiter (RFC 5233)
+// and '/' is special to some MTAs and gateways; '-' and '_' survive every hop unchanged.
+constexpr std::string_view kBase64Url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int day_slot(std::chrono::sys_days day) {
+  const long long d = day.time_since_epoch().count();
+  return static_cast<int>(((d % kTimeSlots) + kTimeSlots) % kTimeSlots);
+}
+
+char fold_hash_char(char c) {
+  if (c == '+') return '-';
+  if (c == '/') return '_';
+  return core::ascii_lower(c);
+}
+
+}  // namespace
+
+std::string encode_timestamp(std::chrono::sys_days day) {
+  const int d = day_slot(day);
+  return {kBase32[static_cast<size_t>((d >> 5) & 31)], kBase32[static_cast<size_t>(d & 31)]};
+}
+
+std::optional<int> decode_timestamp(std::string_view ts) {
+  if (ts.size() != 2) return std::nullopt;
+  int then = 0;
+  for (const char c : ts) {
+    const char up = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    const size_t pos = kBase32.find(up);
+    if (pos == std::string_view::npos) return std::nullopt;
+    then = (then << 5) | static_cast<int>(pos);
+  }
+  return then;
+}
+
+int age_days(int then_slot, std::chrono::sys_days today) {
+  return ((day_slot(today) - then_slot) % kTimeSlots + kTimeSlots) % kTimeSlots;
+}
+
+std::string make_hash(std::string_view secret, std::initializer_list<std::string_view> fields) {
+  std::string message;
+  for (const auto f : fields) {
+    for (const char c : f) message += core::ascii_lower(c);
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int mac_len = 0;
+  // HMAC() (one-shot) is not deprecated in OpenSSL 3; a null key pointer is not allowed even
+  // for an empty secret, so point at a static byte then.
+  static const unsigned char empty_key = 0;
+  const void* key = secret.empty() ? static_cast<const void*>(&empty_key) : secret.data();
+  const unsigned char* msg = message.empty()
+                                 ? &empty_key
+                                 : reinterpret_cast<const unsigned char*>(message.data());
+  if (HMAC(EVP_sha1(), key, static_cast<int>(secret.size()), msg, message.size(), mac.data(),
+           &mac_len) == nullptr ||
+      mac_len < 3) {
+    return {};  // never matches hash_matches (needs 4 characters)
+  }
+  // The first 3 MAC bytes are exactly the first 4 base64 characters.
+  const unsigned v = (unsigned{mac[0]} << 16) | (unsigned{mac[1]} << 8) | unsigned{mac[2]};
+  std::string out(kHashLength, '\0');
+  for (size_t i = 0; i < kHashLength; ++i) out[i] = kBase64Url[(v >> (18 - 6 * i)) & 63];
+  return out;
+}
+
+bool hash_matches(std::string_view given, std::string_view expected) {
+  if (given.size() < kHashLength || expected.size() < kHashLength) return false;
+  unsigned diff = 0;  // no early exit: the time taken does not tell how many characters matched
+  for (size_t i = 0; i < kHashLength; ++i) {
+    diff |= static_cast<unsigned char>(fold_hash_char(given[i]) ^ fold_hash_char(expected[i]));
+  }
+  return diff == 0;
+}
+
+}  // namespace hikyaku::srs::detail
