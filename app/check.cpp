@@ -17,7 +17,7 @@ int check(const std::string& config_path) {
   }
   asio::io_context io;  // the resolver is created (never queried) to check [dns]
   auto env = build_environment(std::make_shared<const config::Config>(std::move(*loaded)),
-                               io.get_executor(), nullptr);
+                               io.get_executor(), ProcessServices{});
   if (!env) {
     fmt::print(stderr, "{}\n", env.error());
     return 2;

@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "dkim/key_store.hpp"
+#include "dkim/signer.hpp"
 #include "dns/resolver.hpp"
 #include "relay/domain_delivery.hpp"
 #include "routing/router.hpp"
@@ -17,6 +19,10 @@ struct ForwardingContext {
   std::shared_ptr<dns::Resolver> resolver;
   relay::DomainDeliveryOptions delivery;
   std::optional<routing::SrsRouting> srs;  // MAIL FROM is rewritten when set
+  // DKIM signing as the forwarding domain (DESIGN §1 step 5): every configured key signs.
+  std::shared_ptr<const dkim::KeyStore> dkim_keys;
+  const dkim::Signer* signer = nullptr;       // process-wide; null: no signing
+  asio::thread_pool* workers = nullptr;       // where signing runs
 };
 
 class ForwardingSink : public smtpd::MessageSink {
@@ -32,6 +38,10 @@ class ForwardingSink : public smtpd::MessageSink {
                                               const core::Message& msg) override;
 
  private:
+  // The DKIM-Signature fields for `message` (empty when no key is configured); nullopt when
+  // signing failed.
+  asio::awaitable<std::optional<std::string>> sign(const core::Message& message) const;
+
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const routing::Router> router_;
   std::shared_ptr<const ForwardingContext> forwarding_;

@@ -12,7 +12,7 @@ namespace hikyaku::app {
 
 core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> build_environment(
     std::shared_ptr<const config::Config> config, asio::any_io_executor executor,
-    relay::ConnectionPool* pool) {
+    const ProcessServices& services) {
   auto env = std::make_shared<smtpd::SessionEnvironment>();
   env->config = config;
   if (config->server.tls) {
@@ -30,8 +30,17 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   cache.max_entries = config->dns.cache_entries;
   forwarding->resolver = std::make_shared<dns::CachingResolver>(
       std::shared_ptr<dns::Resolver>(std::move(*unbound)), cache);
-  forwarding->delivery = relay::DomainDeliveryOptions::from(config->relay, pool);
+  forwarding->delivery = relay::DomainDeliveryOptions::from(config->relay, services.pool);
   forwarding->srs = srs;
+  auto keys = dkim::KeyStore::load(config->dkim_keys);
+  if (!keys) {
+    std::string all;
+    for (const auto& e : keys.error()) all += (all.empty() ? "" : "\n") + e;
+    return core::unexpected(all);
+  }
+  forwarding->dkim_keys = std::make_shared<const dkim::KeyStore>(std::move(*keys));
+  forwarding->signer = services.signer;
+  forwarding->workers = services.workers;
   env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()
       -> std::unique_ptr<smtpd::MessageSink> {
     return std::make_unique<ForwardingSink>(config, router, forwarding);
@@ -47,7 +56,7 @@ bool Runtime::reload(const std::string& path) {
     return false;
   }
   auto config = std::make_shared<const config::Config>(std::move(*loaded));
-  auto env = build_environment(config, executor_, pool_);
+  auto env = build_environment(config, executor_, services_);
   if (!env) {
     spdlog::error("reload of {} failed; keeping the configuration in force: {}", path, env.error());
     return false;

@@ -7,23 +7,32 @@
 
 #include "config/config.hpp"
 #include "core/expected.hpp"
+#include "dkim/signer.hpp"
 #include "relay/connection_pool.hpp"
 #include "routing/router.hpp"
 #include "smtpd/server.hpp"
 
 namespace hikyaku::app {
 
-// Builds a session environment from a loaded config: the router, the TLS context, the DNS
-// resolver (on `executor`) and the forwarding sink. `pool` (may be null) outlives it.
+// What outlives every configuration: the upstream connection pool, the DKIM library and the
+// worker threads for CPU-heavy library calls. Any may be null (`hikyaku check` has none).
+struct ProcessServices {
+  relay::ConnectionPool* pool = nullptr;
+  const dkim::Signer* signer = nullptr;
+  asio::thread_pool* workers = nullptr;
+};
+
+// Builds a session environment from a loaded config: the router, the TLS context, the DKIM
+// keys, the DNS resolver (on `executor`) and the forwarding sink.
 core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> build_environment(
     std::shared_ptr<const config::Config> config, asio::any_io_executor executor,
-    relay::ConnectionPool* pool);
+    const ProcessServices& services);
 
 class Runtime {
  public:
   Runtime(std::shared_ptr<const smtpd::SessionEnvironment> initial, asio::any_io_executor executor,
-          relay::ConnectionPool* pool)
-      : current_(std::move(initial)), executor_(std::move(executor)), pool_(pool) {}
+          ProcessServices services)
+      : current_(std::move(initial)), executor_(std::move(executor)), services_(services) {}
   std::shared_ptr<const smtpd::SessionEnvironment> current() const { return current_.load(); }
   // Loads `path` again. On any error the old configuration stays and the reasons are logged.
   bool reload(const std::string& path);
@@ -33,7 +42,7 @@ class Runtime {
  private:
   std::atomic<std::shared_ptr<const smtpd::SessionEnvironment>> current_;
   asio::any_io_executor executor_;
-  relay::ConnectionPool* pool_;
+  ProcessServices services_;
 };
 
 }  // namespace hikyaku::app

@@ -30,12 +30,15 @@ int serve(const std::string& config_path) {
   // Blocking library work (SPF, DKIM) goes to worker pools, never to this thread.
   asio::io_context io(1);
   relay::ConnectionPool pool;
-  auto env = build_environment(config, io.get_executor(), &pool);
+  asio::thread_pool workers(2);
+  dkim::Signer signer;
+  const ProcessServices services{&pool, &signer, &workers};
+  auto env = build_environment(config, io.get_executor(), services);
   if (!env) {
     fmt::print(stderr, "{}\n", env.error());
     return 2;
   }
-  Runtime runtime(*env, io.get_executor(), &pool);
+  Runtime runtime(*env, io.get_executor(), services);
   asio::co_spawn(io, pool.run_sweeper(std::chrono::seconds(1)), log_failure("connection pool sweeper"));
   smtpd::Server server(io, [&runtime] { return runtime.current(); });
   try {

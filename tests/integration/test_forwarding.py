@@ -324,6 +324,56 @@ class Forwarding(RelayTestCase):
         self.assertTrue(rcpts[1].startswith("550 5.1.1"), rcpts)
         self.assertEqual(origin.messages, [])
 
+    def test_dkim_signatures_verify_at_the_destination(self):
+        """Signed with RSA and Ed25519 as the forwarding domain; an independent verifier
+        (python3-dkim) accepts both, and the author's own signature survives forwarding."""
+        import base64
+        import subprocess
+        import dkim
+        keys = {}
+        for sel, alg in (("rsa26", "rsa"), ("ed26", "ed25519")):
+            pem = f"{self.workdir}/{sel}.pem"
+            args = ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"] if alg == "rsa" else \
+                   ["-algorithm", "ED25519"]
+            subprocess.run(["openssl", "genpkey", *args, "-out", pem], check=True, capture_output=True)
+            der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout", "-outform", "DER"],
+                                 check=True, capture_output=True).stdout
+            p = base64.b64encode(der if alg == "rsa" else der[-32:]).decode()
+            keys[sel] = (pem, f"v=DKIM1; k={alg}; p={p}")
+        dkim_conf = "".join(
+            f'[[dkim.key]]\ndomain = "fwd.hikyaku.example"\nselector = "{sel}"\n'
+            f'algorithm = "{"rsa-sha256" if sel == "rsa26" else "ed25519-sha256"}"\n'
+            f'private_key = "{pem}"\n' for sel, (pem, _) in keys.items())
+        # The author signs with its own key first (an independent signer).
+        author_pem = f"{self.workdir}/author.pem"
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                        "-out", author_pem], check=True, capture_output=True)
+        author_der = subprocess.run(["openssl", "pkey", "-in", author_pem, "-pubout", "-outform", "DER"],
+                                    check=True, capture_output=True).stdout
+        author_record = "v=DKIM1; k=rsa; p=" + base64.b64encode(author_der).decode()
+        with open(author_pem, "rb") as f:
+            author_sig = dkim.sign(MESSAGE.encode(), b"s1", b"origin.example", f.read(),
+                                   include_headers=[b"from", b"to", b"subject", b"message-id"])
+        sink = self.sink(AcceptingSink, "::1")
+        r = self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=dkim_conf + RULES)
+        _, reply = send(r, ["v6@hikyaku.example"], data=author_sig.decode() + MESSAGE)
+        self.assertTrue(reply.startswith("250"), reply)
+        data = sink.messages[0]["data"]
+        records = {f"{sel}._domainkey.fwd.hikyaku.example.": rec for sel, (_, rec) in keys.items()}
+        records["s1._domainkey.origin.example."] = author_record
+
+        def dnsfunc(name, timeout=5):
+            return records.get(name.decode() if isinstance(name, bytes) else name, "").encode()
+
+        d = dkim.DKIM(data)
+        sigs = [h for h in d.headers if h[0].lower() == b"dkim-signature"]
+        self.assertEqual(len(sigs), 3)
+        domains = []
+        for i in range(len(sigs)):
+            self.assertTrue(d.verify(idx=i, dnsfunc=dnsfunc), f"signature {i} failed: {sigs[i][1][:120]}")
+            domains.append(dict(dkim.util.parse_tag_value(sigs[i][1]))[b"d"])
+        self.assertEqual(sorted(domains), [b"fwd.hikyaku.example", b"fwd.hikyaku.example", b"origin.example"])
+
     def test_swaks_over_ipv6_forwards(self):
         sink = self.sink(AcceptingSink, "::1")
         r = self.start()
