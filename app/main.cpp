@@ -3,6 +3,7 @@
 
 #include "app/check.hpp"
 #include "app/serve.hpp"
+#include "app/srs_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App cli{"Hikyaku: an SMTP forwarding relay"};
@@ -15,6 +16,16 @@ int main(int argc, char** argv) {
   auto* check = cli.add_subcommand("check", "validate the configuration, keys and rules");
   check->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
 
+  auto* srs = cli.add_subcommand("srs", "rewrite or reverse an address with the configured SRS keys");
+  srs->require_subcommand(1);
+  std::string address;
+  auto* srs_forward = srs->add_subcommand("forward", "SRS-rewrite a sender address");
+  auto* srs_reverse = srs->add_subcommand("reverse", "reverse an SRS address to the original sender");
+  for (auto* sub : {srs_forward, srs_reverse}) {
+    sub->add_option("ADDR", address, "the address")->required();
+    sub->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  }
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -23,5 +34,6 @@ int main(int argc, char** argv) {
   }
   if (*serve) return hikyaku::app::serve(config_path);
   if (*check) return hikyaku::app::check(config_path);
+  if (*srs) return hikyaku::app::srs_command(config_path, bool(*srs_forward), address);
   return 2;
 }

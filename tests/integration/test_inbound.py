@@ -300,5 +300,27 @@ class CheckCommand(unittest.TestCase):
         self.assertNotIn("configuration OK", p.stdout)
 
 
+class SrsCommand(unittest.TestCase):
+    def test_forward_then_reverse_round_trip(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "h.toml")
+            with open(conf, "w") as f:
+                f.write('[srs]\ndomain = "fwd.example.net"\nsecrets = ["k1"]\n')
+            fwd = subprocess.run([HIKYAKU, "srs", "forward", "-c", conf, "alice@origin.example"],
+                                 capture_output=True, text=True)
+            self.assertEqual(fwd.returncode, 0, fwd.stderr)
+            rewritten = fwd.stdout.strip()
+            self.assertRegex(rewritten, r"^SRS0=[A-Za-z0-9_-]{4}=[A-Z2-7]{2}=origin\.example=alice@fwd\.example\.net$")
+            rev = subprocess.run([HIKYAKU, "srs", "reverse", "-c", conf, rewritten],
+                                 capture_output=True, text=True)
+            self.assertEqual((rev.returncode, rev.stdout.strip()), (0, "alice@origin.example"))
+            forged = rewritten.replace(rewritten[5:9], "AAAA" if rewritten[5:9] != "AAAA" else "BBBB")
+            bad = subprocess.run([HIKYAKU, "srs", "reverse", "-c", conf, forged],
+                                 capture_output=True, text=True)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("hash", bad.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
