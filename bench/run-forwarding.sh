@@ -2,6 +2,7 @@
 # Forwarding benchmark on loopback: a release hikyaku between a load generator and Postfix's
 # smtp-sink, with NSD answering the destination's MX. Reports messages/second and latency.
 #   bench/run-forwarding.sh [COUNT] [CONCURRENCY] [SIZE]
+#   DKIM=1 bench/run-forwarding.sh ...   also signs every message with RSA-2048 and Ed25519 keys
 # Every process it starts is stopped by PID at the end; only 127.0.0.1 is used.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +53,13 @@ NSD
 /usr/sbin/smtp-sink -u nobody -c 127.0.0.1:$sink_port 1024 > "$work/sink.log" 2>&1 &
 pids+=($!)
 
+dkim_conf=""
+if [ "${DKIM:-0}" = 1 ]; then
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.pem" 2>/dev/null
+  openssl genpkey -algorithm ED25519 -out "$work/ed.pem" 2>/dev/null
+  dkim_conf=$(printf '[[dkim.key]]\ndomain = "fwd.hikyaku.bench"\nselector = "r"\nprivate_key = "%s"\n[[dkim.key]]\ndomain = "fwd.hikyaku.bench"\nselector = "e"\nalgorithm = "ed25519-sha256"\nprivate_key = "%s"\n' "$work/rsa.pem" "$work/ed.pem")
+fi
+
 cat > "$work/hikyaku.toml" <<CONF
 [server]
 hostname = "bench.hikyaku.test"
@@ -64,6 +72,7 @@ port = $sink_port
 helo_name = "bench.hikyaku.test"
 [log]
 level = "info"
+$dkim_conf
 [[domain]]
 name = "hikyaku.bench"
 [[domain.rule]]
@@ -74,7 +83,7 @@ CONF
 pids+=($!)
 for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$relay_port) 2>/dev/null && break; sleep 0.1; done
 
-echo "== hikyaku $(git -C "$root" rev-parse --short HEAD) on $(nproc) cores: $count x ${size}B, $concurrency concurrent senders"
+echo "== hikyaku $(git -C "$root" rev-parse --short HEAD) on $(nproc) cores: $count x ${size}B, $concurrency concurrent senders, DKIM signing ${DKIM:-0}"
 echo "-- load.py (one message per connection, latency from connect to the DATA reply)"
 /usr/bin/python3 "$root/bench/load.py" --port "$relay_port" --rcpt user@hikyaku.bench \
   --count "$count" --concurrency "$concurrency" --size "$size"
