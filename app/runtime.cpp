@@ -1,6 +1,7 @@
 // Runtime: the configuration snapshot in force, rebuilt on SIGHUP; a bad file keeps the old one.
 #include "app/runtime.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "app/forwarding_sink.hpp"
@@ -32,13 +33,20 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
       std::shared_ptr<dns::Resolver>(std::move(*unbound)), cache);
   forwarding->delivery = relay::DomainDeliveryOptions::from(config->relay, services.pool);
   forwarding->srs = srs;
-  auto keys = dkim::KeyStore::load(config->dkim_keys);
-  if (!keys) {
-    std::string all;
-    for (const auto& e : keys.error()) all += (all.empty() ? "" : "\n") + e;
-    return core::unexpected(all);
+  // Every bad key, each as FILE:LINE: message like the loader's errors.
+  std::vector<dkim::SigningKey> keys;
+  std::string key_errors;
+  for (const auto& entry : config->dkim_keys) {
+    auto key = dkim::load_signing_key(entry);
+    if (key) {
+      keys.push_back(std::move(*key));
+    } else {
+      key_errors += fmt::format("{}{}:{}: dkim.key: {}", key_errors.empty() ? "" : "\n",
+                                config->source_path, entry.line, key.error());
+    }
   }
-  forwarding->dkim_keys = std::make_shared<const dkim::KeyStore>(std::move(*keys));
+  if (!key_errors.empty()) return core::unexpected(key_errors);
+  forwarding->dkim_keys = std::make_shared<const dkim::KeyStore>(std::move(keys));
   forwarding->signer = services.signer;
   forwarding->workers = services.workers;
   env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()

@@ -300,6 +300,22 @@ class CheckCommand(unittest.TestCase):
         self.assertNotIn("configuration OK", p.stdout)
 
 
+class CheckKeys(unittest.TestCase):
+    def test_unusable_dkim_key_reported_at_its_line(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "bad.pem"), "w") as f:
+                f.write("not a key\n")
+            conf = os.path.join(d, "h.toml")
+            with open(conf, "w") as f:
+                f.write('[server]\nlisten = ["127.0.0.1:2525"]\n[[dkim.key]]\ndomain = "fwd.example.net"\n'
+                        'selector = "s1"\nprivate_key = "bad.pem"\n')
+            p = subprocess.run([HIKYAKU, "check", "-c", conf], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+        self.assertTrue(p.stderr.startswith(f"{conf}:3: dkim.key:"), p.stderr)
+        self.assertIn("not a readable unencrypted PEM private key", p.stderr)
+
+
 class SrsCommand(unittest.TestCase):
     def test_forward_then_reverse_round_trip(self):
         import tempfile
