@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/data_reply.hpp"
+#include "auth/dnsbl.hpp"
 #include "app/delivery_plan.hpp"
 #include "app/outcome_log.hpp"
 #include "app/received_header.hpp"
@@ -131,6 +132,20 @@ asio::awaitable<std::optional<std::string>> ForwardingSink::sign(const core::Mes
     co_return std::nullopt;
   }
   co_return result.fields;
+}
+
+asio::awaitable<std::optional<core::SmtpReply>> ForwardingSink::on_connect(
+    const core::SessionInfo& session) {
+  const auto& zones = config_->auth.dnsbl;
+  if (zones.empty()) co_return std::nullopt;
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(session.client_ip, ec);
+  if (ec) co_return std::nullopt;
+  auto listing = co_await auth::check_dnsbl(*forwarding_->resolver, ip, zones);
+  if (!listing) co_return std::nullopt;
+  spdlog::info("{}: client [{}] listed in {} ({})", session.session_id, session.client_ip,
+               listing->zone, listing->answer);
+  co_return auth::dnsbl_reply(session.client_ip, *listing);
 }
 
 asio::awaitable<core::SmtpReply> ForwardingSink::on_rcpt(const core::Envelope& env,

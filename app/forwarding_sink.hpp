@@ -32,6 +32,8 @@ class ForwardingSink : public smtpd::MessageSink {
                  std::shared_ptr<const ForwardingContext> forwarding)
       : config_(std::move(config)), router_(std::move(router)), forwarding_(std::move(forwarding)) {}
 
+  // DNSBL check of the client ([auth] dnsbl).
+  asio::awaitable<std::optional<core::SmtpReply>> on_connect(const core::SessionInfo& session) override;
   asio::awaitable<core::SmtpReply> on_rcpt(const core::Envelope& env,
                                            const core::Address& rcpt) override;
   asio::awaitable<core::SmtpReply> on_message(const core::Envelope& env,

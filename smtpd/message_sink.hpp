@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "core/envelope.hpp"
 #include "core/message.hpp"
@@ -13,6 +14,11 @@ namespace hikyaku::smtpd {
 
 struct MessageSink {
   virtual ~MessageSink() = default;
+  // Before the greeting: a reply here (554 for a blocklisted client) refuses the connection,
+  // which is then closed (RFC 5321 §3.1). nullopt: greet as usual.
+  virtual asio::awaitable<std::optional<core::SmtpReply>> on_connect(const core::SessionInfo&) {
+    co_return std::nullopt;
+  }
   virtual asio::awaitable<core::SmtpReply> on_rcpt(const core::Envelope& env,
                                                    const core::Address& rcpt) = 0;
   virtual asio::awaitable<core::SmtpReply> on_message(const core::Envelope& env,

@@ -126,6 +126,16 @@ class Session {
     const auto& info = protocol_.session();
     spdlog::info("{}: connect from [{}]:{}", info.session_id, info.client_ip, info.client_port);
     control_->attach([this] { stream_.cancel(); });
+    if (auto refusal = co_await sink_->on_connect(info)) {
+      spdlog::info("{}: reject: CONNECT from [{}]: {}", info.session_id, info.client_ip,
+                   refusal->summary());
+      output_ = refusal->render();
+      co_await flush();
+      control_->detach();
+      stream_.close();
+      spdlog::info("{}: disconnect from [{}] refused", info.session_id, info.client_ip);
+      co_return;
+    }
     protocol_.start();
     if (!early_input_.empty()) protocol_.feed(early_input_);
     co_await loop();

@@ -45,6 +45,15 @@ cname.alias IN CNAME real.alias
 real.alias  IN A 127.0.0.11
 """
 
+BL_ZONE = """$ORIGIN bl.example.
+$TTL 60
+@        IN SOA ns.bl.example. hostmaster.bl.example. 1 3600 600 86400 60
+@        IN NS  ns.bl.example.
+ns       IN A   127.0.0.1
+7.2.0.192 IN A  127.0.0.2
+5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2 IN A 127.0.0.4
+"""
+
 RULES = """
 [[domain]]
 name = "hikyaku.example"
@@ -91,7 +100,7 @@ secrets = ["current-secret", "previous-secret"]
 class Forwarding(RelayTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.nsd = NsdServer({"dest.example": ZONE}).start()
+        cls.nsd = NsdServer({"dest.example": ZONE, "bl.example": BL_ZONE}).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -373,6 +382,26 @@ class Forwarding(RelayTestCase):
             self.assertTrue(d.verify(idx=i, dnsfunc=dnsfunc), f"signature {i} failed: {sigs[i][1][:120]}")
             domains.append(dict(dkim.util.parse_tag_value(sigs[i][1]))[b"d"])
         self.assertEqual(sorted(domains), [b"fwd.hikyaku.example", b"fwd.hikyaku.example", b"origin.example"])
+
+    def test_dnsbl_listed_clients_refused_at_connect(self):
+        proxy_port = free_port()
+        # unlisted.example does not exist: a list that does not answer blocks nobody.
+        r = self.relay(
+            dns=self.nsd.address, relay_port=self.port, proxy_port=proxy_port,
+            domains_extra='[auth]\ndnsbl = ["unlisted.example", "bl.example"]\n' + RULES)
+        for header, listed in ((b"PROXY TCP4 192.0.2.7 198.51.100.1 40000 25\r\n", True),
+                               (b"PROXY TCP6 2001:db8::25 2001:db8::1 40000 25\r\n", True),
+                               (b"PROXY TCP4 192.0.2.8 198.51.100.1 40000 25\r\n", False)):
+            c = SmtpClient(proxy_port, prefix=header)
+            if listed:
+                self.assertTrue(c.banner.startswith("554 5.7.1 Service unavailable; client ["), c.banner)
+                self.assertIn("found on one or more DNSBLs (bl.example)", c.banner)
+                self.assertTrue(c.closed())
+            else:
+                self.assertTrue(c.banner.startswith("220"), c.banner)
+                c.command("QUIT")
+            c.close()
+        self.assertIn("client [2001:db8::25] listed in bl.example (127.0.0.4)", r.read_log())
 
     def test_swaks_over_ipv6_forwards(self):
         sink = self.sink(AcceptingSink, "::1")
