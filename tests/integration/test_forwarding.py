@@ -40,6 +40,8 @@ drop     IN MX  10 mx.drop
 mx.drop  IN A   127.0.0.10
 stall    IN MX  10 mx.stall
 mx.stall IN A   127.0.0.12
+slow     IN MX  10 mx.slow
+mx.slow  IN A   127.0.0.13
 alias    IN MX  10 cname.alias
 cname.alias IN CNAME real.alias
 real.alias  IN A 127.0.0.11
@@ -61,7 +63,7 @@ name = "hikyaku.example"
 address = "{name}"
 forward = ["user@{name}.dest.example"]
 """ for name in ("v6", "fallback", "prio", "spread", "implicit", "nullmx", "perm", "temp",
-                 "drop", "alias", "stall")) + """[[domain.rule]]
+                 "drop", "alias", "stall", "slow")) + """[[domain.rule]]
 address = "two"
 forward = ["a@v6.dest.example", "b@implicit.dest.example"]
 """
@@ -402,6 +404,40 @@ class Forwarding(RelayTestCase):
                 c.command("QUIT")
             c.close()
         self.assertIn("client [2001:db8::25] listed in bl.example (127.0.0.4)", r.read_log())
+
+    def test_slow_dns_does_not_stall_other_sessions(self):
+        """One session's MX lookup takes 1.5 s; another session forwards meanwhile."""
+        import threading
+        from slow_dns import SlowDns
+        slow_sink = self.sink(AcceptingSink, "127.0.0.13")
+        fast_sink = self.sink(AcceptingSink, "::1")
+        dns = SlowDns(int(self.nsd.address.split(":")[1]), "slow.dest.example", 1.5).start()
+        try:
+            r = self.relay(dns=dns.address, relay_port=self.port, domains_extra=RULES)
+            slow_result = {}
+
+            def slow_session():
+                slow_result["start"] = time.time()
+                slow_result["reply"] = send(r, ["slow@hikyaku.example"])[1]
+                slow_result["end"] = time.time()
+
+            t = threading.Thread(target=slow_session)
+            t.start()
+            time.sleep(0.3)  # the slow session is now waiting on its MX lookup
+            start = time.time()
+            _, fast_reply = send(r, ["v6@hikyaku.example"])
+            fast_elapsed = time.time() - start
+            t.join(20)
+        finally:
+            dns.stop()
+        self.assertTrue(fast_reply.startswith("250"), fast_reply)
+        self.assertLess(fast_elapsed, 1.0)  # it did not wait for the slow lookup
+        self.assertTrue(slow_result["reply"].startswith("250"), slow_result)
+        self.assertGreaterEqual(slow_result["end"] - slow_result["start"], 1.4)
+        self.assertLess(start, slow_result["end"])  # the fast one finished first, meanwhile
+        self.assertEqual(len(fast_sink.messages), 1)
+        self.assertEqual(len(slow_sink.messages), 1)
+        self.assertGreater(dns.delayed, 0)
 
     def test_swaks_over_ipv6_forwards(self):
         sink = self.sink(AcceptingSink, "::1")
