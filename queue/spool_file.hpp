@@ -1,0 +1,51 @@
+// The on-disk format of one queued message (DESIGN §1 step 7): envelope, per-recipient state
+// and the outgoing message bytes. A versioned text header with percent-escaped values, an exact
+// message length and a SHA-256 trailer, so truncation or corruption is refused, never half-read.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/expected.hpp"
+
+namespace hikyaku::queue {
+
+enum class RcptState { pending, delivered, failed };
+
+struct SpoolRecipient {
+  std::string address;     // RFC 5321 forward-path, without angle brackets
+  RcptState state = RcptState::pending;
+  std::string last_error;  // the upstream's last reply for this recipient ("" when none)
+  bool operator==(const SpoolRecipient&) const = default;
+};
+
+struct SpoolEntry {
+  std::string queue_id;
+  std::int64_t arrival = 0;     // Unix seconds
+  std::string mail_from;        // original MAIL FROM; "" is the null sender <>
+  std::string upstream_from;    // sender used upstream (SRS-rewritten); "" is <>
+  std::vector<SpoolRecipient> recipients;
+  std::uint32_t attempts = 0;
+  std::int64_t next_try = 0;    // Unix seconds
+  std::string last_error;
+  std::string message;          // the message exactly as it leaves (opaque bytes)
+  bool operator==(const SpoolEntry&) const = default;
+};
+
+inline constexpr std::string_view kSpoolMagic = "hikyaku-spool 1";
+
+std::string_view to_string(RcptState s);
+
+// Serialises an entry; decode(encode(e)) == e for any bytes in any field.
+std::string encode(const SpoolEntry& entry);
+
+// Parses a whole file. Any deviation (magic, version, checksum, length, escaping, field order)
+// is an error whose text says why; a partial entry is never returned.
+core::Expected<SpoolEntry, std::string> decode(std::string_view bytes);
+
+// Percent-escaping used for header values: every octet outside 0x21..0x7E, and '%', becomes %XX.
+std::string escape_value(std::string_view raw);
+core::Expected<std::string, std::string> unescape_value(std::string_view escaped);
+
+}  // namespace hikyaku::queue

@@ -1,0 +1,130 @@
+// Durable spool I/O over POSIX open/write/fsync/rename (DESIGN §1 step 7). Every failure,
+// including ENOSPC from write or fsync, comes back as a SpoolIoError; partial tmp files are
+// unlinked on failure.
+#include "queue/spool_io.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace hikyaku::queue {
+namespace {
+
+SpoolIoError sys_error(std::string_view op, const std::string& path, int err) {
+  return {err, std::string(op) + ' ' + path + ": " + std::strerror(err)};
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { if (fd_ >= 0) ::close(fd_); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release_close() { const int r = ::close(fd_); fd_ = -1; return r; }
+
+ private:
+  int fd_;
+};
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos && name.substr(0, 4) != "tmp.";
+}
+
+}  // namespace
+
+bool SpoolIoError::no_space() const {
+  return code == ENOSPC || code == EDQUOT;
+}
+
+IoResult write_durably(const std::string& dir, std::string_view name, std::string_view bytes) {
+  if (!valid_name(name)) return core::unexpected(SpoolIoError{0, "invalid spool file name"});
+  const std::string tmp = dir + "/tmp." + std::string(name);
+  const std::string final_path = dir + '/' + std::string(name);
+  auto fail = [&tmp](std::string_view op, const std::string& path, int err) -> IoResult {
+    ::unlink(tmp.c_str());
+    return core::unexpected(sys_error(op, path, err));
+  };
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (fd.get() < 0) return core::unexpected(sys_error("open", tmp, errno));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return fail("write", tmp, errno);
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) return fail("fsync", tmp, errno);
+    if (fd.release_close() != 0) return fail("close", tmp, errno);
+  }
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) return fail("rename", final_path, errno);
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0) return core::unexpected(sys_error("open", dir, errno));
+  if (::fsync(dfd.get()) != 0) return core::unexpected(sys_error("fsync", dir, errno));
+  return std::monostate{};
+}
+
+core::Expected<std::string, SpoolIoError> read_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return core::unexpected(sys_error("open", path, errno));
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return core::unexpected(sys_error("read", path, errno));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return core::unexpected(sys_error("opendir", dir, errno));
+  std::vector<std::string> names;
+  while (const dirent* ent = ::readdir(d)) {
+    const std::string_view n = ent->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  ScanResult out;
+  for (const auto& name : names) {
+    const std::string path = dir + '/' + name;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      out.problems.push_back({name, "not a regular file"});
+      continue;
+    }
+    if (name.rfind("tmp.", 0) == 0) {
+      out.problems.push_back({name, "leftover temporary file (ignored)"});
+      continue;
+    }
+    auto bytes = read_file(path);
+    if (!bytes) {
+      out.problems.push_back({name, bytes.error().message});
+      continue;
+    }
+    auto entry = decode(*bytes);
+    if (!entry) {
+      out.problems.push_back({name, entry.error()});
+      continue;
+    }
+    out.entries.push_back({name, std::move(*entry)});
+  }
+  return out;
+}
+
+}  // namespace hikyaku::queue

@@ -1,0 +1,116 @@
+// Tests for queue/spool_io: durable write then scan in a temporary directory, leftover tmp.*
+// files and corrupt files reported (not fatal), and failures returned as error values.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "queue/spool_io.hpp"
+
+namespace hikyaku::queue {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SpoolIo : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "hikyaku-spool-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void put(const std::string& name, const std::string& bytes) {
+    std::ofstream(dir_ + "/" + name, std::ios::binary) << bytes;
+  }
+  std::string dir_;
+};
+
+SpoolEntry entry(const std::string& id) {
+  SpoolEntry e;
+  e.queue_id = id;
+  e.arrival = 1790000000;
+  e.recipients = {{"bob@example.net", RcptState::pending, ""}};
+  e.message = std::string("Subject: ") + id + "\r\n\r\nhi\r\n";
+  return e;
+}
+
+TEST_F(SpoolIo, WriteThenScanFindsEntriesAndReportsProblems) {
+  ASSERT_TRUE(write_durably(dir_, "b1", encode(entry("b1"))));
+  ASSERT_TRUE(write_durably(dir_, "a1", encode(entry("a1"))));
+  put("tmp.c1", encode(entry("c1")));          // a crash between write and rename
+  put("d1", encode(entry("d1")).substr(0, 40));  // truncated
+  std::string flipped = encode(entry("e1"));
+  flipped[30] ^= 0x01;
+  put("e1", flipped);
+  fs::create_directory(dir_ + "/sub");
+
+  const auto r = scan(dir_);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->entries.size(), 2u);
+  EXPECT_EQ(r->entries[0].name, "a1");
+  EXPECT_EQ(r->entries[0].entry, entry("a1"));
+  EXPECT_EQ(r->entries[1].name, "b1");
+  ASSERT_EQ(r->problems.size(), 4u);
+  EXPECT_EQ(r->problems[0].name, "d1");
+  EXPECT_EQ(r->problems[1].name, "e1");
+  EXPECT_NE(r->problems[1].reason.find("checksum"), std::string::npos) << r->problems[1].reason;
+  EXPECT_EQ(r->problems[2].name, "sub");
+  EXPECT_EQ(r->problems[3].name, "tmp.c1");
+  EXPECT_NE(r->problems[3].reason.find("temporary"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ + "/tmp.a1"));  // no temporary left behind on success
+}
+
+TEST_F(SpoolIo, RewriteReplacesAtomically) {
+  ASSERT_TRUE(write_durably(dir_, "q", encode(entry("old"))));
+  SpoolEntry e = entry("new");
+  e.attempts = 2;
+  ASSERT_TRUE(write_durably(dir_, "q", encode(e)));
+  const auto bytes = read_file(dir_ + "/q");
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(*decode(*bytes), e);
+}
+
+TEST_F(SpoolIo, MissingDirectoryIsAnErrorValue) {
+  const auto w = write_durably(dir_ + "/nope", "q", "x");
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, ENOENT);
+  EXPECT_FALSE(w.error().no_space());
+  EXPECT_FALSE(scan(dir_ + "/nope"));
+}
+
+TEST_F(SpoolIo, DirectoryThatIsAFileIsAnErrorValue) {
+  put("plain", "x");
+  const auto w = write_durably(dir_ + "/plain", "q", "x");
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, ENOTDIR);
+}
+
+TEST_F(SpoolIo, ReadOnlyDirectoryIsAnErrorValue) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
+  fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
+  const auto w = write_durably(dir_, "q", "x");
+  fs::permissions(dir_, fs::perms::owner_all);
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, EACCES);
+}
+
+TEST_F(SpoolIo, BadNamesAreRefused) {
+  EXPECT_FALSE(write_durably(dir_, "tmp.x", "x"));
+  EXPECT_FALSE(write_durably(dir_, "../x", "x"));
+  EXPECT_FALSE(write_durably(dir_, "", "x"));
+  EXPECT_FALSE(write_durably(dir_, "..", "x"));
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+TEST(SpoolIoError, NoSpaceIsRecognised) {
+  EXPECT_TRUE((SpoolIoError{ENOSPC, "write"}).no_space());
+  EXPECT_TRUE((SpoolIoError{EDQUOT, "write"}).no_space());
+  EXPECT_FALSE((SpoolIoError{EIO, "write"}).no_space());
+}
+
+}  // namespace
+}  // namespace hikyaku::queue
