@@ -4,6 +4,7 @@ Starts `hikyaku serve` with a config the test writes, talks to it with swaks or 
 and cleans up every process it started (by PID) even when a test fails.
 """
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,17 +17,18 @@ SWAKS = "/usr/bin/swaks"
 
 
 def free_port():
-    """A TCP port free on both 127.0.0.1 and ::1 (the relay listens on both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s4:
-            s4.bind(("127.0.0.1", 0))
-            port = s4.getsockname()[1]
-            try:
-                with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s6:
-                    s6.bind(("::1", port))
-                return port
-            except OSError:
-                continue
+    """A TCP port free on both 127.0.0.1 and ::1 (the relay listens on both), drawn below the
+    kernel's ephemeral range (32768+) so no client connection of a parallel test takes it."""
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s4, \
+                    socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s6:
+                s4.bind(("127.0.0.1", port))
+                s6.bind(("::1", port))
+            return port
+        except OSError:
+            continue
     raise RuntimeError("no free port on both 127.0.0.1 and ::1")
 
 
@@ -248,6 +250,15 @@ class RelayTestCase(unittest.TestCase):
                 self.fail(f"hikyaku exited with {code}:\n{log[-6000:]}")
 
     def relay(self, **kwargs):
-        r = Hikyaku(self.workdir, **kwargs)
-        self.relays.append(r)
-        return r.start()
+        # A parallel test can take the port between free_port() and our bind: pick another.
+        for attempt in range(5):
+            r = Hikyaku(self.workdir, **kwargs)
+            try:
+                r.start()
+            except RuntimeError as e:
+                r.stop()
+                if "Address already in use" in str(e) and "port" not in kwargs and attempt < 4:
+                    continue
+                raise
+            self.relays.append(r)
+            return r
