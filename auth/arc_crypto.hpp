@@ -1,0 +1,30 @@
+// Signature primitives for ARC (and DKIM) verification: base64 (RFC 6376 §2.4 with FWS
+// ignored), key records (RFC 6376 §3.6.1), RSA-SHA256 (RFC 8301: >= 1024 bits) and
+// Ed25519-SHA256 (RFC 8463) over OpenSSL 3 EVP_DigestVerify.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/expected.hpp"
+
+namespace hikyaku::auth {
+
+enum class SigAlgorithm { rsa_sha256, ed25519_sha256 };
+
+// "rsa-sha256" / "ed25519-sha256"; nullopt for anything else (rsa-sha1 included: RFC 8301).
+std::optional<SigAlgorithm> parse_sig_algorithm(std::string_view a);
+
+// Strict base64 with FWS skipped; nullopt on a bad character, bad padding or bad length.
+std::optional<std::string> base64_decode(std::string_view text);
+
+std::string sha256(std::string_view data);
+
+// Verifies `signature` over `data` with the key in `key_record` (a DKIM key TXT record).
+// The error is a one-line reason ("key revoked", "signature mismatch", ...).
+core::Expected<bool, std::string> verify_with_key_record(SigAlgorithm alg,
+                                                         std::string_view key_record,
+                                                         std::string_view data,
+                                                         std::string_view signature);
+
+}  // namespace hikyaku::auth
