@@ -5,6 +5,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <memory>
@@ -159,6 +160,66 @@ core::Expected<bool, std::string> verify_with_key_record(SigAlgorithm alg,
   }
   if (rc != 1) return core::unexpected(std::string("signature mismatch"));
   return true;
+}
+
+std::string base64_encode(std::string_view bin) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bin.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bin.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(bin[i]) << 16) |
+                       (static_cast<unsigned char>(bin[i + 1]) << 8) |
+                       static_cast<unsigned char>(bin[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
+  }
+  if (i < bin.size()) {
+    unsigned v = static_cast<unsigned char>(bin[i]) << 16;
+    if (i + 1 < bin.size()) v |= static_cast<unsigned char>(bin[i + 1]) << 8;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(i + 1 < bin.size() ? kAlphabet[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+core::Expected<std::string, std::string> sign_with_private_key(SigAlgorithm alg,
+                                                               std::string_view private_key_pem,
+                                                               std::string_view data) {
+  struct ClearErrors {
+    ~ClearErrors() { ERR_clear_error(); }
+  } clear_errors;
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())), BIO_free);
+  if (!bio) return core::unexpected(std::string("out of memory"));
+  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) return core::unexpected(std::string("private key does not parse"));
+  const int want = alg == SigAlgorithm::rsa_sha256 ? EVP_PKEY_RSA : EVP_PKEY_ED25519;
+  if (EVP_PKEY_get_base_id(key.get()) != want) {
+    return core::unexpected(std::string("private key type does not match a="));
+  }
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (!ctx) return core::unexpected(std::string("out of memory"));
+  const std::string digest = alg == SigAlgorithm::ed25519_sha256 ? sha256(data) : std::string();
+  const std::string_view input = alg == SigAlgorithm::ed25519_sha256 ? digest : data;
+  const EVP_MD* md = alg == SigAlgorithm::rsa_sha256 ? EVP_sha256() : nullptr;
+  if (EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key.get()) != 1) {
+    return core::unexpected(std::string("sign init failed"));
+  }
+  const auto* in = reinterpret_cast<const unsigned char*>(input.data());
+  size_t len = 0;
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, in, input.size()) != 1) {
+    return core::unexpected(std::string("sign failed"));
+  }
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in,
+                     input.size()) != 1) {
+    return core::unexpected(std::string("sign failed"));
+  }
+  sig.resize(len);
+  return sig;
 }
 
 }  // namespace hikyaku::auth

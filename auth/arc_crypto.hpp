@@ -1,4 +1,4 @@
-// Signature primitives for ARC (and DKIM) verification: base64 (RFC 6376 §2.4 with FWS
+// Signature primitives for ARC (and DKIM) verification and signing: base64 (RFC 6376 §2.4 with FWS
 // ignored), key records (RFC 6376 §3.6.1), RSA-SHA256 (RFC 8301: >= 1024 bits) and
 // Ed25519-SHA256 (RFC 8463) over OpenSSL 3 EVP_DigestVerify.
 #pragma once
@@ -26,5 +26,15 @@ core::Expected<bool, std::string> verify_with_key_record(SigAlgorithm alg,
                                                          std::string_view key_record,
                                                          std::string_view data,
                                                          std::string_view signature);
+
+// Base64 without line breaks (RFC 6376 §2.4), for b= and bh=.
+std::string base64_encode(std::string_view bin);
+
+// Signs `data` with a PEM private key (PKCS#8 or PKCS#1 RSA, or PKCS#8 Ed25519) over OpenSSL 3
+// EVP_DigestSign: RSASSA-PKCS1-v1_5 with SHA-256, or Ed25519 over SHA-256(data) (RFC 8463 §3).
+// Returns the raw signature; the error is a one-line reason.
+core::Expected<std::string, std::string> sign_with_private_key(SigAlgorithm alg,
+                                                               std::string_view private_key_pem,
+                                                               std::string_view data);
 
 }  // namespace hikyaku::auth
