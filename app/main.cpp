@@ -1,6 +1,7 @@
 // hikyaku: the command line (DESIGN §4). Exit 0 ok, 1 a check failed, 2 usage or config error.
 #include <CLI/CLI.hpp>
 
+#include "app/arc_command.hpp"
 #include "app/check.hpp"
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
@@ -26,6 +27,13 @@ int main(int argc, char** argv) {
     sub->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   }
 
+  auto* arc = cli.add_subcommand("arc", "ARC (RFC 8617) tools");
+  arc->require_subcommand(1);
+  std::vector<std::string> zone_files;
+  auto* arc_verify = arc->add_subcommand("verify", "validate the ARC chain of a message on stdin");
+  arc_verify->add_option("--zone", zone_files, "zone file(s) holding the signers' key records")
+      ->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -34,6 +42,7 @@ int main(int argc, char** argv) {
   }
   if (*serve) return hikyaku::app::serve(config_path);
   if (*check) return hikyaku::app::check(config_path);
+  if (*arc_verify) return hikyaku::app::arc_verify_command(zone_files);
   if (*srs) return hikyaku::app::srs_command(config_path, bool(*srs_forward), address);
   return 2;
 }

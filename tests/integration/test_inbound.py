@@ -338,5 +338,46 @@ class SrsCommand(unittest.TestCase):
             self.assertIn("hash", bad.stderr)
 
 
+class ArcCommand(unittest.TestCase):
+    """`hikyaku arc verify --zone` judges a chain sealed by an independent signer (python3-dkim)."""
+
+    def test_chain_sealed_by_dkimpy(self):
+        import base64
+        import tempfile
+        import dkim
+        with tempfile.TemporaryDirectory() as d:
+            pem = os.path.join(d, "arc.pem")
+            subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                            "rsa_keygen_bits:2048", "-out", pem], check=True, capture_output=True)
+            der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout", "-outform", "DER"],
+                                 check=True, capture_output=True).stdout
+            zone = os.path.join(d, "lists.zone")
+            record = f"v=DKIM1; k=rsa; p={base64.b64encode(der).decode()}"
+            strings = " ".join(f'"{record[i:i + 200]}"' for i in range(0, len(record), 200))
+            with open(zone, "w") as f:  # RFC 1035: at most 255 octets per character-string
+                f.write("$ORIGIN lists.example.org.\n$TTL 60\n@ IN SOA ns h 1 1 1 1 60\n"
+                        f"arc1._domainkey IN TXT ( {strings} )\n")
+            message = (b"Authentication-Results: lists.example.org; spf=pass smtp.mailfrom=origin.example\r\n"
+                       b"From: a@origin.example\r\nTo: list@lists.example.org\r\nSubject: hi\r\n"
+                       b"Message-ID: <1@origin.example>\r\n\r\nbody\r\n")
+            with open(pem, "rb") as f:
+                seal = dkim.arc_sign(message, b"arc1", b"lists.example.org", f.read(),
+                                     b"lists.example.org", include_headers=[b"from", b"to", b"subject"])
+            sealed = b"".join(seal) + message
+
+            def verify(data):
+                return subprocess.run([HIKYAKU, "arc", "verify", "--zone", zone], input=data,
+                                      capture_output=True)
+
+            ok = verify(sealed)
+            self.assertEqual(ok.returncode, 0, ok.stderr)
+            self.assertEqual(ok.stdout.decode().strip(), "cv=pass instances=1 oldest-pass=0")
+            bad = verify(sealed.replace(b"body\r\n", b"changed body\r\n"))
+            self.assertEqual(bad.returncode, 1)
+            self.assertTrue(bad.stdout.decode().startswith("cv=fail instances=1"), bad.stdout)
+            none = verify(message)
+            self.assertEqual(none.stdout.decode().strip(), "cv=none instances=0")
+
+
 if __name__ == "__main__":
     unittest.main()
