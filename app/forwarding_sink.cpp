@@ -103,6 +103,41 @@ core::Address outbound_sender(const ForwardingContext& fwd, const core::Envelope
 
 }  // namespace
 
+asio::awaitable<std::string> ForwardingSink::arc_set(const core::Message& incoming,
+                                                     const core::Message& outgoing,
+                                                     const std::string& transaction_id) const {
+  const auto& fwd = *forwarding_;
+  if (!fwd.arc || !fwd.workers) co_return std::string();
+  const auth::ArcResult chain = co_await verify_arc_chain(*fwd.resolver, incoming);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  struct Sealed {
+    std::string fields;
+    std::string error;
+  };
+  // A named task, not a temporary in the co_await expression (see sign()).
+  auto task = [&sealer = *fwd.arc, &outgoing, chain, now] {
+    Sealed out;
+    auto fields = seal_arc(sealer, outgoing, chain, now);
+    if (fields) {
+      out.fields = std::move(*fields);
+    } else {
+      out.error = fields.error();
+    }
+    return out;
+  };
+  Sealed sealed = co_await run_on_workers<Sealed>(*fwd.workers, std::move(task));
+  if (!sealed.error.empty()) {
+    // ARC is advisory for the receiver: forward unsealed rather than refuse the mail.
+    spdlog::warn("{}: no ARC seal added ({}); incoming chain cv={}", transaction_id, sealed.error,
+                 auth::to_string(chain.cv));
+    co_return std::string();
+  }
+  spdlog::info("{}: arc=sealed incoming cv={} instances={}", transaction_id, auth::to_string(chain.cv),
+               chain.instances);
+  co_return sealed.fields;
+}
+
 asio::awaitable<std::optional<std::string>> ForwardingSink::sign(const core::Message& message) const {
   const auto& fwd = *forwarding_;
   if (!fwd.signer || !fwd.workers || !fwd.dkim_keys || fwd.dkim_keys->empty()) co_return std::string();
@@ -168,6 +203,10 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   // they are, so the author's own DKIM signature still verifies downstream.
   std::string prefix = received_header(env, config_->server.hostname, std::chrono::system_clock::now());
   auto message = std::make_shared<const core::Message>(prefix + msg.raw());
+  // DESIGN §1 step 5 order: ARC set, then the DKIM signatures on top of it.
+  if (std::string arc = co_await arc_set(msg, *message, env.transaction_id); !arc.empty()) {
+    message = std::make_shared<const core::Message>(arc + message->raw());
+  }
   if (auto signatures = co_await sign(*message); !signatures) {
     auto reply = core::SmtpReply::make(451, "4.3.0", "Error: signing failed, try again later");
     log_outcome(env, msg, reply, "deferred", std::chrono::steady_clock::now() - start);

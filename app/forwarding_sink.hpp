@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "app/arc_stage.hpp"
 #include "dkim/key_store.hpp"
 #include "dkim/signer.hpp"
 #include "dns/resolver.hpp"
@@ -23,6 +24,7 @@ struct ForwardingContext {
   std::shared_ptr<const dkim::KeyStore> dkim_keys;
   const dkim::Signer* signer = nullptr;       // process-wide; null: no signing
   asio::thread_pool* workers = nullptr;       // where signing runs
+  std::optional<ArcSealer> arc;               // [arc] enabled: verify the chain, add our set
 };
 
 class ForwardingSink : public smtpd::MessageSink {
@@ -43,6 +45,10 @@ class ForwardingSink : public smtpd::MessageSink {
   // The DKIM-Signature fields for `message` (empty when no key is configured); nullopt when
   // signing failed.
   asio::awaitable<std::optional<std::string>> sign(const core::Message& message) const;
+  // The ARC set to prepend (empty when ARC is off or the chain already failed), from the chain
+  // of `incoming` (as received) sealed over `outgoing` (with our trace field).
+  asio::awaitable<std::string> arc_set(const core::Message& incoming, const core::Message& outgoing,
+                                       const std::string& transaction_id) const;
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const routing::Router> router_;

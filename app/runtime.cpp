@@ -48,6 +48,9 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   if (!key_errors.empty()) return core::unexpected(key_errors);
   forwarding->dkim_keys = std::make_shared<const dkim::KeyStore>(std::move(keys));
   forwarding->signer = services.signer;
+  auto arc = ArcSealer::from(*config);
+  if (!arc) return core::unexpected(arc.error());
+  forwarding->arc = std::move(*arc);
   forwarding->workers = services.workers;
   env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()
       -> std::unique_ptr<smtpd::MessageSink> {

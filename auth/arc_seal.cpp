@@ -83,14 +83,15 @@ Existing scan(const core::Message& m) {
   return e;
 }
 
-// "name: t1=v1;\r\n\tt2=v2; ..." in tag-name order (the suite's standardized form). b= is not
-// folded: the AS covers the AMS relaxed, where a fold inside b= would leave a space.
+// "name: t1=v1;\r\n t2=v2; ..." in tag-name order (the suite's standardized form). b= is not
+// folded: the AS covers the AMS relaxed, where a fold inside b= would leave a space. Folds
+// continue with a space, not a tab: python3-dkim finds an AMS by the literal text " i=N;".
 std::string build_field(const char* name, std::vector<std::pair<std::string, std::string>> tags,
                         std::string_view b) {
   std::sort(tags.begin(), tags.end());
   std::string out = std::string(name) + ": ";
   for (size_t k = 0; k < tags.size(); ++k) {
-    if (k > 0) out.append(";\r\n\t");
+    if (k > 0) out.append(";\r\n ");
     out.append(tags[k].first).append("=");
     out.append(tags[k].first == "b" ? std::string(b) : tags[k].second);
   }

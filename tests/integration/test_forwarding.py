@@ -2,6 +2,7 @@
 (and scripted asyncio servers) are the destination MXes on loopback addresses, swaks and raw
 sockets send. RFC 5321 §5.1 (MX order, implicit MX, IPv6 then IPv4), RFC 7505 (null MX),
 DESIGN §1 step 7 (the one reply to DATA)."""
+import os
 import re
 import socket
 import time
@@ -102,11 +103,25 @@ secrets = ["current-secret", "previous-secret"]
 class Forwarding(RelayTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.nsd = NsdServer({"dest.example": ZONE, "bl.example": BL_ZONE}).start()
+        import base64
+        import subprocess
+        import tempfile
+        # The ARC sealing key of the forwarding domain, published in the zone NSD serves.
+        cls.keydir = tempfile.TemporaryDirectory(prefix="hikyaku-arc-")
+        cls.arc_pem = os.path.join(cls.keydir.name, "arc.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                        "-out", cls.arc_pem], check=True, capture_output=True)
+        der = subprocess.run(["openssl", "pkey", "-in", cls.arc_pem, "-pubout", "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        cls.arc_record = "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
+        strings = " ".join(f'"{cls.arc_record[i:i + 200]}"' for i in range(0, len(cls.arc_record), 200))
+        zone = ZONE + f"arc26._domainkey.fwd IN TXT ( {strings} )\n"
+        cls.nsd = NsdServer({"dest.example": zone, "bl.example": BL_ZONE}).start()
 
     @classmethod
     def tearDownClass(cls):
         cls.nsd.stop()
+        cls.keydir.cleanup()
 
     def setUp(self):
         super().setUp()
@@ -438,6 +453,37 @@ class Forwarding(RelayTestCase):
         self.assertEqual(len(fast_sink.messages), 1)
         self.assertEqual(len(slow_sink.messages), 1)
         self.assertGreater(dns.delayed, 0)
+
+    def test_arc_sealed_and_resealed_chain_verifies(self):
+        """Our ARC set verifies with python3-dkim's arc_verify; forwarded again, the relay
+        validates its own earlier set through DNS and adds i=2 with cv=pass."""
+        import dkim
+        sink = self.sink(AcceptingSink, "::1")
+        arc = (f'[arc]\nenabled = true\ndomain = "fwd.dest.example"\nselector = "arc26"\n'
+               f'private_key = "{self.arc_pem}"\n')
+        r = self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=arc + RULES)
+        records = {"arc26._domainkey.fwd.dest.example.": self.arc_record}
+
+        def dnsfunc(name, timeout=5):
+            return records.get(name.decode() if isinstance(name, bytes) else name, "").encode()
+
+        _, reply = send(r, ["v6@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        first = sink.messages[0]["data"]
+        cv, results, comment = dkim.arc_verify(first, dnsfunc=dnsfunc)
+        self.assertEqual(cv, dkim.CV_Pass, comment)
+        seal = re.search(rb"ARC-Seal:.*?\r\n(?![ \t])", first, re.S).group(0)
+        self.assertIn(b"i=1;", seal)
+        self.assertIn(b"cv=none;", seal)
+        # The second hop: the forwarded message comes back in as a new one.
+        second_in = first.decode().split("\r\n", 0)[0]
+        _, reply = send(r, ["v6@hikyaku.example"], data=second_in)
+        self.assertTrue(reply.startswith("250"), reply)
+        second = sink.messages[1]["data"]
+        cv, results, comment = dkim.arc_verify(second, dnsfunc=dnsfunc)
+        self.assertEqual(cv, dkim.CV_Pass, comment)
+        self.assertEqual(len(results), 2)
+        self.assertIn("arc=sealed incoming cv=pass instances=1", r.read_log())
 
     def test_swaks_over_ipv6_forwards(self):
         sink = self.sink(AcceptingSink, "::1")

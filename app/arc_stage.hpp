@@ -1,0 +1,38 @@
+// The ARC step of the forwarding pipeline (DESIGN §1 steps 4-5, RFC 8617): the incoming chain
+// verified with its signers' keys fetched through dns/, then a new ARC set sealed as the
+// forwarding domain ([arc]; ARC is optional, IETF work moves it to Historic).
+#pragma once
+#include <optional>
+#include <string>
+
+#include "auth/arc_seal.hpp"
+#include "auth/arc_verify.hpp"
+#include "config/config.hpp"
+#include "core/expected.hpp"
+#include "core/message.hpp"
+#include "dns/resolver.hpp"
+#include "smtpd/asio.hpp"
+
+namespace hikyaku::app {
+
+struct ArcSealer {
+  std::string domain;
+  std::string selector;
+  std::string private_key_pem;
+  auth::SigAlgorithm algorithm = auth::SigAlgorithm::rsa_sha256;
+  std::string authserv_id;
+
+  // From [arc] when enabled (the key file read and checked once, here); nullopt when disabled;
+  // an error naming the file when the key is unusable.
+  static core::Expected<std::optional<ArcSealer>, std::string> from(const config::Config& config);
+};
+
+// Fetches the key of every ARC-Seal and ARC-Message-Signature signer (TXT at
+// selector._domainkey.domain) and validates the chain (RFC 8617 §5.2).
+asio::awaitable<auth::ArcResult> verify_arc_chain(dns::Resolver& resolver, const core::Message& msg);
+
+// The new ARC set to prepend: AAR "arc=<cv>", AMS over the usual signed headers, AS.
+core::Expected<std::string, std::string> seal_arc(const ArcSealer& sealer, const core::Message& msg,
+                                                  const auth::ArcResult& chain, int64_t now);
+
+}  // namespace hikyaku::app
