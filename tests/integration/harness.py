@@ -92,7 +92,8 @@ class Hikyaku:
     """A running `hikyaku serve` with its own config file and log."""
 
     def __init__(self, workdir, port=None, proxy_port=None, server_extra="", tls=None,
-                 domains_extra="", dns=None, relay_port=25, connect_timeout="5s", relay_extra=""):
+                 domains_extra="", dns=None, relay_port=25, connect_timeout="5s", relay_extra="",
+                 listen=None):
         self.workdir = workdir
         self.port = port or free_port()
         self.proxy_port = proxy_port
@@ -106,11 +107,12 @@ class Hikyaku:
         self.relay_port = relay_port
         self.connect_timeout = connect_timeout
         self.relay_extra = relay_extra
+        self.listen = listen  # None: 127.0.0.1 and ::1 on self.port
         self.proc = None
         self.write_config()
 
     def config_text(self, domains_extra=None):
-        listen = [f"127.0.0.1:{self.port}", f"[::1]:{self.port}"]
+        listen = self.listen or [f"127.0.0.1:{self.port}", f"[::1]:{self.port}"]
         proxy = [f"127.0.0.1:{self.proxy_port}"] if self.proxy_port else []
         tls = ""
         if self.tls:
@@ -135,7 +137,11 @@ class Hikyaku:
             if self.proc.poll() is not None:
                 raise RuntimeError("hikyaku exited at start:\n" + self.read_log())
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                host, port = ("127.0.0.1", self.port)
+                if self.listen:
+                    host, _, port = self.listen[0].rpartition(":")
+                    host, port = host.strip("[]"), int(port)
+                with socket.create_connection((host, port), timeout=1) as s:
                     s.recv(512)
                     s.sendall(b"QUIT\r\n")
                     s.recv(512)

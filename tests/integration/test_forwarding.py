@@ -43,6 +43,8 @@ stall    IN MX  10 mx.stall
 mx.stall IN A   127.0.0.12
 slow     IN MX  10 mx.slow
 mx.slow  IN A   127.0.0.13
+hop      IN MX  10 mx.hop
+mx.hop   IN A   127.0.0.14
 alias    IN MX  10 cname.alias
 cname.alias IN CNAME real.alias
 real.alias  IN A 127.0.0.11
@@ -64,7 +66,7 @@ name = "hikyaku.example"
 address = "{name}"
 forward = ["user@{name}.dest.example"]
 """ for name in ("v6", "fallback", "prio", "spread", "implicit", "nullmx", "perm", "temp",
-                 "drop", "alias", "stall", "slow")) + """[[domain.rule]]
+                 "drop", "alias", "stall", "slow", "hop")) + """[[domain.rule]]
 address = "two"
 forward = ["a@v6.dest.example", "b@implicit.dest.example"]
 """
@@ -484,6 +486,32 @@ class Forwarding(RelayTestCase):
         self.assertEqual(cv, dkim.CV_Pass, comment)
         self.assertEqual(len(results), 2)
         self.assertIn("arc=sealed incoming cv=pass instances=1", r.read_log())
+
+    def test_two_relays_in_a_row_give_srs1_and_an_arc_chain_of_two(self):
+        import dkim
+        sink = self.sink(AcceptingSink, "::1")
+        arc = (f'[arc]\nenabled = true\ndomain = "fwd.dest.example"\nselector = "arc26"\n'
+               f'private_key = "{self.arc_pem}"\n')
+        second_hop = (arc + '[srs]\ndomain = "fwdb.dest.example"\nsecrets = ["b-secret"]\n'
+                      '[[domain]]\nname = "hop.dest.example"\n[[domain.rule]]\naddress = "user"\n'
+                      'forward = ["final@v6.dest.example"]\n')
+        # The second relay is hop.dest.example's MX, on 127.0.0.14 at the relay port.
+        self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=second_hop,
+                   port=self.port, listen=[f"127.0.0.14:{self.port}"])
+        first = self.relay(dns=self.nsd.address, relay_port=self.port,
+                           domains_extra=arc + SRS + RULES)
+        _, reply = send(first, ["hop@hikyaku.example"], sender="author@origin.example")
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertIn("mx.hop.dest.example", reply)
+        msg = sink.messages[0]
+        self.assertEqual(msg["rcpt_tos"], ["final@v6.dest.example"])
+        self.assertRegex(msg["mail_from"], r"^SRS1=[A-Za-z0-9_-]{4}=fwd\.hikyaku\.example==[A-Za-z0-9_-]{4}="
+                                           r"[A-Z2-7]{2}=origin\.example=author@fwdb\.dest\.example$")
+        records = {"arc26._domainkey.fwd.dest.example.": self.arc_record}
+        cv, results, comment = dkim.arc_verify(
+            msg["data"], dnsfunc=lambda name, timeout=5: records.get(name.decode(), "").encode())
+        self.assertEqual(cv, dkim.CV_Pass, comment)
+        self.assertEqual(len(results), 2)
 
     def test_swaks_over_ipv6_forwards(self):
         sink = self.sink(AcceptingSink, "::1")
