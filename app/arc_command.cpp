@@ -1,21 +1,27 @@
-// hikyaku arc verify: reads the message from stdin (LF line ends become CRLF), looks the
-// signers' keys up in the given zone files, prints the ARC result.
+// hikyaku arc verify|seal: the message from stdin (LF line ends become CRLF), the keys through
+// a ZoneFileResolver or an UnboundResolver, app/arc_stage for the rest.
 #include "app/arc_command.hpp"
 
+#include <chrono>
 #include <iostream>
 #include <iterator>
+#include <memory>
 
 #include <fmt/format.h>
 
-#include "auth/arc_verify.hpp"
+#include "app/arc_stage.hpp"
+#include "config/loader.hpp"
 #include "core/message.hpp"
+#include "dns/unbound_resolver.hpp"
 #include "dns/zone_file_resolver.hpp"
 
 namespace hikyaku::app {
 
 namespace {
+
 // Messages saved to files usually have LF line ends; SMTP carries CRLF (RFC 5322 §2.1).
-std::string to_crlf(const std::string& text) {
+std::string read_message() {
+  const std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   std::string out;
   out.reserve(text.size() + text.size() / 32);
   for (size_t i = 0; i < text.size(); ++i) {
@@ -24,27 +30,79 @@ std::string to_crlf(const std::string& text) {
   }
   return out;
 }
+
+// Validates the chain of `msg` with keys from the zone files or the DNS server; nullopt (with
+// the reason printed) when neither source can be set up.
+std::optional<auth::ArcResult> verify(const ArcCommandOptions& o, const core::Message& msg) {
+  asio::io_context io;
+  std::shared_ptr<dns::Resolver> resolver;
+  if (!o.dns_server.empty()) {
+    auto unbound = dns::UnboundResolver::create(io.get_executor(), dns::UnboundOptions{{o.dns_server}, std::chrono::seconds(10), {}});
+    if (!unbound) {
+      fmt::print(stderr, "--dns {}: {}\n", o.dns_server, unbound.error());
+      return std::nullopt;
+    }
+    resolver = std::shared_ptr<dns::Resolver>(std::move(*unbound));
+  } else {
+    auto zones = dns::ZoneFileResolver::load(o.zone_files);
+    if (!zones) {
+      for (const auto& e : zones.error()) fmt::print(stderr, "{}\n", e.text());
+      return std::nullopt;
+    }
+    resolver = std::make_shared<dns::ZoneFileResolver>(std::move(*zones));
+  }
+  std::optional<auth::ArcResult> result;
+  asio::co_spawn(io, verify_arc_chain(*resolver, msg),
+                 [&result](std::exception_ptr e, auth::ArcResult r) {
+                   if (!e) result = std::move(r);
+                 });
+  io.run();
+  resolver.reset();  // before the io_context it runs on
+  io.run();
+  if (!result) fmt::print(stderr, "ARC verification did not complete\n");
+  return result;
+}
+
 }  // namespace
 
-int arc_verify_command(const std::vector<std::string>& zone_files) {
-  auto zones = dns::ZoneFileResolver::load(zone_files);
-  if (!zones) {
-    for (const auto& e : zones.error()) fmt::print(stderr, "{}\n", e.text());
+int arc_verify_command(const ArcCommandOptions& options) {
+  const core::Message message(read_message());
+  const auto result = verify(options, message);
+  if (!result) return 2;
+  fmt::print("cv={} instances={}", auth::to_string(result->cv), result->instances);
+  if (result->cv == auth::ArcResult::Cv::pass) fmt::print(" oldest-pass={}", result->oldest_pass);
+  if (!result->reason.empty()) fmt::print(" reason=\"{}\"", result->reason);
+  fmt::print("\n");
+  return result->cv == auth::ArcResult::Cv::fail ? 1 : 0;
+}
+
+int arc_seal_command(const ArcCommandOptions& options) {
+  auto loaded = config::load_file(options.config_path);
+  if (!loaded) {
+    for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.text());
     return 2;
   }
-  const std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-  const core::Message message(to_crlf(input));
-  const dns::ZoneFileResolver& resolver = *zones;
-  const auto result = auth::arc_verify(message, [&resolver](const std::string& name) -> std::optional<std::string> {
-    const auto answer = resolver.lookup(name, dns::RecordType::txt);
-    if (!answer.ok() || answer.texts.empty()) return std::nullopt;
-    return answer.texts.front();
-  });
-  fmt::print("cv={} instances={}", auth::to_string(result.cv), result.instances);
-  if (result.cv == auth::ArcResult::Cv::pass) fmt::print(" oldest-pass={}", result.oldest_pass);
-  if (!result.reason.empty()) fmt::print(" reason=\"{}\"", result.reason);
-  fmt::print("\n");
-  return result.cv == auth::ArcResult::Cv::fail ? 1 : 0;
+  auto sealer = ArcSealer::from(*loaded);
+  if (!sealer) {
+    fmt::print(stderr, "{}\n", sealer.error());
+    return 2;
+  }
+  if (!*sealer) {
+    fmt::print(stderr, "{}: [arc] is not enabled\n", options.config_path);
+    return 2;
+  }
+  const core::Message message(read_message());
+  const auto chain = verify(options, message);
+  if (!chain) return 2;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  auto set = seal_arc(**sealer, message, *chain, now);
+  if (!set) {
+    fmt::print(stderr, "not sealed: {}\n", set.error());
+    return 1;
+  }
+  fmt::print("{}{}", *set, message.raw());
+  return 0;
 }
 
 }  // namespace hikyaku::app

@@ -29,10 +29,21 @@ int main(int argc, char** argv) {
 
   auto* arc = cli.add_subcommand("arc", "ARC (RFC 8617) tools");
   arc->require_subcommand(1);
-  std::vector<std::string> zone_files;
+  hikyaku::app::ArcCommandOptions arc_options;
   auto* arc_verify = arc->add_subcommand("verify", "validate the ARC chain of a message on stdin");
-  arc_verify->add_option("--zone", zone_files, "zone file(s) holding the signers' key records")
-      ->required();
+  auto* arc_seal = arc->add_subcommand("seal", "add our ARC set to a message on stdin ([arc] in -c FILE)");
+  for (auto* sub : {arc_verify, arc_seal}) {
+    auto* zone = sub->add_option("--zone", arc_options.zone_files, "zone file(s) with the signers' keys");
+    auto* dns = sub->add_option("--dns", arc_options.dns_server, "DNS server HOST:PORT for the keys");
+    zone->excludes(dns);
+    dns->excludes(zone);
+    sub->callback([sub] {
+      if (sub->count("--zone") == 0 && sub->count("--dns") == 0) {
+        throw CLI::RequiredError("--zone or --dns");
+      }
+    });
+  }
+  arc_seal->add_option("-c,--config", arc_options.config_path, "configuration file")->required();
 
   try {
     cli.parse(argc, argv);
@@ -42,7 +53,8 @@ int main(int argc, char** argv) {
   }
   if (*serve) return hikyaku::app::serve(config_path);
   if (*check) return hikyaku::app::check(config_path);
-  if (*arc_verify) return hikyaku::app::arc_verify_command(zone_files);
+  if (*arc_verify) return hikyaku::app::arc_verify_command(arc_options);
+  if (*arc_seal) return hikyaku::app::arc_seal_command(arc_options);
   if (*srs) return hikyaku::app::srs_command(config_path, bool(*srs_forward), address);
   return 2;
 }

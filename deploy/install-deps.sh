@@ -14,7 +14,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   # integration tests and benchmarks: real peers
   swaks libnet-ssleay-perl libio-socket-ssl-perl libio-socket-inet6-perl
-  python3 python3-aiosmtpd python3-dkim python3-nacl python3-authres openssl nsd bind9-dnsutils postfix
+  python3 python3-aiosmtpd python3-dkim python3-nacl python3-authres python3-spf openssl nsd bind9-dnsutils postfix
 )
 
 missing=()

@@ -117,7 +117,9 @@ class Forwarding(RelayTestCase):
                              check=True, capture_output=True).stdout
         cls.arc_record = "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
         strings = " ".join(f'"{cls.arc_record[i:i + 200]}"' for i in range(0, len(cls.arc_record), 200))
-        zone = ZONE + f"arc26._domainkey.fwd IN TXT ( {strings} )\n"
+        zone = (ZONE + f"arc26._domainkey.fwd IN TXT ( {strings} )\n"
+                # SPF of the forwarding (SRS) domain: the relay's egress addresses here.
+                + 'fwd IN TXT "v=spf1 ip4:127.0.0.1 ip6:::1 -all"\n')
         cls.nsd = NsdServer({"dest.example": zone, "bl.example": BL_ZONE}).start()
 
     @classmethod
@@ -486,6 +488,13 @@ class Forwarding(RelayTestCase):
         self.assertEqual(cv, dkim.CV_Pass, comment)
         self.assertEqual(len(results), 2)
         self.assertIn("arc=sealed incoming cv=pass instances=1", r.read_log())
+        # The same judgement from the command line, keys fetched from NSD.
+        import subprocess
+        from harness import HIKYAKU
+        cli = subprocess.run([HIKYAKU, "arc", "verify", "--dns", self.nsd.address], input=second,
+                             capture_output=True)
+        self.assertEqual(cli.returncode, 0, cli.stderr)
+        self.assertEqual(cli.stdout.decode().strip(), "cv=pass instances=2 oldest-pass=0")
 
     def test_two_relays_in_a_row_give_srs1_and_an_arc_chain_of_two(self):
         import dkim
@@ -512,6 +521,29 @@ class Forwarding(RelayTestCase):
             msg["data"], dnsfunc=lambda name, timeout=5: records.get(name.decode(), "").encode())
         self.assertEqual(cv, dkim.CV_Pass, comment)
         self.assertEqual(len(results), 2)
+
+    def test_spf_passes_for_the_srs_rewritten_sender(self):
+        """An independent SPF evaluator (pyspf, asking NSD) passes the SRS'd MAIL FROM for the
+        address the message arrived from; the original sender's domain would not."""
+        import dns.resolver
+        import spf
+        sink = self.sink(AcceptingSink, "::1")
+        srs = '[srs]\ndomain = "fwd.dest.example"\nsecrets = ["s"]\n'
+        r = self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=srs + RULES)
+        _, reply = send(r, ["v6@hikyaku.example"], sender="author@origin.example")
+        self.assertTrue(reply.startswith("250"), reply)
+        msg = sink.messages[0]
+        self.assertTrue(msg["mail_from"].endswith("@fwd.dest.example"), msg["mail_from"])
+        resolver = dns.resolver.Resolver(configure=False)  # only our NSD, never the system's
+        resolver.nameservers = ["127.0.0.1"]
+        resolver.port = int(self.nsd.address.split(":")[1])
+        saved = dns.resolver.default_resolver
+        dns.resolver.default_resolver = resolver
+        try:
+            result, explanation = spf.check2(i=msg["peer"], s=msg["mail_from"], h="out.hikyaku.test")
+        finally:
+            dns.resolver.default_resolver = saved
+        self.assertEqual(result, "pass", explanation)
 
     def test_swaks_over_ipv6_forwards(self):
         sink = self.sink(AcceptingSink, "::1")

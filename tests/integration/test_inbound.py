@@ -378,6 +378,25 @@ class ArcCommand(unittest.TestCase):
             none = verify(message)
             self.assertEqual(none.stdout.decode().strip(), "cv=none instances=0")
 
+            # arc seal: our set on top of the list's (i=2, cv=pass), judged by python3-dkim.
+            conf = os.path.join(d, "h.toml")
+            with open(conf, "w") as f:
+                f.write('[server]\nhostname = "mx.hikyaku.test"\nlisten = ["127.0.0.1:2525"]\n'
+                        f'[arc]\nenabled = true\ndomain = "lists.example.org"\nselector = "arc1"\n'
+                        f'private_key = "{pem}"\n')
+            sealed2 = subprocess.run([HIKYAKU, "arc", "seal", "-c", conf, "--zone", zone],
+                                     input=sealed, capture_output=True)
+            self.assertEqual(sealed2.returncode, 0, sealed2.stderr)
+            self.assertTrue(sealed2.stdout.endswith(sealed), "the message follows the new set unchanged")
+            records = {"arc1._domainkey.lists.example.org.": record}
+            cv, results, comment = dkim.arc_verify(
+                sealed2.stdout, dnsfunc=lambda name, timeout=5: records.get(name.decode(), "").encode())
+            self.assertEqual(cv, dkim.CV_Pass, comment)
+            self.assertEqual(len(results), 2)
+            self.assertEqual(verify(sealed2.stdout).stdout.decode().strip(), "cv=pass instances=2 oldest-pass=0")
+            usage = subprocess.run([HIKYAKU, "arc", "verify"], input=sealed, capture_output=True)
+            self.assertEqual(usage.returncode, 2)
+
 
 if __name__ == "__main__":
     unittest.main()
