@@ -5,6 +5,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "smtpd/tls_context.hpp"
+
 namespace hikyaku::relay {
 
 using boost::system::error_code;
@@ -73,17 +75,9 @@ asio::awaitable<void> ClientStream::start_tls(ClientTlsContext& ctx, const std::
   lowest().expires_never();
 }
 
-std::string ClientStream::tls_version() {
-  if (!tls_) return {};
-  const char* v = SSL_get_version(tls_->native_handle());
-  return v ? v : "";
-}
+std::string ClientStream::tls_version() { return tls_ ? smtpd::tls_version_of(tls_->native_handle()) : ""; }
 
-std::string ClientStream::tls_cipher() {
-  if (!tls_) return {};
-  const char* c = SSL_get_cipher_name(tls_->native_handle());
-  return c ? c : "";
-}
+std::string ClientStream::tls_cipher() { return tls_ ? smtpd::tls_cipher_of(tls_->native_handle()) : ""; }
 
 void ClientStream::close() {
   error_code ec;

@@ -64,17 +64,9 @@ void SessionStream::cancel() {
   socket().cancel(ignored);
 }
 
-std::string SessionStream::tls_version() {
-  if (!tls_) return {};
-  const char* v = SSL_get_version(tls_->native_handle());
-  return v ? v : "";
-}
+std::string SessionStream::tls_version() { return tls_ ? tls_version_of(tls_->native_handle()) : ""; }
 
-std::string SessionStream::tls_cipher() {
-  if (!tls_) return {};
-  const char* c = SSL_get_cipher_name(tls_->native_handle());
-  return c ? c : "";
-}
+std::string SessionStream::tls_cipher() { return tls_ ? tls_cipher_of(tls_->native_handle()) : ""; }
 
 void SessionStream::close() {
   error_code ec;
