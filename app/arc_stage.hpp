@@ -11,7 +11,7 @@
 #include "core/expected.hpp"
 #include "core/message.hpp"
 #include "dns/resolver.hpp"
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 
 namespace hikyaku::app {
 

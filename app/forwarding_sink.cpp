@@ -10,7 +10,7 @@
 #include "app/delivery_plan.hpp"
 #include "app/outcome_log.hpp"
 #include "app/received_header.hpp"
-#include "app/run_on_workers.hpp"
+#include "core/run_on_workers.hpp"
 #include "relay/commit_gate.hpp"
 #include "srs/srs.hpp"
 

@@ -61,6 +61,9 @@ struct DmarcOutcome {
 };
 
 struct AuthResults {
+  // Non-empty when the message has no single RFC5322.From domain (RFC 7489 §6.6.1): zero or
+  // several From fields, several mailboxes, or no domain. Such a message is refused.
+  std::string from_problem;
   SpfVerdict spf;
   DkimVerdict dkim;
   ArcResult arc;

@@ -87,11 +87,20 @@ struct RelayConfig {
   bool verify_certificates = false;
 };
 
+// What to do with a message that fails DMARC under p=quarantine (RFC 7489 §6.3): a relay has no
+// spam folder, so by default it forwards with the result recorded in Authentication-Results.
+enum class QuarantineAction { forward, reject };
+
 struct AuthConfig {
   std::string authserv_id;                  // defaults to server.hostname
   bool dmarc_enforce = true;
+  QuarantineAction quarantine = QuarantineAction::forward;
   std::vector<std::string> trusted_arc_sealers;
   std::vector<std::string> dnsbl;
+  // SPF runs in helper processes (DESIGN §3): how many, and how long one check may take before
+  // its helper is killed and the result is temperror.
+  int spf_helpers = 2;
+  Duration spf_timeout = std::chrono::seconds(20);
 };
 
 struct SrsConfig {
@@ -153,6 +162,9 @@ struct DomainConfig {
   bool subaddressing = true;
   std::string subaddress_separator = "+";  // one or more separator characters, any of which splits
   std::vector<RuleConfig> rules;
+  // Per-domain DMARC overrides of [auth] dmarc_enforce / quarantine; unset: the [auth] value.
+  std::optional<bool> dmarc_enforce;
+  std::optional<QuarantineAction> quarantine;
   int line = 0;
 };
 

@@ -186,6 +186,10 @@ void read_domains(TableReader& root, std::vector<DomainConfig>& out) {
         domain.subaddress_separator = std::move(separator);
       }
     }
+    bool enforce = true;
+    if (r.read_bool("dmarc_enforce", enforce)) domain.dmarc_enforce = enforce;
+    QuarantineAction quarantine = QuarantineAction::forward;
+    if (read_quarantine_action(r, quarantine)) domain.quarantine = quarantine;
     read_rules(r, domain);
     r.finish();
     out.push_back(std::move(domain));

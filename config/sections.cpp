@@ -194,8 +194,27 @@ void read_auth(TableReader& r, AuthConfig& out) {
     }
   }
   r.read_bool("dmarc_enforce", out.dmarc_enforce);
+  read_quarantine_action(r, out.quarantine);
   read_domain_list(r, "trusted_arc_sealers", out.trusted_arc_sealers);
   read_domain_list(r, "dnsbl", out.dnsbl);
+  int64_t helpers = out.spf_helpers;
+  if (r.read_integer("spf_helpers", helpers, 1, 64)) out.spf_helpers = static_cast<int>(helpers);
+  r.read_duration("spf_timeout", out.spf_timeout, false);
+}
+
+bool read_quarantine_action(TableReader& r, QuarantineAction& out) {
+  std::string action;
+  if (!r.read_string("quarantine", action)) return false;
+  if (action == "forward") {
+    out = QuarantineAction::forward;
+  } else if (action == "reject") {
+    out = QuarantineAction::reject;
+  } else {
+    r.error(line_of_key(r, "quarantine"), "quarantine",
+            "unknown quarantine action " + quote(action) + ": expected \"forward\" or \"reject\"");
+    return false;
+  }
+  return true;
 }
 
 void read_srs(TableReader& r, SrsConfig& out) {

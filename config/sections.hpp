@@ -25,6 +25,8 @@ void read_log(TableReader& r, LogConfig& out);
 void read_domains(TableReader& root, std::vector<DomainConfig>& out);
 
 // Shared helpers.
+// `quarantine = "forward" | "reject"` of [auth] and [[domain]]; true when present and valid.
+bool read_quarantine_action(TableReader& r, QuarantineAction& out);
 // A domain name converted to lowercase A-labels (IDNA 2008 via core::domain_to_ascii).
 bool read_domain_name(TableReader& r, std::string_view key, std::string& out);
 // `"NAME" is not a valid domain name` (or too long), for a core::domain_to_ascii failure.

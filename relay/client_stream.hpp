@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 
 namespace hikyaku::relay {
 

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 
 namespace hikyaku::relay {
 

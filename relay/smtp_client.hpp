@@ -15,7 +15,7 @@
 #include "config/config.hpp"
 #include "relay/client_protocol.hpp"
 #include "relay/client_stream.hpp"
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 
 namespace hikyaku::relay {
 

@@ -8,7 +8,7 @@
 #include "core/envelope.hpp"
 #include "core/message.hpp"
 #include "core/smtp_reply.hpp"
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 
 namespace hikyaku::smtpd {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 #include "smtpd/message_sink.hpp"
 #include "smtpd/tls_context.hpp"
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/envelope.hpp"
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 #include "smtpd/server.hpp"
 
 namespace hikyaku::smtpd {

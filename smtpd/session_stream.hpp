@@ -9,7 +9,7 @@
 
 #include <boost/asio/ssl.hpp>
 
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 #include "smtpd/tls_context.hpp"
 
 namespace hikyaku::smtpd {

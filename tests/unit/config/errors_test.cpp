@@ -194,6 +194,12 @@ const ErrorCase kCases[] = {
     {"bad_dnsbl_zone",
      "[auth]\ndnsbl = [\"zen.spamhaus.org\", \"-bad-.example\"]\n",
      {"t.toml:2: auth.dnsbl[1]: \"-bad-.example\" is not a valid domain name"}},
+    {"bad_quarantine",
+     "[auth]\nquarantine = \"drop\"\n",
+     {"t.toml:2: auth.quarantine: unknown quarantine action \"drop\": expected \"forward\" or \"reject\""}},
+    {"spf_helpers_over_limit",
+     "[auth]\nspf_helpers = 65\n",
+     {"t.toml:2: auth.spf_helpers: must be from 1 to 64"}},
     {"bad_authserv_id",
      "[auth]\nauthserv_id = \"mx example\"\n",
      {"t.toml:2: auth.authserv_id: bad authserv_id \"mx example\": must be one token such as a host name "

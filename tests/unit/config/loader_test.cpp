@@ -118,8 +118,11 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "[auth]",
                         "authserv_id",
                         "dmarc_enforce",
+                        "quarantine",
                         "trusted_arc_sealers",
                         "dnsbl",
+                        "spf_helpers",
+                        "spf_timeout",
                         "[srs]",
                         "secrets",
                         "max_age",
@@ -255,8 +258,11 @@ source_ipv6 = ["2001:db8::10"]
 [auth]
 authserv_id = "mx.example.net"
 dmarc_enforce = false
+quarantine = "reject"
 trusted_arc_sealers = ["Lists.Example.ORG"]
 dnsbl = ["zen.spamhaus.org"]
+spf_helpers = 4
+spf_timeout = "5s"
 [srs]
 domain = "fwd.example.net"
 secrets = ["current", "previous"]
@@ -285,6 +291,8 @@ forward = ["alice@dest.example", "bob@other.example"]
 [[domain]]
 name = "example.org"
 catch_all = { action = "reject", code = 551, text = "5.1.6 Moved" }
+dmarc_enforce = true
+quarantine = "forward"
 [[domain]]
 name = "example.info"
 catch_all = { action = "drop" }
@@ -321,6 +329,9 @@ catch_all = { action = "drop" }
   EXPECT_EQ(c.relay.source_ipv6, std::vector<std::string>{"2001:db8::10"});
   EXPECT_EQ(c.auth.authserv_id, "mx.example.net");
   EXPECT_FALSE(c.auth.dmarc_enforce);
+  EXPECT_EQ(c.auth.quarantine, QuarantineAction::reject);
+  EXPECT_EQ(c.auth.spf_helpers, 4);
+  EXPECT_EQ(c.auth.spf_timeout, 5s);
   EXPECT_EQ(c.auth.trusted_arc_sealers, std::vector<std::string>{"lists.example.org"});
   EXPECT_EQ(c.auth.dnsbl, std::vector<std::string>{"zen.spamhaus.org"});
   EXPECT_EQ(c.srs.domain, "fwd.example.net");
@@ -337,6 +348,10 @@ catch_all = { action = "drop" }
   ASSERT_EQ(c.domains.size(), 3u);
   const DomainConfig& d = c.domains[0];
   EXPECT_FALSE(d.subaddressing);
+  EXPECT_FALSE(d.dmarc_enforce.has_value());
+  EXPECT_FALSE(d.quarantine.has_value());
+  EXPECT_EQ(c.domains[1].dmarc_enforce, std::optional<bool>(true));
+  EXPECT_EQ(c.domains[1].quarantine, std::optional<QuarantineAction>(QuarantineAction::forward));
   EXPECT_EQ(d.subaddress_separator, "+-");
   ASSERT_TRUE(d.catch_all.has_value());
   EXPECT_EQ(d.catch_all->action, RouteAction::forward);

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 
 namespace hikyaku::relay::testing {
 

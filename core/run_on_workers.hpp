@@ -6,9 +6,9 @@
 #include <memory>
 #include <optional>
 
-#include "smtpd/asio.hpp"
+#include "core/asio.hpp"
 
-namespace hikyaku::app {
+namespace hikyaku {
 
 // `fn` runs on `workers`; its result comes back through a post to the caller's executor. Written
 // without a custom async_initiate: with g++ 12 and Boost 1.74 an initiation object that owns
@@ -32,4 +32,4 @@ asio::awaitable<R> run_on_workers(asio::thread_pool& workers, F fn) {
   co_return std::move(**result);
 }
 
-}  // namespace hikyaku::app
+}  // namespace hikyaku

@@ -1,0 +1,57 @@
+// The enforcement decision over finished results: RFC 7489 §6.6.1 (one author domain), §6.6.4
+// (policy with pct already applied by the evaluator), §6.7 (local policy overrides, here the
+// trusted ARC sealer of RFC 8617 §7.2.1), §10.3 (reject in the SMTP session with 5.7.1).
+#include "auth/enforcement.hpp"
+
+#include <fmt/format.h>
+
+namespace hikyaku::auth {
+
+namespace {
+
+Enforcement accept(std::string note) { return {Enforcement::Action::accept, {}, std::move(note)}; }
+
+}  // namespace
+
+Enforcement decide(const AuthResults& results, const EnforcementPolicy& policy,
+                   const std::optional<ArcVouch>& vouch) {
+  // RFC 5322 §3.6 allows exactly one From field; RFC 7489 §6.6.1: without a single author domain
+  // DMARC cannot be applied, and such messages are a known way around it. Refused always.
+  if (!results.from_problem.empty()) {
+    return {Enforcement::Action::refuse,
+            core::SmtpReply::make(550, "5.7.1", "Error: message refused: " + results.from_problem +
+                                                    " (RFC 5322 §3.6, RFC 7489 §6.6.1)"),
+            "from: " + results.from_problem};
+  }
+  const DmarcOutcome& dmarc = results.dmarc;
+  const std::string domain = dmarc.from_domain;
+  if (dmarc.result == DmarcResult::temperror) {
+    if (!policy.enforce) return accept("dmarc=temperror: not enforced");
+    return {Enforcement::Action::defer,
+            core::SmtpReply::make(451, "4.7.5",
+                                  fmt::format("Error: DMARC policy of {} could not be retrieved, try again later",
+                                              domain)),
+            "dmarc=temperror: deferred"};
+  }
+  if (dmarc.result != DmarcResult::fail) return accept("");
+  const bool refusing = dmarc.disposition == DmarcPolicy::reject ||
+                        (dmarc.disposition == DmarcPolicy::quarantine && policy.reject_quarantine);
+  const std::string what = fmt::format("dmarc=fail p={}{}", to_string(dmarc.policy),
+                                       dmarc.sampled_out ? " (pct sampled out)" : "");
+  if (!refusing) {
+    return accept(fmt::format("{}: disposition {}, forwarded", what, to_string(dmarc.disposition)));
+  }
+  if (!policy.enforce) return accept(what + ": not enforced");
+  if (vouch) {
+    return accept(fmt::format("{}: overridden by trusted ARC sealer {} (i={})", what, vouch->sealer,
+                              vouch->instance));
+  }
+  return {Enforcement::Action::refuse,
+          core::SmtpReply::make(
+              550, "5.7.1",
+              fmt::format("Error: message refused: {} fails DMARC and its policy is p={} (RFC 7489)",
+                          domain, to_string(dmarc.disposition))),
+          what + ": refused"};
+}
+
+}  // namespace hikyaku::auth

@@ -1,0 +1,151 @@
+// The enforcement decision as a table (RFC 7489 §6.6.1, §6.6.4, §6.7) and trusted ARC sealers
+// vouching through ARC-Authentication-Results (RFC 8617 §7.2.1, RFC 8601 §2.2).
+#include <gtest/gtest.h>
+
+#include "auth/arc_vouch.hpp"
+#include "auth/enforcement.hpp"
+
+namespace hikyaku::auth {
+namespace {
+
+using Action = Enforcement::Action;
+
+AuthResults dmarc(DmarcResult result, DmarcPolicy policy, DmarcPolicy disposition, bool sampled_out = false) {
+  AuthResults r;
+  r.dmarc.result = result;
+  r.dmarc.from_domain = "paypal.example";
+  r.dmarc.policy = policy;
+  r.dmarc.disposition = disposition;
+  r.dmarc.sampled_out = sampled_out;
+  return r;
+}
+
+struct Row {
+  const char* name;
+  AuthResults results;
+  EnforcementPolicy policy;
+  bool vouched;
+  Action action;
+  int code;  // 0 on accept
+};
+
+TEST(Enforcement, DecisionTable) {
+  const EnforcementPolicy enforce{true, false};
+  const EnforcementPolicy enforce_strict{true, true};
+  const EnforcementPolicy off{false, true};
+  AuthResults two_froms;
+  two_froms.from_problem = "several From header fields";
+  const Row rows[] = {
+      {"pass", dmarc(DmarcResult::pass, DmarcPolicy::reject, DmarcPolicy::none), enforce, false, Action::accept, 0},
+      {"none", dmarc(DmarcResult::none, DmarcPolicy::none, DmarcPolicy::none), enforce, false, Action::accept, 0},
+      {"permerror", dmarc(DmarcResult::permerror, DmarcPolicy::none, DmarcPolicy::none), enforce, false,
+       Action::accept, 0},
+      {"reject", dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::reject), enforce, false, Action::refuse,
+       550},
+      {"reject_not_enforced", dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::reject), off, false,
+       Action::accept, 0},
+      {"reject_vouched", dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::reject), enforce, true,
+       Action::accept, 0},
+      {"reject_sampled_out_to_quarantine",
+       dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::quarantine, true), enforce, false, Action::accept, 0},
+      {"reject_sampled_out_strict", dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::quarantine, true),
+       enforce_strict, false, Action::refuse, 550},
+      {"quarantine_forward", dmarc(DmarcResult::fail, DmarcPolicy::quarantine, DmarcPolicy::quarantine), enforce,
+       false, Action::accept, 0},
+      {"quarantine_reject", dmarc(DmarcResult::fail, DmarcPolicy::quarantine, DmarcPolicy::quarantine),
+       enforce_strict, false, Action::refuse, 550},
+      {"quarantine_reject_vouched", dmarc(DmarcResult::fail, DmarcPolicy::quarantine, DmarcPolicy::quarantine),
+       enforce_strict, true, Action::accept, 0},
+      {"p_none_fail", dmarc(DmarcResult::fail, DmarcPolicy::none, DmarcPolicy::none), enforce_strict, false,
+       Action::accept, 0},
+      {"temperror", dmarc(DmarcResult::temperror, DmarcPolicy::none, DmarcPolicy::none), enforce, false,
+       Action::defer, 451},
+      {"temperror_not_enforced", dmarc(DmarcResult::temperror, DmarcPolicy::none, DmarcPolicy::none), off, false,
+       Action::accept, 0},
+      {"two_froms", two_froms, enforce, false, Action::refuse, 550},
+      {"two_froms_not_enforced", two_froms, off, false, Action::refuse, 550},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    std::optional<ArcVouch> vouch;
+    if (row.vouched) vouch = ArcVouch{1, "lists.example.org"};
+    const Enforcement e = decide(row.results, row.policy, vouch);
+    EXPECT_EQ(e.action, row.action);
+    if (row.code != 0) {
+      EXPECT_EQ(e.reply.code, row.code);
+      EXPECT_EQ(e.reply.enhanced, row.code == 451 ? "4.7.5" : "5.7.1");
+    }
+  }
+}
+
+TEST(Enforcement, RefusalNamesDomainAndPolicy) {
+  const auto e = decide(dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::reject), {true, false}, {});
+  EXPECT_EQ(e.reply.summary(),
+            "550 5.7.1 Error: message refused: paypal.example fails DMARC and its policy is p=reject (RFC 7489)");
+  EXPECT_EQ(e.note, "dmarc=fail p=reject: refused");
+}
+
+TEST(Enforcement, OverrideIsLogged) {
+  const auto e = decide(dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::reject), {true, false},
+                        ArcVouch{2, "lists.example.org"});
+  EXPECT_EQ(e.note, "dmarc=fail p=reject: overridden by trusted ARC sealer lists.example.org (i=2)");
+}
+
+TEST(MethodResult, FindsTheMethodPastCommentsAndQuotes) {
+  EXPECT_EQ(method_result(" mx.example; spf=pass smtp.mailfrom=a@b; dmarc=pass (p=reject) header.from=b",
+                          "dmarc"),
+            "pass");
+  EXPECT_EQ(method_result("mx (comment; dmarc=pass) .example; dmarc = FAIL", "dmarc"), "fail");
+  EXPECT_EQ(method_result("mx; spf=pass smtp.mailfrom=\"a;dmarc=pass\"@b", "dmarc"), std::nullopt);
+  EXPECT_EQ(method_result("mx; dmarc/1=pass", "dmarc"), "pass");
+  EXPECT_EQ(method_result("mx; none", "dmarc"), std::nullopt);
+  EXPECT_EQ(method_result("mx; dmarc=", "dmarc"), std::nullopt);
+}
+
+core::Message chain(const std::string& sealer1, const std::string& dmarc1, const std::string& sealer2,
+                    const std::string& dmarc2) {
+  return core::Message(
+      "ARC-Seal: i=2; a=rsa-sha256; cv=pass; d=" + sealer2 + "; s=s; b=AAAA\r\n"
+      "ARC-Authentication-Results: i=2; mx." + sealer2 + "; dmarc=" + dmarc2 + "\r\n"
+      "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=" + sealer1 + "; s=s; b=AAAA\r\n"
+      "ARC-Authentication-Results: i=1; mx." + sealer1 + "; spf=pass smtp.mailfrom=x@y;\r\n"
+      "\tdmarc=" + dmarc1 + " header.from=paypal.example\r\n"
+      "From: a@paypal.example\r\n\r\nbody\r\n");
+}
+
+TEST(TrustedArcSealer, OldestTrustedSealerSayingPassVouches) {
+  ArcResult pass;
+  pass.cv = ArcResult::Cv::pass;
+  pass.instances = 2;
+  const std::vector<std::string> trusted = {"lists.example.org", "fwd.example.com"};
+  auto v = trusted_dmarc_pass(chain("lists.example.org", "pass", "fwd.example.com", "fail"), pass, trusted);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->instance, 1);
+  EXPECT_EQ(v->sealer, "lists.example.org");
+  // The oldest trusted set said fail: a newer trusted one saying pass does not vouch.
+  EXPECT_FALSE(trusted_dmarc_pass(chain("lists.example.org", "fail", "FWD.example.com", "pass"), pass, trusted));
+  // An untrusted oldest set is skipped; the trusted newer one decides.
+  v = trusted_dmarc_pass(chain("other.example", "fail", "FWD.example.com", "pass"), pass, trusted);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->instance, 2);
+  EXPECT_EQ(v->sealer, "fwd.example.com");
+}
+
+TEST(TrustedArcSealer, NoVouchWithoutTrustOrValidChain) {
+  ArcResult pass;
+  pass.cv = ArcResult::Cv::pass;
+  const auto msg = chain("lists.example.org", "pass", "other.example", "pass");
+  EXPECT_FALSE(trusted_dmarc_pass(msg, pass, {"unrelated.example"}));
+  EXPECT_FALSE(trusted_dmarc_pass(msg, pass, {}));
+  ArcResult failed = pass;
+  failed.cv = ArcResult::Cv::fail;
+  EXPECT_FALSE(trusted_dmarc_pass(msg, failed, {"lists.example.org"}));
+  ArcResult none;
+  EXPECT_FALSE(trusted_dmarc_pass(msg, none, {"lists.example.org"}));
+  // A trusted sealer that did not see dmarc=pass does not vouch.
+  EXPECT_FALSE(trusted_dmarc_pass(chain("lists.example.org", "fail", "other.example", "pass"), pass,
+                                  {"lists.example.org"}));
+}
+
+}  // namespace
+}  // namespace hikyaku::auth
