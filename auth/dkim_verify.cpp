@@ -6,6 +6,8 @@
 
 #include <stdbool.h>  // K1: <dkim.h> uses _Bool and includes this only under HAVE_STDBOOL_H
 #include <dkim.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include <cstring>
 #include <optional>
@@ -14,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/arc_crypto.hpp"
 #include "auth/tag_list.hpp"
 #include "core/ascii.hpp"
 
@@ -66,6 +69,39 @@ const std::string& pick_record(const std::vector<std::string>& texts) {
   return texts.front();
 }
 
+// RFC 6376 §3.6.1 defines an RSA p= as an RSAPublicKey; nearly every publisher uses a
+// SubjectPublicKeyInfo, and libopendkim reads only that. A record whose p= is a PKCS#1
+// RSAPublicKey is handed over with p= rewritten as the equivalent SubjectPublicKeyInfo.
+std::string with_spki_key(const std::string& record) {
+  auto tags = parse_tag_list(record);
+  if (!tags) return record;
+  const std::string* k = tags->find("k");
+  const std::string* p = tags->find("p");
+  if (p == nullptr || p->empty() || (k != nullptr && *k != "rsa")) return record;
+  const auto der = base64_decode(*p);
+  if (!der) return record;
+  const auto* in = reinterpret_cast<const unsigned char*>(der->data());
+  if (EVP_PKEY* spki = d2i_PUBKEY(nullptr, &in, static_cast<long>(der->size()))) {
+    EVP_PKEY_free(spki);
+    return record;  // already a SubjectPublicKeyInfo
+  }
+  in = reinterpret_cast<const unsigned char*>(der->data());
+  EVP_PKEY* rsa = d2i_PublicKey(EVP_PKEY_RSA, nullptr, &in, static_cast<long>(der->size()));
+  if (rsa == nullptr) return record;
+  unsigned char* out = nullptr;
+  const int n = i2d_PUBKEY(rsa, &out);
+  EVP_PKEY_free(rsa);
+  if (n <= 0) return record;
+  const std::string spki(reinterpret_cast<char*>(out), static_cast<size_t>(n));
+  OPENSSL_free(out);
+  std::string rebuilt;
+  for (const auto& t : tags->tags) {
+    if (!rebuilt.empty()) rebuilt += "; ";
+    rebuilt += t.name + "=" + (t.name == "p" ? base64_encode(spki) : t.value);
+  }
+  return rebuilt;
+}
+
 DKIM_CBSTAT key_lookup(DKIM* d, DKIM_SIGINFO* sig, u_char* buf, size_t buflen) {
   auto* ctx = static_cast<MessageContext*>(dkim_get_user_context(d));
   const u_char* selector = dkim_sig_getselector(sig);
@@ -78,7 +114,7 @@ DKIM_CBSTAT key_lookup(DKIM* d, DKIM_SIGINFO* sig, u_char* buf, size_t buflen) {
       it->second.texts.empty()) {
     return DKIM_CBSTAT_NOTFOUND;
   }
-  const std::string& text = pick_record(it->second.texts);
+  const std::string text = with_spki_key(pick_record(it->second.texts));
   if (text.size() + 1 > buflen) {
     ctx->too_long.insert(name);
     return DKIM_CBSTAT_ERROR;

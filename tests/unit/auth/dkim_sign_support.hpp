@@ -26,6 +26,7 @@ inline std::string b64(const std::string& bin) {
 struct TestKey {
   std::string pem;     // PKCS#8 private key, as dkim_sign() takes it
   std::string record;  // "v=DKIM1; k=...; p=..."
+  std::string record_pkcs1;  // RSA: p= as a PKCS#1 RSAPublicKey (RFC 6376 §3.6.1's wording)
   bool ed25519 = false;
 };
 
@@ -52,6 +53,11 @@ inline TestKey make_key(const char* type, size_t rsa_bits = 0) {
     const int m = i2d_PUBKEY(pkey, &der);
     key.record = "v=DKIM1; k=rsa; p=" + b64(std::string(reinterpret_cast<char*>(der),
                                                          static_cast<size_t>(m)));
+    OPENSSL_free(der);
+    der = nullptr;
+    const int k = i2d_PublicKey(pkey, &der);
+    key.record_pkcs1 = "v=DKIM1; k=rsa; p=" + b64(std::string(reinterpret_cast<char*>(der),
+                                                               static_cast<size_t>(k)));
     OPENSSL_free(der);
   }
   EVP_PKEY_free(pkey);

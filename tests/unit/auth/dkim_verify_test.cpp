@@ -147,6 +147,23 @@ TEST(DkimVerify, KeyRecordOutcomes) {
   EXPECT_EQ(v[0].result, DkimResult::permerror) << v[0].reason;
 }
 
+TEST(DkimVerify, Pkcs1RsaPublicKeyRecordIsAccepted) {
+  const std::string msg = testing::sign(kMessage, testing::rsa2048(), SignSpec{}) + kMessage;
+  const auto v = verify(msg, found("sel._domainkey.example.com", testing::rsa2048().record_pkcs1));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].result, DkimResult::pass) << v[0].reason;
+}
+
+TEST(DkimVerify, SeveralTxtRecordsPreferTheKey) {
+  const std::string msg = testing::sign(kMessage, testing::rsa2048(), SignSpec{}) + kMessage;
+  DkimKeyRecords keys;
+  keys["sel._domainkey.example.com"] = {
+      DkimKeyRecord::Status::found, {"some other text", testing::rsa2048().record}, "NOERROR"};
+  const auto v = verify(msg, keys);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].result, DkimResult::pass) << v[0].reason;
+}
+
 TEST(DkimVerify, RsaSha1FailsWithoutALookup) {
   SignSpec spec;
   spec.alg = DKIM_SIGN_RSASHA1;
