@@ -1,12 +1,17 @@
 // hikyaku: the command line (DESIGN §4). Exit 0 ok, 1 a check failed, 2 usage or config error.
+#include <string_view>
+
 #include <CLI/CLI.hpp>
 
 #include "app/arc_command.hpp"
 #include "app/check.hpp"
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
+#include "auth/spf_helper_main.hpp"
 
 int main(int argc, char** argv) {
+  // Hidden: an SPF helper process started by the relay with its socket on fd 3 (DESIGN §3).
+  if (argc == 2 && std::string_view(argv[1]) == "spf-helper") return hikyaku::auth::spf_helper_main(3);
   CLI::App cli{"Hikyaku: an SMTP forwarding relay"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "hikyaku 0.1.0");

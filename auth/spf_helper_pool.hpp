@@ -1,0 +1,86 @@
+// The relay side of out-of-process SPF (DESIGN §3): a pool of helper processes running
+// libspf2, each behind a socketpair speaking spf_wire.hpp. Every DNS query a helper makes is
+// answered through dns::Resolver (one cache, one configured server). A helper that dies,
+// breaks the protocol or passes the deadline is killed and replaced; that check is an
+// RFC 7208 §2.6.6 temperror for both identities.
+#pragma once
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "auth/results.hpp"
+#include "dns/resolver.hpp"
+
+namespace hikyaku::auth {
+
+namespace asio = boost::asio;
+
+struct SpfRequest {
+  std::string client_ip;  // the SMTP client ("192.0.2.1", "2001:db8::1")
+  std::string helo;       // the EHLO/HELO name as given
+  std::string mail_from;  // the MAIL FROM mailbox; "" is the null sender
+};
+
+struct SpfHelperPoolOptions {
+  // The helper program: started with the socketpair end as fd 3; it calls spf_helper_main(3).
+  std::vector<std::string> helper_argv = {"/proc/self/exe", "spf-helper"};
+  size_t pool_size = 2;
+  // One check, waiting for a free helper included. Past it: temperror, the helper replaced.
+  std::chrono::milliseconds check_timeout = std::chrono::seconds(20);
+  std::string rec_dom = "localhost";  // our host name, the %{r} of RFC 7208 §7.3
+  // A helper is replaced after this many checks, so what leaks or accumulates in it is bounded.
+  size_t max_checks_per_helper = 1000;
+};
+
+// Use from one thread: the executor must be single-threaded (or a strand), and the pool must
+// outlive every check() and the resolver the pool. Destroy it, or shutdown(), when no check
+// is in progress.
+class SpfHelperPool {
+ public:
+  SpfHelperPool(asio::any_io_executor executor, dns::Resolver& resolver, SpfHelperPoolOptions options);
+  ~SpfHelperPool();
+  SpfHelperPool(const SpfHelperPool&) = delete;
+  SpfHelperPool& operator=(const SpfHelperPool&) = delete;
+
+  // Both identities (RFC 7208 §2.3, §2.4). Never throws for SPF, DNS or helper failures:
+  // those are temperror outcomes with a reason.
+  asio::awaitable<SpfVerdict> check(SpfRequest request);
+
+  // The live helpers' process ids (for tests and logs).
+  std::vector<pid_t> helper_pids() const;
+
+  // Kills and reaps every helper, closes their sockets; later checks are temperror.
+  void shutdown();
+
+  struct Helper;
+  struct Conversation;
+
+ private:
+  asio::awaitable<std::shared_ptr<Helper>> acquire(std::chrono::steady_clock::time_point deadline);
+  void release(std::shared_ptr<Helper> helper);
+  void retire(const std::shared_ptr<Helper>& helper);
+  std::shared_ptr<Helper> spawn();
+  void wake_one();
+
+  asio::any_io_executor executor_;
+  dns::Resolver& resolver_;
+  SpfHelperPoolOptions options_;
+  std::vector<std::shared_ptr<Helper>> helpers_;  // every live helper, idle or busy
+  std::vector<std::shared_ptr<Helper>> idle_;
+  std::deque<std::shared_ptr<asio::steady_timer>> waiters_;  // checks waiting for a helper
+  mutable std::mutex pids_mutex_;
+  std::vector<pid_t> pids_;
+  bool shut_down_ = false;
+};
+
+}  // namespace hikyaku::auth
