@@ -216,7 +216,10 @@ SpfDnsReply SpfEvaluator::lookup(const std::string& name, dns::RecordType type) 
   // is the record of the identity's own domain (§4.4), which is no mechanism's lookup.
   const bool is_void = reply.status == SpfDnsStatus::nxdomain || reply.status == SpfDnsStatus::nodata ||
                        (reply.status == SpfDnsStatus::ok && reply.records.empty());
-  if (is_void && queries_ > 1) ++void_lookups_;
+  if (is_void && queries_ > 1 && ++void_lookups_ == options_.max_void_lookups + 1) {
+    void_limit_query_ = queries_;
+    void_limit_txt_ = type == dns::RecordType::txt;
+  }
   return reply;
 }
 
@@ -296,11 +299,18 @@ SpfOutcome SpfEvaluator::evaluate(const std::string& client_ip, const std::strin
   }
   queries_ = 0;
   void_lookups_ = 0;
+  void_limit_query_ = 0;
+  void_limit_txt_ = false;
   SPF_response_t* response = nullptr;
   err = SPF_request_query_mailfrom(request, &response);
   const SPF_result_t result = response ? SPF_response_result(response) : SPF_RESULT_INVALID;
   outcome.result = map_result(result, err);
-  if (void_lookups_ > options_.max_void_lookups && outcome.result != SpfResult::permerror) {
+  // The void limit ends the evaluation when it is passed (RFC 7208 §4.6.4). libspf2 does not
+  // count, so passing it decides here, unless the void lookup that passed it was the last
+  // query, for TXT, of a fail: that is the exp= lookup made after the result (§6.2), which
+  // does not count. (An include: or redirect= of a void name is a permerror anyway.)
+  const bool exp_lookup = result == SPF_RESULT_FAIL && void_limit_txt_ && void_limit_query_ == queries_;
+  if (void_lookups_ > options_.max_void_lookups && !exp_lookup && outcome.result != SpfResult::permerror) {
     outcome.result = SpfResult::permerror;
     outcome.reason = "more than " + std::to_string(options_.max_void_lookups) + " void lookups";
   } else if (outcome.result == SpfResult::temperror || outcome.result == SpfResult::permerror) {

@@ -58,6 +58,8 @@ class SpfEvaluator {
   // Per identity checked (RFC 7208 §4.6.4).
   int queries_ = 0;
   int void_lookups_ = 0;
+  int void_limit_query_ = 0;     // the query that passed the void limit
+  bool void_limit_txt_ = false;  // ... was for TXT
 };
 
 }  // namespace hikyaku::auth
