@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "auth/dkim_key_fetch.hpp"
+#include "auth/dkim_signatures.hpp"
 #include "auth/results.hpp"
 #include "core/message.hpp"
 
@@ -33,7 +33,7 @@ class DkimVerifier {
   DkimVerifier& operator=(const DkimVerifier&) = delete;
 
   // One outcome per DKIM-Signature field, in header order; empty when there is none. `keys` is
-  // fetch_dkim_keys() of the same message (a key name missing from it is a temperror).
+  // fetch_dkim_keys() (dkim_key_fetch.hpp) of the same message (a key name missing from it is a temperror).
   // `now_unix` decides x= expiry and t= in the future. Synchronous (runs on a worker thread);
   // safe to call from several threads at once.
   DkimVerdict verify(const core::Message& message, const DkimKeyRecords& keys,
