@@ -1,63 +1,38 @@
 // hikyaku arc verify|seal: the message from stdin (LF line ends become CRLF), the keys through
-// a ZoneFileResolver or an UnboundResolver, app/arc_stage for the rest.
+// app/offline_dns, auth/arc_chain to validate, app/arc_stage to seal.
 #include "app/arc_command.hpp"
 
 #include <chrono>
-#include <iostream>
-#include <iterator>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "app/arc_stage.hpp"
+#include "app/offline_dns.hpp"
+#include "auth/arc_chain.hpp"
 #include "config/loader.hpp"
 #include "core/message.hpp"
-#include "dns/unbound_resolver.hpp"
-#include "dns/zone_file_resolver.hpp"
 
 namespace hikyaku::app {
 
 namespace {
 
-// Messages saved to files usually have LF line ends; SMTP carries CRLF (RFC 5322 §2.1).
-std::string read_message() {
-  const std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-  std::string out;
-  out.reserve(text.size() + text.size() / 32);
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
-    out += text[i];
-  }
-  return out;
-}
-
 // Validates the chain of `msg` with keys from the zone files or the DNS server; nullopt (with
 // the reason printed) when neither source can be set up.
 std::optional<auth::ArcResult> verify(const ArcCommandOptions& o, const core::Message& msg) {
   asio::io_context io;
-  std::shared_ptr<dns::Resolver> resolver;
-  if (!o.dns_server.empty()) {
-    auto unbound = dns::UnboundResolver::create(io.get_executor(), dns::UnboundOptions{{o.dns_server}, std::chrono::seconds(10), {}});
-    if (!unbound) {
-      fmt::print(stderr, "--dns {}: {}\n", o.dns_server, unbound.error());
-      return std::nullopt;
-    }
-    resolver = std::shared_ptr<dns::Resolver>(std::move(*unbound));
-  } else {
-    auto zones = dns::ZoneFileResolver::load(o.zone_files);
-    if (!zones) {
-      for (const auto& e : zones.error()) fmt::print(stderr, "{}\n", e.text());
-      return std::nullopt;
-    }
-    resolver = std::make_shared<dns::ZoneFileResolver>(std::move(*zones));
+  auto resolver = offline_resolver(io.get_executor(), o.dns_server, o.zone_files);
+  if (!resolver) {
+    fmt::print(stderr, "{}\n", resolver.error());
+    return std::nullopt;
   }
   std::optional<auth::ArcResult> result;
-  asio::co_spawn(io, verify_arc_chain(*resolver, msg),
+  asio::co_spawn(io, auth::verify_arc_chain(**resolver, msg),
                  [&result](std::exception_ptr e, auth::ArcResult r) {
                    if (!e) result = std::move(r);
                  });
   io.run();
-  resolver.reset();  // before the io_context it runs on
+  resolver->reset();  // before the io_context it runs on
   io.run();
   if (!result) fmt::print(stderr, "ARC verification did not complete\n");
   return result;
@@ -66,7 +41,7 @@ std::optional<auth::ArcResult> verify(const ArcCommandOptions& o, const core::Me
 }  // namespace
 
 int arc_verify_command(const ArcCommandOptions& options) {
-  const core::Message message(read_message());
+  const core::Message message(read_message_from_stdin());
   const auto result = verify(options, message);
   if (!result) return 2;
   fmt::print("cv={} instances={}", auth::to_string(result->cv), result->instances);
@@ -91,7 +66,7 @@ int arc_seal_command(const ArcCommandOptions& options) {
     fmt::print(stderr, "{}: [arc] is not enabled\n", options.config_path);
     return 2;
   }
-  const core::Message message(read_message());
+  const core::Message message(read_message_from_stdin());
   const auto chain = verify(options, message);
   if (!chain) return 2;
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(

@@ -10,7 +10,6 @@
 #include "config/config.hpp"
 #include "core/expected.hpp"
 #include "core/message.hpp"
-#include "dns/resolver.hpp"
 #include "core/asio.hpp"
 
 namespace hikyaku::app {
@@ -27,11 +26,8 @@ struct ArcSealer {
   static core::Expected<std::optional<ArcSealer>, std::string> from(const config::Config& config);
 };
 
-// Fetches the key of every ARC-Seal and ARC-Message-Signature signer (TXT at
-// selector._domainkey.domain) and validates the chain (RFC 8617 §5.2).
-asio::awaitable<auth::ArcResult> verify_arc_chain(dns::Resolver& resolver, const core::Message& msg);
-
-// The new ARC set to prepend: AAR "arc=<cv>", AMS over the usual signed headers, AS.
+// The new ARC set to prepend: the AAR carrying the results of our Authentication-Results field
+// on `msg` ("arc=<cv>" when it has none), AMS over the usual signed headers, AS.
 core::Expected<std::string, std::string> seal_arc(const ArcSealer& sealer, const core::Message& msg,
                                                   const auth::ArcResult& chain, int64_t now);
 

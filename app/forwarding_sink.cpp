@@ -1,11 +1,18 @@
-// ForwardingSink: route at RCPT; at end of DATA prepend Received:, deliver to every destination
-// domain concurrently on this session's executor, compose the one DATA reply, log the outcome.
+// ForwardingSink: route at RCPT; at end of DATA authenticate and enforce DMARC, prepend
+// Authentication-Results and Received:, seal and sign, deliver to every destination domain
+// concurrently on this session's executor, compose the one DATA reply, log the outcome.
 #include "app/forwarding_sink.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <random>
+
+#include "app/auth_stage.hpp"
 #include "app/data_reply.hpp"
+#include "auth/authentication_results.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/arc_vouch.hpp"
 #include "auth/dnsbl.hpp"
 #include "app/delivery_plan.hpp"
 #include "app/outcome_log.hpp"
@@ -103,12 +110,11 @@ core::Address outbound_sender(const ForwardingContext& fwd, const core::Envelope
 
 }  // namespace
 
-asio::awaitable<std::string> ForwardingSink::arc_set(const core::Message& incoming,
+asio::awaitable<std::string> ForwardingSink::arc_set(const auth::ArcResult& chain,
                                                      const core::Message& outgoing,
                                                      const std::string& transaction_id) const {
   const auto& fwd = *forwarding_;
   if (!fwd.arc || !fwd.workers) co_return std::string();
-  const auth::ArcResult chain = co_await verify_arc_chain(*fwd.resolver, incoming);
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   struct Sealed {
@@ -136,6 +142,19 @@ asio::awaitable<std::string> ForwardingSink::arc_set(const core::Message& incomi
   spdlog::info("{}: arc=sealed incoming cv={} instances={}", transaction_id, auth::to_string(chain.cv),
                chain.instances);
   co_return sealed.fields;
+}
+
+asio::awaitable<auth::AuthResults> ForwardingSink::authenticate(const core::Envelope& env,
+                                                                 const core::Message& msg) const {
+  const auto& fwd = *forwarding_;
+  const auth::AuthServices services{fwd.resolver.get(), fwd.spf.get(), fwd.dkim_verifier, fwd.workers};
+  const auth::AuthRequest request{env.session.client_ip, env.session.helo,
+                                  env.mail_from.is_null() ? std::string() : env.mail_from.str()};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  thread_local std::mt19937 random{std::random_device{}()};
+  const int pct_roll = std::uniform_int_distribution<int>(0, 99)(random);
+  co_return co_await auth::authenticate(services, request, msg, now, pct_roll);
 }
 
 asio::awaitable<std::optional<std::string>> ForwardingSink::sign(const core::Message& message) const {
@@ -199,12 +218,29 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
     log_outcome(env, msg, reply, "discarded", std::chrono::steady_clock::now() - start);
     co_return reply;
   }
-  // RFC 5321 §4.4: a relay prepends its trace field; the body and the author's headers stay as
-  // they are, so the author's own DKIM signature still verifies downstream.
-  std::string prefix = received_header(env, config_->server.hostname, std::chrono::system_clock::now());
-  auto message = std::make_shared<const core::Message>(prefix + msg.raw());
+  // DESIGN §1 step 4: judge the message as received, before anything of ours is added.
+  const auth::AuthResults auth_results = co_await authenticate(env, msg);
+  const auto vouch = auth::trusted_dmarc_pass(msg, auth_results.arc, config_->auth.trusted_arc_sealers);
+  const auth::Enforcement decision =
+      auth::decide(auth_results, enforcement_policy(config_->auth, *router_, env), vouch);
+  log_auth(env, auth_results, decision);
+  if (decision.action != auth::Enforcement::Action::accept) {
+    const bool refused = decision.action == auth::Enforcement::Action::refuse;
+    log_outcome(env, msg, decision.reply, refused ? "refused" : "deferred", std::chrono::steady_clock::now() - start);
+    co_return decision.reply;
+  }
+  // RFC 5321 §4.4: a relay prepends its trace field, and RFC 8601 §5 our Authentication-Results
+  // above it, after removing any that claim our authserv-id. The body and the author's headers
+  // stay as they are, so the author's own DKIM signature still verifies downstream.
+  const auth::SmtpIdentities identities{env.mail_from.is_null() ? std::string() : env.mail_from.str(),
+                                        env.session.helo};
+  std::string prefix =
+      auth::render_authentication_results(auth_results, config_->auth.authserv_id, identities) +
+      received_header(env, config_->server.hostname, std::chrono::system_clock::now());
+  auto message = std::make_shared<const core::Message>(
+      prefix + auth::remove_authentication_results(msg, config_->auth.authserv_id));
   // DESIGN §1 step 5 order: ARC set, then the DKIM signatures on top of it.
-  if (std::string arc = co_await arc_set(msg, *message, env.transaction_id); !arc.empty()) {
+  if (std::string arc = co_await arc_set(auth_results.arc, *message, env.transaction_id); !arc.empty()) {
     message = std::make_shared<const core::Message>(arc + message->raw());
   }
   if (auto signatures = co_await sign(*message); !signatures) {

@@ -1,11 +1,14 @@
 // The message sink of the running relay: routing at RCPT (RFC 5321 §4.1.1.3), and at the end
-// of DATA the message forwarded to every destination domain at once, in this session, with
+// of DATA the message checked (SPF, DKIM, ARC, DMARC; DESIGN §1 step 4) and forwarded to every destination domain at once, in this session, with
 // one reply built from what the upstreams said (DESIGN §1 steps 6-7).
 #pragma once
 #include <memory>
 
 #include "config/config.hpp"
 #include "app/arc_stage.hpp"
+#include "auth/dkim_verify.hpp"
+#include "auth/results.hpp"
+#include "auth/spf_helper_pool.hpp"
 #include "dkim/key_store.hpp"
 #include "dkim/signer.hpp"
 #include "dns/resolver.hpp"
@@ -24,7 +27,10 @@ struct ForwardingContext {
   std::shared_ptr<const dkim::KeyStore> dkim_keys;
   const dkim::Signer* signer = nullptr;       // process-wide; null: no signing
   asio::thread_pool* workers = nullptr;       // where signing runs
-  std::optional<ArcSealer> arc;               // [arc] enabled: verify the chain, add our set
+  std::optional<ArcSealer> arc;               // [arc] enabled: add our set over the checked chain
+  // The checks at end of DATA (DESIGN §1 step 4); null members skip that check.
+  std::shared_ptr<auth::SpfHelperPool> spf;   // this configuration's SPF helpers
+  const auth::DkimVerifier* dkim_verifier = nullptr;  // process-wide
 };
 
 class ForwardingSink : public smtpd::MessageSink {
@@ -45,10 +51,12 @@ class ForwardingSink : public smtpd::MessageSink {
   // The DKIM-Signature fields for `message` (empty when no key is configured); nullopt when
   // signing failed.
   asio::awaitable<std::optional<std::string>> sign(const core::Message& message) const;
-  // The ARC set to prepend (empty when ARC is off or the chain already failed), from the chain
-  // of `incoming` (as received) sealed over `outgoing` (with our trace field).
-  asio::awaitable<std::string> arc_set(const core::Message& incoming, const core::Message& outgoing,
+  // The ARC set to prepend (empty when ARC is off or the chain already failed): `chain` is the
+  // incoming chain as checked, sealed over `outgoing` (with our trace and A-R fields).
+  asio::awaitable<std::string> arc_set(const auth::ArcResult& chain, const core::Message& outgoing,
                                        const std::string& transaction_id) const;
+  // SPF, DKIM, ARC and DMARC over the message as received.
+  asio::awaitable<auth::AuthResults> authenticate(const core::Envelope& env, const core::Message& msg) const;
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const routing::Router> router_;

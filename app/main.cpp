@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/arc_command.hpp"
+#include "app/auth_command.hpp"
 #include "app/check.hpp"
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
@@ -50,6 +51,24 @@ int main(int argc, char** argv) {
   }
   arc_seal->add_option("-c,--config", arc_options.config_path, "configuration file")->required();
 
+  hikyaku::app::AuthCommandOptions auth_options;
+  auto* auth = cli.add_subcommand("auth", "print the Authentication-Results and DMARC disposition of a message on stdin");
+  {
+    auto* zone = auth->add_option("--zone", auth_options.zone_files, "zone file(s) to answer DNS from");
+    auto* dns = auth->add_option("--dns", auth_options.dns_server, "DNS server HOST:PORT");
+    zone->excludes(dns);
+    dns->excludes(zone);
+    auth->add_option("--ip", auth_options.client_ip, "the SMTP client's address")->required();
+    auth->add_option("--helo", auth_options.helo, "the EHLO/HELO name")->required();
+    auth->add_option("--mail-from", auth_options.mail_from, "the MAIL FROM address (\"<>\" for none)")->required();
+    auth->add_option("-c,--config", auth_options.config_path, "take [auth] settings from this configuration");
+    auth->add_option("--pct-roll", auth_options.pct_roll, "DMARC pct= sampling draw 0-99 (default 0: pct applies)")
+        ->check(CLI::Range(0, 99));
+    auth->callback([auth] {
+      if (auth->count("--zone") == 0 && auth->count("--dns") == 0) throw CLI::RequiredError("--zone or --dns");
+    });
+  }
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -58,6 +77,7 @@ int main(int argc, char** argv) {
   }
   if (*serve) return hikyaku::app::serve(config_path);
   if (*check) return hikyaku::app::check(config_path);
+  if (*auth) return hikyaku::app::auth_command(auth_options);
   if (*arc_verify) return hikyaku::app::arc_verify_command(arc_options);
   if (*arc_seal) return hikyaku::app::arc_seal_command(arc_options);
   if (*srs) return hikyaku::app::srs_command(config_path, bool(*srs_forward), address);

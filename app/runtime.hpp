@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/dkim_verify.hpp"
 #include "config/config.hpp"
 #include "core/expected.hpp"
 #include "dkim/signer.hpp"
@@ -20,6 +21,9 @@ struct ProcessServices {
   relay::ConnectionPool* pool = nullptr;
   const dkim::Signer* signer = nullptr;
   asio::thread_pool* workers = nullptr;
+  const auth::DkimVerifier* dkim_verifier = nullptr;
+  // Start SPF helper processes for each configuration (not for `hikyaku check`).
+  bool spf_helpers = false;
 };
 
 // Builds a session environment from a loaded config: the router, the TLS context, the DKIM

@@ -32,7 +32,8 @@ int serve(const std::string& config_path) {
   relay::ConnectionPool pool;
   asio::thread_pool workers(2);
   dkim::Signer signer;
-  const ProcessServices services{&pool, &signer, &workers};
+  const auth::DkimVerifier dkim_verifier;
+  const ProcessServices services{&pool, &signer, &workers, &dkim_verifier, true};
   auto env = build_environment(config, io.get_executor(), services);
   if (!env) {
     fmt::print(stderr, "{}\n", env.error());

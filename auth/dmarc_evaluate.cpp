@@ -72,6 +72,18 @@ DmarcOutcome evaluate_dmarc(std::string_view from_domain, const DmarcRecordLooku
     out.disposition = DmarcPolicy::none;
     return out;
   }
+  // An aligned identifier whose check failed temporarily might have passed: temperror, so the
+  // sender retries instead of having mail refused for a DNS or SPF-helper hiccup (§11.2).
+  const bool spf_unknown = spf.mail_from.result == SpfResult::temperror &&
+                           domains_aligned(from_domain, spf_domain(spf.mail_from), rec.aspf, psl);
+  const bool dkim_unknown = std::any_of(dkim.begin(), dkim.end(), [&](const DkimSignatureOutcome& s) {
+    return s.result == DkimResult::temperror && domains_aligned(from_domain, s.domain, rec.adkim, psl);
+  });
+  if (spf_unknown || dkim_unknown) {
+    out.result = DmarcResult::temperror;
+    out.reason = spf_unknown ? "SPF temperror for an aligned MAIL FROM" : "DKIM temperror for an aligned signature";
+    return out;
+  }
   out.result = DmarcResult::fail;
   out.reason = "no aligned identifier";
   // §6.6.4: a message outside the pct sample gets the next milder policy.

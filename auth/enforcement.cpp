@@ -27,6 +27,10 @@ Enforcement decide(const AuthResults& results, const EnforcementPolicy& policy,
   const std::string domain = dmarc.from_domain;
   if (dmarc.result == DmarcResult::temperror) {
     if (!policy.enforce) return accept("dmarc=temperror: not enforced");
+    // With the record known, only a policy that could refuse the message is worth a retry.
+    const bool could_refuse = dmarc.record_domain.empty() || dmarc.policy == DmarcPolicy::reject ||
+                              (dmarc.policy == DmarcPolicy::quarantine && policy.reject_quarantine);
+    if (!could_refuse) return accept(fmt::format("dmarc=temperror p={}: forwarded", to_string(dmarc.policy)));
     return {Enforcement::Action::defer,
             core::SmtpReply::make(451, "4.7.5",
                                   fmt::format("Error: DMARC policy of {} could not be retrieved, try again later",

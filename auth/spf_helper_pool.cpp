@@ -64,6 +64,8 @@ struct SpfHelperPool::Conversation {
   std::string failure;
   bool done = false;
   bool awaiting_dns = false;
+  bool heard = false;      // the helper sent at least one frame for this check
+  bool timed_out = false;
 };
 
 namespace {
@@ -81,6 +83,15 @@ void kill_and_reap(Helper& h) {
   }
   boost::system::error_code ec;
   h.socket.close(ec);
+}
+
+// True (and reaped) when an idle helper has died, e.g. killed from outside since its last check.
+bool has_exited(Helper& h) {
+  if (h.pid <= 0) return true;
+  int status = 0;
+  if (::waitpid(h.pid, &status, WNOHANG) != h.pid) return false;
+  h.pid = -1;
+  return true;
 }
 
 SpfVerdict temperror_verdict(const SpfRequest& r, const std::string& why) {
@@ -134,6 +145,7 @@ asio::awaitable<void> converse(std::shared_ptr<Helper> helper, std::shared_ptr<C
       conv->fail("SPF helper exited mid-frame");
       co_return;
     }
+    conv->heard = true;
     auto message = decode_spf_payload(payload);
     if (!message) {
       conv->fail(std::string("SPF helper sent a bad frame: ") + to_string(message.error()));
@@ -180,6 +192,7 @@ SpfHelperPool::SpfHelperPool(asio::any_io_executor executor, dns::Resolver& reso
                              SpfHelperPoolOptions options)
     : executor_(std::move(executor)), resolver_(resolver), options_(std::move(options)) {
   if (options_.pool_size == 0) options_.pool_size = 1;
+  if (!options_.prestart) return;  // acquire() starts them on demand
   for (size_t i = 0; i < options_.pool_size; ++i) {
     if (auto h = spawn()) idle_.push_back(std::move(h));
   }
@@ -269,7 +282,15 @@ asio::awaitable<std::shared_ptr<SpfHelperPool::Helper>> SpfHelperPool::acquire(
   for (;;) {
     if (shut_down_) co_return nullptr;
     if (!idle_.empty()) {
-      auto h = std::move(idle_.back());
+      auto h = idle_.back();
+      if (const pid_t pid = h->pid; has_exited(*h)) {
+        {
+          std::lock_guard lock(pids_mutex_);
+          std::erase(pids_, pid);
+        }
+        retire(h);  // replaced by a fresh helper; look again
+        continue;
+      }
       idle_.pop_back();
       co_return h;
     }
@@ -312,28 +333,34 @@ void SpfHelperPool::retire(const std::shared_ptr<Helper>& helper) {
 
 asio::awaitable<SpfVerdict> SpfHelperPool::check(SpfRequest request) {
   const auto deadline = std::chrono::steady_clock::now() + options_.check_timeout;
-  auto helper = co_await acquire(deadline);
-  if (!helper) {
-    co_return temperror_verdict(request, shut_down_ ? "SPF helpers shut down" : "no SPF helper available");
+  // A helper that dies before saying anything (killed while idle, just before this check) never
+  // saw the request: the check is tried once more on a fresh helper.
+  for (int attempt = 0;; ++attempt) {
+    auto helper = co_await acquire(deadline);
+    if (!helper) {
+      co_return temperror_verdict(request, shut_down_ ? "SPF helpers shut down" : "no SPF helper available");
+    }
+    auto conv = std::make_shared<Conversation>(executor_);
+    conv->timer.expires_at(deadline);
+    SpfCheckRequest wire{request.client_ip, request.helo, request.mail_from, options_.rec_dom};
+    auto on_exit = [conv](std::exception_ptr e) {
+      if (e) conv->fail("internal error in the SPF conversation");
+    };
+    asio::co_spawn(executor_, converse(helper, conv, resolver_, std::move(wire)), std::move(on_exit));
+    if (!conv->done) {
+      boost::system::error_code ec;
+      co_await conv->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!conv->done) conv->timed_out = true;
+    conv->fail("SPF check timed out");  // no effect when it already ended
+    if (conv->verdict) {
+      release(std::move(helper));
+      co_return std::move(*conv->verdict);
+    }
+    if (!shut_down_) retire(helper);
+    if (attempt == 0 && !conv->heard && !conv->timed_out && !shut_down_) continue;
+    co_return temperror_verdict(request, conv->failure);
   }
-  auto conv = std::make_shared<Conversation>(executor_);
-  conv->timer.expires_at(deadline);
-  SpfCheckRequest wire{request.client_ip, request.helo, request.mail_from, options_.rec_dom};
-  auto on_exit = [conv](std::exception_ptr e) {
-    if (e) conv->fail("internal error in the SPF conversation");
-  };
-  asio::co_spawn(executor_, converse(helper, conv, resolver_, std::move(wire)), std::move(on_exit));
-  if (!conv->done) {
-    boost::system::error_code ec;
-    co_await conv->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  conv->fail("SPF check timed out");  // no effect when it already ended
-  if (conv->verdict) {
-    release(std::move(helper));
-    co_return std::move(*conv->verdict);
-  }
-  if (!shut_down_) retire(helper);
-  co_return temperror_verdict(request, conv->failure);
 }
 
 }  // namespace hikyaku::auth

@@ -40,6 +40,9 @@ struct SpfHelperPoolOptions {
   std::string rec_dom = "localhost";  // our host name, the %{r} of RFC 7208 §7.3
   // A helper is replaced after this many checks, so what leaks or accumulates in it is bounded.
   size_t max_checks_per_helper = 1000;
+  // Start every helper in the constructor; false starts them at the first checks (the relay
+  // builds its pool before dropping root, and helpers must run as the service user).
+  bool prestart = true;
 };
 
 // Use from one thread: the executor must be single-threaded (or a strand), and the pool must

@@ -29,6 +29,7 @@ struct DomainTable {
   std::optional<Target> catch_all;
   bool subaddressing = true;
   std::vector<std::string> separators;  // each one character (one UTF-8 sequence)
+  DomainPolicy policy;
 };
 
 bool is_digits(std::string_view s, size_t max) {
@@ -179,6 +180,7 @@ Router::Router(const std::vector<config::DomainConfig>& domains, std::optional<S
     t.ascii = *ascii;
     t.subaddressing = dc.subaddressing;
     t.separators = split_characters(dc.subaddress_separator);
+    t.policy = DomainPolicy{dc.dmarc_enforce, dc.quarantine};
     for (const auto& rule : dc.rules) {
       auto key = rule_key(rule.address, t.ascii);
       if (!key) continue;
@@ -193,6 +195,12 @@ Router::Router(const std::vector<config::DomainConfig>& domains, std::optional<S
 
 bool Router::serves(const std::string& ascii_domain) const {
   return impl_->find(core::ascii_lower(ascii_domain)) != nullptr;
+}
+
+std::optional<DomainPolicy> Router::domain_policy(const std::string& ascii_domain) const {
+  const DomainTable* t = impl_->find(core::ascii_lower(ascii_domain));
+  if (!t) return std::nullopt;
+  return t->policy;
 }
 
 // The envelope is not consulted yet; it is part of the signature so that sender-dependent

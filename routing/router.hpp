@@ -30,6 +30,12 @@ struct RouteDecision {
   std::string matched;                      // "rule info@example.com", "catch-all example.com"
 };
 
+// A served domain's overrides of [auth] settings (unset: the [auth] value applies).
+struct DomainPolicy {
+  std::optional<bool> dmarc_enforce;
+  std::optional<config::QuarantineAction> quarantine;
+};
+
 class Router {
  public:
   // Builds lookup tables from config (domains converted to A-labels, local parts lowercased).
@@ -39,6 +45,8 @@ class Router {
                   std::optional<SrsRouting> srs = std::nullopt);
   RouteDecision route(const core::Envelope& env, const core::Address& rcpt) const;
   bool serves(const std::string& ascii_domain) const;
+  // The overrides of a domain we serve; nullopt for any other domain.
+  std::optional<DomainPolicy> domain_policy(const std::string& ascii_domain) const;
 
  private:
   struct Impl;

@@ -50,6 +50,15 @@ cname.alias IN CNAME real.alias
 real.alias  IN A 127.0.0.11
 """
 
+# The senders' domain: no SPF, DKIM key or DMARC record (DMARC none), but an answer, not a
+# lookup failure (which would be a DMARC temperror and a 451).
+ORIGIN_ZONE = """$ORIGIN origin.example.
+$TTL 60
+@        IN SOA ns.origin.example. hostmaster.origin.example. 1 3600 600 86400 60
+@        IN NS  ns.origin.example.
+ns       IN A   127.0.0.1
+"""
+
 BL_ZONE = """$ORIGIN bl.example.
 $TTL 60
 @        IN SOA ns.bl.example. hostmaster.bl.example. 1 3600 600 86400 60
@@ -120,7 +129,7 @@ class Forwarding(RelayTestCase):
         zone = (ZONE + f"arc26._domainkey.fwd IN TXT ( {strings} )\n"
                 # SPF of the forwarding (SRS) domain: the relay's egress addresses here.
                 + 'fwd IN TXT "v=spf1 ip4:127.0.0.1 ip6:::1 -all"\n')
-        cls.nsd = NsdServer({"dest.example": zone, "bl.example": BL_ZONE}).start()
+        cls.nsd = NsdServer({"dest.example": zone, "bl.example": BL_ZONE, "origin.example": ORIGIN_ZONE}).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -147,9 +156,12 @@ class Forwarding(RelayTestCase):
                           domains_extra=(SRS if srs else "") + RULES, **kwargs)
 
     def assert_arrived_intact(self, sink, index=0):
-        """The message arrives byte for byte, with only our Received: field prepended."""
+        """The message arrives byte for byte, with only our Authentication-Results: and
+        Received: fields prepended."""
         data = sink.messages[index]["data"].decode()
-        received, _, rest = data.partition("\r\nFrom: ")
+        results = re.match(r"Authentication-Results: mx\.hikyaku\.test;[^\r\n]*(\r\n[ \t][^\r\n]*)*\r\n", data)
+        self.assertIsNotNone(results, data[:300])
+        received, _, rest = data[results.end():].partition("\r\nFrom: ")
         self.assertTrue(received.startswith("Received: from client.example.org (unknown [127.0.0.1])"),
                         data[:300])
         self.assertIn("by mx.hikyaku.test (Hikyaku) with ESMTP id", received)

@@ -165,3 +165,28 @@ TEST(DmarcEvaluate, Milder) {
 
 }  // namespace
 }  // namespace hikyaku::auth
+
+namespace hikyaku::auth {
+namespace {
+
+// An aligned identifier that could not be checked makes the result temperror (the sender
+// retries); an unaligned one does not matter.
+TEST(DmarcEvaluate, TempErrorOfAnAlignedIdentifier) {
+  const auto rec = found("v=DMARC1; p=reject", "example.com");
+  auto out = evaluate_dmarc("example.com", rec, spf(SpfResult::temperror, "mail.example.com"), {}, 0);
+  EXPECT_EQ(out.result, DmarcResult::temperror);
+  EXPECT_EQ(out.policy, DmarcPolicy::reject);
+  out = evaluate_dmarc("example.com", rec, spf(SpfResult::fail, "example.com"),
+                       dkim(DkimResult::temperror, "example.com"), 0);
+  EXPECT_EQ(out.result, DmarcResult::temperror);
+  out = evaluate_dmarc("example.com", rec, spf(SpfResult::temperror, "other.example"),
+                       dkim(DkimResult::temperror, "x.example"), 0);
+  EXPECT_EQ(out.result, DmarcResult::fail);
+  // A pass elsewhere still decides.
+  out = evaluate_dmarc("example.com", rec, spf(SpfResult::temperror, "example.com"),
+                       dkim(DkimResult::pass, "example.com"), 0);
+  EXPECT_EQ(out.result, DmarcResult::pass);
+}
+
+}  // namespace
+}  // namespace hikyaku::auth

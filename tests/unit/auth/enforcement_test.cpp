@@ -78,6 +78,21 @@ TEST(Enforcement, DecisionTable) {
   }
 }
 
+TEST(Enforcement, TempErrorDefersOnlyWhenThePolicyCouldRefuse) {
+  auto known = [](DmarcPolicy p) {
+    auto r = dmarc(DmarcResult::temperror, p, DmarcPolicy::none);
+    r.dmarc.record_domain = "paypal.example";
+    return r;
+  };
+  EXPECT_EQ(decide(known(DmarcPolicy::reject), {true, false}, {}).action, Action::defer);
+  EXPECT_EQ(decide(known(DmarcPolicy::none), {true, false}, {}).action, Action::accept);
+  EXPECT_EQ(decide(known(DmarcPolicy::quarantine), {true, false}, {}).action, Action::accept);
+  EXPECT_EQ(decide(known(DmarcPolicy::quarantine), {true, true}, {}).action, Action::defer);
+  // The record itself could not be fetched: its policy is unknown.
+  EXPECT_EQ(decide(dmarc(DmarcResult::temperror, DmarcPolicy::none, DmarcPolicy::none), {true, false}, {}).action,
+            Action::defer);
+}
+
 TEST(Enforcement, RefusalNamesDomainAndPolicy) {
   const auto e = decide(dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::reject), {true, false}, {});
   EXPECT_EQ(e.reply.summary(),

@@ -1,6 +1,8 @@
 // SPF through real helper processes (auth/spf_helper_pool.hpp): the same answers as in
 // process, DNS answered by the relay's resolver, and a helper that is killed mid-check, hangs,
 // talks garbage or exits giving temperror (RFC 7208 §2.6.6) while the pool keeps serving.
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -62,6 +64,15 @@ bool run_until(asio::io_context& io, const std::function<bool()>& done, std::chr
 }
 
 bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+
+// False once `pid` has exited (a zombie counts as exited).
+bool alive_not_zombie(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
 
 class SpfHelperPoolTest : public ::testing::Test {
  protected:
@@ -158,6 +169,31 @@ TEST_F(SpfHelperPoolTest, HelperKilledMidCheckIsTempErrorAndReplaced) {
   resolver_.release();
   const auto next = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});
   EXPECT_EQ(next.mail_from.result, SpfResult::pass);
+}
+
+TEST_F(SpfHelperPoolTest, IdleHelperKilledIsReplacedBeforeTheNextCheck) {
+  auto o = options();
+  o.pool_size = 1;
+  SpfHelperPool pool(io_.get_executor(), resolver_, o);
+  const pid_t first = pool.helper_pids().front();
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  ASSERT_TRUE(run_until(io_, [&] { return !alive_not_zombie(first); }));
+  // The check does not pay for the dead helper: it runs on a fresh one.
+  const auto v = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});
+  EXPECT_EQ(v.mail_from.result, SpfResult::pass);
+  ASSERT_EQ(pool.helper_pids().size(), 1u);
+  EXPECT_NE(pool.helper_pids().front(), first);
+  EXPECT_FALSE(alive(first));  // reaped
+}
+
+TEST_F(SpfHelperPoolTest, WithoutPrestartHelpersStartAtTheFirstCheck) {
+  auto o = options();
+  o.prestart = false;
+  SpfHelperPool pool(io_.get_executor(), resolver_, o);
+  EXPECT_TRUE(pool.helper_pids().empty());
+  const auto v = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});
+  EXPECT_EQ(v.mail_from.result, SpfResult::pass);
+  EXPECT_EQ(pool.helper_pids().size(), 1u);
 }
 
 TEST_F(SpfHelperPoolTest, DnsThatNeverAnswersHitsTheTimeout) {

@@ -252,6 +252,22 @@ TEST(Router, Serves) {
   EXPECT_FALSE(router.serves(""));
 }
 
+TEST(Router, DomainPolicyOverrides) {
+  auto domains = test_config();
+  domains[0].dmarc_enforce = false;
+  domains[0].quarantine = config::QuarantineAction::reject;
+  const Router router(domains);
+  const auto policy = router.domain_policy("EXAMPLE.com");
+  ASSERT_TRUE(policy);
+  EXPECT_EQ(policy->dmarc_enforce, std::optional<bool>(false));
+  EXPECT_EQ(policy->quarantine, std::optional<config::QuarantineAction>(config::QuarantineAction::reject));
+  const auto other = router.domain_policy("xn--bcher-kva.example");
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->dmarc_enforce);
+  EXPECT_FALSE(other->quarantine);
+  EXPECT_FALSE(router.domain_policy("other.example"));
+}
+
 TEST(Router, EmptyConfigurationServesNothing) {
   const Router router({});
   EXPECT_FALSE(router.serves("example.com"));

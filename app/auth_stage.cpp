@@ -1,0 +1,50 @@
+// Enforcement settings per message and the auth log line (DESIGN §4: auth verdicts greppable
+// like Postfix's), RFC 7489 §6.7 (local policy), RFC 8601 result words.
+#include "app/auth_stage.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace hikyaku::app {
+
+auth::EnforcementPolicy enforcement_policy(const config::AuthConfig& auth, const routing::Router& router,
+                                           const core::Envelope& env) {
+  auth::EnforcementPolicy out{false, false};
+  auto apply = [&out](bool enforce, config::QuarantineAction quarantine) {
+    out.enforce = out.enforce || enforce;
+    out.reject_quarantine = out.reject_quarantine || quarantine == config::QuarantineAction::reject;
+  };
+  bool any = false;
+  for (const auto& rcpt : env.recipients) {
+    const auto policy = router.domain_policy(rcpt.domain);
+    if (!policy) continue;  // an SRS bounce address: [auth] applies
+    any = true;
+    apply(policy->dmarc_enforce.value_or(auth.dmarc_enforce), policy->quarantine.value_or(auth.quarantine));
+  }
+  if (!any) apply(auth.dmarc_enforce, auth.quarantine);
+  return out;
+}
+
+void log_auth(const core::Envelope& env, const auth::AuthResults& results, const auth::Enforcement& decision) {
+  if (!results.from_problem.empty()) {
+    spdlog::info("{}: auth from=invalid ({}); {}", env.transaction_id, results.from_problem, decision.note);
+    return;
+  }
+  std::string dkim;
+  for (const auto& s : results.dkim) {
+    dkim += fmt::format(" dkim={} (d={} s={}{})", auth::to_string(s.result), s.domain, s.selector,
+                        s.reason.empty() ? "" : ": " + s.reason);
+  }
+  if (dkim.empty()) dkim = " dkim=none";
+  const auto& spf = results.spf;
+  const auto& dmarc = results.dmarc;
+  spdlog::info("{}: auth spf={} (smtp.mailfrom={}{}) helo={}{} arc={} dmarc={} (from={} p={}{}){}{}",
+               env.transaction_id, auth::to_string(spf.mail_from.result), spf.mail_from.identity,
+               spf.mail_from.reason.empty() ? "" : ": " + spf.mail_from.reason,
+               auth::to_string(spf.helo.result), dkim, auth::to_string(results.arc.cv),
+               auth::to_string(dmarc.result), dmarc.from_domain, auth::to_string(dmarc.policy),
+               dmarc.reason.empty() ? "" : ": " + dmarc.reason, decision.note.empty() ? "" : "; ",
+               decision.note);
+}
+
+}  // namespace hikyaku::app

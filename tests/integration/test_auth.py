@@ -1,0 +1,305 @@
+"""Authentication and policy end to end (DESIGN §1 step 4): NSD serves the senders' SPF, DKIM and
+DMARC records; clients present documentation-range addresses through a PROXY listener so SPF sees
+real pass and fail cases (RFC 7208); messages are signed by an independent signer (python3-dkim,
+RSA and Ed25519, RFC 6376 / RFC 8463); the verdicts arrive at an aiosmtpd sink in
+Authentication-Results (RFC 8601), and DMARC p=reject is refused in the session (RFC 7489 §6.6)."""
+import base64
+import os
+import re
+import subprocess
+import tempfile
+import time
+import unittest
+
+import dkim
+import nacl.signing
+
+from harness import RelayTestCase, SmtpClient, free_port
+from nsd_harness import NsdServer
+from sinks import AcceptingSink
+
+AUTHSERV = "mx.hikyaku.test"  # the harness's server.hostname, the default authserv-id
+
+
+def zone(origin, body):
+    return (f"$ORIGIN {origin}.\n$TTL 60\n"
+            f"@ IN SOA ns.{origin}. hostmaster.{origin}. 1 3600 600 86400 60\n"
+            f"@ IN NS ns.{origin}.\nns IN A 127.0.0.1\n" + body)
+
+
+def txt(text):
+    """A TXT rdata in 200-octet strings (RFC 1035 §3.3.14: at most 255 per string)."""
+    return "( " + " ".join(f'"{text[i:i + 200]}"' for i in range(0, len(text), 200)) + " )"
+
+
+def message(frm, subject="auth test", extra_headers=""):
+    return (f"From: Alice <{frm}>\r\nTo: info@hikyaku.example\r\nSubject: {subject}\r\n"
+            f"Date: Sun, 22 Nov 2026 18:00:00 +0000\r\nMessage-ID: <{time.time_ns()}@test>\r\n"
+            + extra_headers + "\r\nHello from the auth test.\r\n").encode()
+
+
+class Authentication(RelayTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.keydir = tempfile.TemporaryDirectory(prefix="hikyaku-auth-")
+        pem = os.path.join(cls.keydir.name, "rsa.pem")
+        subprocess.run(["openssl", "genrsa", "-traditional", "-out", pem, "2048"], check=True,
+                       capture_output=True)
+        with open(pem, "rb") as f:
+            cls.rsa_key = f.read()
+        der = subprocess.run(["openssl", "rsa", "-in", pem, "-pubout", "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        rsa_record = "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
+        ed = nacl.signing.SigningKey.generate()
+        cls.ed_key = base64.b64encode(bytes(ed))
+        ed_record = "v=DKIM1; k=ed25519; p=" + base64.b64encode(bytes(ed.verify_key)).decode()
+        keys = f"rsa._domainkey IN TXT {txt(rsa_record)}\ned._domainkey IN TXT {txt(ed_record)}\n"
+        zones = {
+            # SPF through an include chain (RFC 7208 §5.2), IPv4 and IPv6.
+            "provider.example": zone("provider.example",
+                                     '_spf IN TXT "v=spf1 ip4:192.0.2.0/25 ip6:2001:db8:1::/48 '
+                                     'include:_spf2.provider.example -all"\n'
+                                     '_spf2 IN TXT "v=spf1 ip4:198.51.100.7 -all"\n'),
+            "reject.example": zone("reject.example",
+                                   '@ IN TXT "v=spf1 include:_spf.provider.example -all"\n'
+                                   '_dmarc IN TXT "v=DMARC1; p=reject"\n' + keys),
+            "quarantine.example": zone("quarantine.example",
+                                       '@ IN TXT "v=spf1 ip4:192.0.2.0/25 -all"\n'
+                                       '_dmarc IN TXT "v=DMARC1; p=quarantine"\n'),
+            "none.example": zone("none.example",
+                                 '@ IN TXT "v=spf1 ip4:192.0.2.0/25 -all"\n'
+                                 '_dmarc IN TXT "v=DMARC1; p=none"\n'),
+            # libopendmarc 1.4.2 aligns d=x.example with From: paypal.example (research/deps.md §5).
+            "paypal.example": zone("paypal.example",
+                                   '@ IN TXT "v=spf1 ip4:192.0.2.0/25 -all"\n'
+                                   '_dmarc IN TXT "v=DMARC1; p=reject"\n'),
+            "x.example": zone("x.example", keys),
+            "lists.example": zone("lists.example", keys),
+            "dest.example": zone("dest.example", "@ IN MX 10 mx\nmx IN A 127.0.0.1\n"),
+        }
+        cls.nsd = NsdServer(zones).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nsd.stop()
+        cls.keydir.cleanup()
+
+    def setUp(self):
+        super().setUp()
+        self.port = free_port()
+        self.sink = AcceptingSink("127.0.0.1", self.port).start()
+
+    def tearDown(self):
+        self.sink.stop()
+        super().tearDown()
+
+    def start(self, auth="", domain_extra=""):
+        self.proxy_port = free_port()
+        rules = (f"\n[auth]\n{auth}\n[[domain]]\nname = \"hikyaku.example\"\n{domain_extra}\n"
+                 "[[domain.rule]]\naddress = \"info\"\nforward = [\"user@dest.example\"]\n")
+        return self.relay(dns=self.nsd.address, relay_port=self.port, proxy_port=self.proxy_port,
+                          domains_extra=rules)
+
+    def send(self, relay, data, client_ip="192.0.2.10", mail_from="alice@reject.example",
+             helo="client.provider.example"):
+        """Sends `data` through the PROXY listener as if from client_ip; the DATA reply."""
+        family = "TCP6" if ":" in client_ip else "TCP4"
+        local = "::1" if family == "TCP6" else "127.0.0.1"
+        c = SmtpClient(self.proxy_port, prefix=f"PROXY {family} {client_ip} {local} 40000 25\r\n".encode())
+        self.assertTrue(c.command(f"EHLO {helo}").startswith("250"))
+        self.assertTrue(c.command(f"MAIL FROM:<{mail_from}>").startswith("250"))
+        self.assertTrue(c.command("RCPT TO:<info@hikyaku.example>").startswith("250"))
+        self.assertTrue(c.command("DATA").startswith("354"))
+        c.send(data + b".\r\n")
+        reply = c.reply()
+        c.command("QUIT")
+        c.close()
+        return reply
+
+    def arrived_results(self):
+        """Our Authentication-Results field of the one message the sink got, unfolded."""
+        self.assertEqual(len(self.sink.messages), 1)
+        data = self.sink.messages[0]["data"].decode()
+        header = data.split("\r\n\r\n", 1)[0]
+        fields = re.findall(r"^Authentication-Results:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", header,
+                            re.M | re.I)
+        ours = [re.sub(r"\s+", " ", f).strip() for f in fields if f.strip().lower().startswith(AUTHSERV)]
+        self.assertEqual(len(ours), 1, header)
+        return ours[0]
+
+    def dkim_signed(self, data, domain, selector=b"rsa", algorithm=b"rsa-sha256"):
+        key = self.rsa_key if algorithm == b"rsa-sha256" else self.ed_key
+        sig = dkim.sign(data, selector, domain.encode(), key, signature_algorithm=algorithm,
+                        include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+        return sig + data
+
+    def test_spf_pass_through_include_chain_v4(self):
+        r = self.start()
+        reply = self.send(r, message("alice@reject.example"), client_ip="198.51.100.7")
+        self.assertTrue(reply.startswith("250"), reply)
+        results = self.arrived_results()
+        self.assertIn("spf=pass", results)
+        self.assertIn("smtp.mailfrom=alice@reject.example", results)
+        self.assertIn("dmarc=pass", results)
+        self.assertIn("header.from=reject.example", results)
+        self.assertIn("dkim=none", results)
+
+    def test_spf_pass_ipv6_client(self):
+        r = self.start()
+        reply = self.send(r, message("alice@reject.example"), client_ip="2001:db8:1::25")
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertIn("spf=pass", self.arrived_results())
+
+    def test_reject_policy_refused_in_session(self):
+        r = self.start()
+        reply = self.send(r, message("alice@reject.example"), client_ip="203.0.113.5")
+        self.assertTrue(reply.startswith("550 5.7.1"), reply)
+        self.assertIn("reject.example", reply)
+        self.assertIn("p=reject", reply)
+        time.sleep(0.3)
+        self.assertEqual(self.sink.messages, [])
+        self.assertIn("dmarc=fail p=reject: refused", r.read_log())
+
+    def test_aligned_rsa_signature_passes_despite_spf_fail(self):
+        r = self.start()
+        data = self.dkim_signed(message("alice@reject.example"), "reject.example")
+        reply = self.send(r, data, client_ip="203.0.113.5")
+        self.assertTrue(reply.startswith("250"), reply)
+        results = self.arrived_results()
+        self.assertIn("spf=fail", results)
+        self.assertRegex(results, r"dkim=pass[^;]*header\.d=reject\.example")
+        self.assertIn("header.s=rsa", results)
+        self.assertIn("dmarc=pass", results)
+        # The author's own signature still verifies at the destination.
+        self.assertTrue(dkim.verify(self.sink.messages[0]["data"],
+                                    dnsfunc=lambda name, timeout=5: self.nsd_txt(name)))
+
+    def nsd_txt(self, name):
+        out = subprocess.run(["dig", "+short", "-p", str(self.nsd.port), "@127.0.0.1", "TXT",
+                              name.decode().rstrip(".")], capture_output=True, text=True).stdout
+        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', out)).encode()
+
+    def test_aligned_ed25519_signature_passes(self):
+        r = self.start()
+        data = self.dkim_signed(message("alice@reject.example"), "reject.example", b"ed", b"ed25519-sha256")
+        reply = self.send(r, data, client_ip="203.0.113.5")
+        self.assertTrue(reply.startswith("250"), reply)
+        results = self.arrived_results()
+        self.assertRegex(results, r"dkim=pass[^;]*header\.d=reject\.example")
+        self.assertIn("header.s=ed", results)
+        self.assertIn("dmarc=pass", results)
+
+    def test_tampered_signature_fails_and_is_refused(self):
+        r = self.start()
+        data = self.dkim_signed(message("alice@reject.example"), "reject.example")
+        data = data.replace(b"Hello from", b"Hullo from")
+        reply = self.send(r, data, client_ip="203.0.113.5")
+        self.assertTrue(reply.startswith("550 5.7.1"), reply)
+        self.assertIn("dkim=fail", r.read_log())
+
+    def test_unaligned_signature_does_not_pass_dmarc(self):
+        # d=x.example must not align with From: paypal.example (the libopendmarc 1.4.2 bug).
+        r = self.start()
+        data = self.dkim_signed(message("alice@paypal.example"), "x.example")
+        reply = self.send(r, data, client_ip="203.0.113.5", mail_from="alice@paypal.example")
+        self.assertTrue(reply.startswith("550 5.7.1"), reply)
+        self.assertIn("paypal.example", reply)
+        self.assertEqual(self.sink.messages, [])
+
+    def test_quarantine_forwarded_with_result_recorded(self):
+        r = self.start()
+        reply = self.send(r, message("bob@quarantine.example"), client_ip="203.0.113.5",
+                          mail_from="bob@quarantine.example")
+        self.assertTrue(reply.startswith("250"), reply)
+        results = self.arrived_results()
+        self.assertIn("spf=fail", results)
+        self.assertIn("dmarc=fail", results)
+        self.assertIn("header.from=quarantine.example", results)
+
+    def test_quarantine_rejected_when_configured(self):
+        r = self.start(auth='quarantine = "reject"')
+        reply = self.send(r, message("bob@quarantine.example"), client_ip="203.0.113.5",
+                          mail_from="bob@quarantine.example")
+        self.assertTrue(reply.startswith("550 5.7.1"), reply)
+        self.assertIn("p=quarantine", reply)
+
+    def test_none_policy_forwarded(self):
+        r = self.start()
+        reply = self.send(r, message("carol@none.example"), client_ip="203.0.113.5",
+                          mail_from="carol@none.example")
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertIn("dmarc=fail", self.arrived_results())
+
+    def test_domain_without_enforcement_accepts_reject_policy_failure(self):
+        r = self.start(domain_extra="dmarc_enforce = false")
+        reply = self.send(r, message("alice@reject.example"), client_ip="203.0.113.5")
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertIn("dmarc=fail", self.arrived_results())
+        self.assertIn("not enforced", r.read_log())
+
+    def test_two_from_fields_refused(self):
+        r = self.start()
+        data = message("alice@reject.example", extra_headers="From: mallory@other.example\r\n")
+        reply = self.send(r, data)
+        self.assertTrue(reply.startswith("550 5.7.1"), reply)
+        self.assertEqual(self.sink.messages, [])
+
+    def test_forged_results_with_our_authserv_id_are_removed(self):
+        r = self.start()
+        forged = f"Authentication-Results: {AUTHSERV}; dmarc=pass header.from=reject.example\r\n"
+        other = "Authentication-Results: mx.elsewhere.example; spf=pass smtp.mailfrom=x@y.example\r\n"
+        reply = self.send(r, message("alice@reject.example", extra_headers=forged + other),
+                          client_ip="198.51.100.7")
+        self.assertTrue(reply.startswith("250"), reply)
+        self.arrived_results()  # exactly one field with our authserv-id: ours
+        data = self.sink.messages[0]["data"].decode()
+        self.assertIn("mx.elsewhere.example; spf=pass", data)
+
+    def arc_sealed_by_list(self, frm):
+        """A message from `frm` as a mailing list at lists.example would pass it on: its own
+        Authentication-Results saying dmarc=pass, then an ARC set (python3-dkim arc_sign)."""
+        data = message(frm, extra_headers=
+                       "Authentication-Results: lists.example; spf=pass smtp.mailfrom=" + frm +
+                       "; dmarc=pass header.from=reject.example\r\n")
+        arc = dkim.arc_sign(data, b"rsa", b"lists.example", self.rsa_key, b"lists.example",
+                            include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+        return b"".join(arc) + data
+
+    def test_trusted_arc_sealer_overrides_dmarc_fail(self):
+        r = self.start(auth='trusted_arc_sealers = ["lists.example"]')
+        reply = self.send(r, self.arc_sealed_by_list("alice@reject.example"), client_ip="203.0.113.5")
+        self.assertTrue(reply.startswith("250"), reply)
+        results = self.arrived_results()
+        self.assertIn("arc=pass", results)
+        self.assertIn("dmarc=fail", results)
+        self.assertIn("overridden by trusted ARC sealer lists.example (i=1)", r.read_log())
+
+    def test_untrusted_arc_sealer_does_not_override(self):
+        r = self.start()
+        reply = self.send(r, self.arc_sealed_by_list("alice@reject.example"), client_ip="203.0.113.5")
+        self.assertTrue(reply.startswith("550 5.7.1"), reply)
+
+    def test_dmarc_temperror_defers(self):
+        # NSD serves no zone for broken.example: the lookup fails (SERVFAIL), not NXDOMAIN.
+        r = self.start()
+        reply = self.send(r, message("dave@broken.example"), client_ip="192.0.2.10",
+                          mail_from="dave@broken.example")
+        self.assertTrue(reply.startswith("451 4.7.5"), reply)
+
+    def test_relay_keeps_serving_when_spf_helpers_are_killed(self):
+        r = self.start()
+        # Helpers start with the first check (after the relay has dropped privileges).
+        self.assertTrue(self.send(r, message("alice@reject.example"), client_ip="198.51.100.7").startswith("250"))
+        self.sink.messages.clear()
+        children = subprocess.run(["pgrep", "-P", str(r.proc.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        self.assertTrue(children, "no SPF helper processes")
+        for pid in children:
+            os.kill(int(pid), 9)
+        reply = self.send(r, message("alice@reject.example"), client_ip="198.51.100.7")
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertIn("spf=pass", self.arrived_results())
+
+
+if __name__ == "__main__":
+    unittest.main()
