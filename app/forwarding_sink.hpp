@@ -1,6 +1,6 @@
-// The message sink of the running relay: routing at RCPT (RFC 5321 §4.1.1.3), and at the end
-// of DATA the message checked (SPF, DKIM, ARC, DMARC; DESIGN §1 step 4) and forwarded to every destination domain at once, in this session, with
-// one reply built from what the upstreams said (DESIGN §1 steps 6-7).
+// The message sink of the running relay: routing at RCPT (RFC 5321 §4.1.1.3); at the end of
+// DATA the message checked (SPF, DKIM, ARC, DMARC; DESIGN §1 step 4) and forwarded to every
+// destination domain at once, with one reply built from what the upstreams said (§1 steps 6-7).
 #pragma once
 #include <memory>
 
