@@ -6,9 +6,11 @@
 
 #include "config/config.hpp"
 #include "app/arc_stage.hpp"
+#include "app/data_reply.hpp"
 #include "dkim/key_store.hpp"
 #include "dkim/signer.hpp"
 #include "dns/resolver.hpp"
+#include "queue/queue_runner.hpp"
 #include "relay/domain_delivery.hpp"
 #include "routing/router.hpp"
 #include "smtpd/message_sink.hpp"
@@ -25,7 +27,12 @@ struct ForwardingContext {
   const dkim::Signer* signer = nullptr;       // process-wide; null: no signing
   asio::thread_pool* workers = nullptr;       // where signing runs
   std::optional<ArcSealer> arc;               // [arc] enabled: verify the chain, add our set
+  // The durable queue (process-wide, on the event-loop thread); null: a mixed outcome cannot
+  // be kept and is answered as if the spool were full.
+  queue::QueueRunner* queue = nullptr;
 };
+
+struct FanOut;  // the destinations of one message being delivered (forwarding_sink.cpp)
 
 class ForwardingSink : public smtpd::MessageSink {
  public:
@@ -49,6 +56,13 @@ class ForwardingSink : public smtpd::MessageSink {
   // of `incoming` (as received) sealed over `outgoing` (with our trace field).
   asio::awaitable<std::string> arc_set(const core::Message& incoming, const core::Message& outgoing,
                                        const std::string& transaction_id) const;
+  // A mixed outcome (DESIGN §1 step 7): the undelivered part and the DSN for refused
+  // recipients written to the spool, then the 250; or the spool's failure reply.
+  asio::awaitable<core::SmtpReply> queue_the_rest(const core::Envelope& env,
+                                                  const core::Address& sender,
+                                                  std::shared_ptr<const core::Message> message,
+                                                  const DataReply& result,
+                                                  std::shared_ptr<FanOut> fan_out);
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const routing::Router> router_;
