@@ -13,6 +13,7 @@
 #include "app/queue_delivery.hpp"
 #include "app/runtime.hpp"
 #include "config/loader.hpp"
+#include "queue/control_server.hpp"
 #include "smtpd/server.hpp"
 
 namespace hikyaku::app {
@@ -87,6 +88,10 @@ int serve(const std::string& config_path) {
     spdlog::error("queue: cannot use the spool: {}; mixed outcomes will get 452 4.3.1",
                   scanned.error().message);
   }
+  queue::ControlServer control(io.get_executor(), queue_runner);
+  if (auto why = control.listen(config->queue.control_socket_path()); !why.empty()) {
+    spdlog::error("queue: {}; `hikyaku queue` will read the spool directly", why);
+  }
   spdlog::info("hikyaku started: {} domain(s), STARTTLS {}", config->domains.size(),
                config->server.tls ? "on" : "off");
 
@@ -109,9 +114,10 @@ int serve(const std::string& config_path) {
     stopping = true;
     const auto grace = runtime.current()->config->server.shutdown_grace;
     spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.shutdown(grace, [&io, &pool, &runtime, &queue_runner] {
+    server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control] {
       spdlog::info("all sessions ended; exiting");
       queue_runner.stop();
+      control.stop();
       const bool idle_upstreams = pool.size() > 0;
       pool.stop();
       runtime.clear();
@@ -127,6 +133,7 @@ int serve(const std::string& config_path) {
 
   io.run();
   queue_runner.stop();
+  control.stop();
   runtime.clear();
   return 0;
 }

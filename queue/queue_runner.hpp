@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/smtp_reply.hpp"
+#include "queue/control_protocol.hpp"
 #include "queue/dsn.hpp"
 #include "queue/retry_schedule.hpp"
 #include "queue/spool_file.hpp"
@@ -54,18 +55,6 @@ struct RunnerOptions {
   RetryPolicy policy;
   std::size_t domain_concurrency = 10;  // [queue] destination_concurrency
   std::function<std::int64_t()> now;  // Unix seconds; the system clock when empty
-};
-
-// One line of `hikyaku queue list`.
-struct EntrySummary {
-  std::string queue_id;
-  std::int64_t arrival = 0;
-  std::string sender;                   // original MAIL FROM ("" is <>)
-  std::vector<std::string> recipients;  // still pending
-  std::uint32_t attempts = 0;
-  std::int64_t next_try = 0;
-  std::string last_error;
-  bool active = false;                  // being delivered right now
 };
 
 // Lives on one executor (the event-loop thread): every member function must be called there.

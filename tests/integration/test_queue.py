@@ -6,6 +6,7 @@ server and offline. Real hikyaku, NSD for DNS, aiosmtpd sinks on loopback."""
 import email
 import email.policy
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -213,7 +214,7 @@ class Queue(RelayTestCase):
         for _ in range(2):
             _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
             self.assertTrue(reply.startswith("250"), reply)
-            ids.append(reply.split("queued as ")[1].split()[0])
+            ids.append(re.search(r"queued as (\w+) for", reply).group(1))
         code, out = self.queue_cli(r, "list")
         self.assertEqual(code, 0, out)
         for qid in ids:
