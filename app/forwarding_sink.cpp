@@ -262,7 +262,9 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
     reply = co_await queue_the_rest(env, sender, message, result, fan_out);
   }
   log_delivery(env, msg, sender, fan_out->outcomes, reply,
-               reply.code / 100 == 2 ? status_name(result.status) : std::string_view("spool-failed"),
+               result.status == MessageStatus::queued && reply.code / 100 != 2
+                   ? std::string_view("spool-failed")
+                   : status_name(result.status),
                std::chrono::steady_clock::now() - start);
   co_return reply;
 }
