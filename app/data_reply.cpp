@@ -1,8 +1,8 @@
 // The DATA reply rule (DESIGN §1 step 7): all accepted → 250 citing upstream queue ids; all
-// refused → the upstream 5xx passed through; nothing delivered and something temporary → 451.
-// Without the durable queue a partial delivery cannot be one honest answer: a temporary part
-// gets 451 (a retry duplicates the delivered part, which beats losing the rest), a permanent
-// part gets the 5xx (the sender's bounce says what was not delivered).
+// refused → the upstream 5xx passed through; nothing delivered or refused and something
+// temporary → 451 (nothing kept); anything mixed → the undelivered part to the queue, a DSN
+// for the refused recipients, then 250 (what an MTA does: RFC 5321 §6.1, once 250 is given the
+// message is ours to deliver or bounce).
 #include "app/data_reply.hpp"
 
 #include <algorithm>
@@ -16,8 +16,7 @@ std::string_view status_name(MessageStatus s) {
     case MessageStatus::delivered: return "sent";
     case MessageStatus::refused: return "bounced";
     case MessageStatus::deferred: return "deferred";
-    case MessageStatus::partial_refused: return "partial-bounced";
-    case MessageStatus::partial_deferred: return "partial-deferred";
+    case MessageStatus::queued: return "queued";
   }
   return "?";
 }
@@ -41,24 +40,35 @@ std::string enhanced_for(const core::SmtpReply& r, char cls, std::string_view fa
 }  // namespace
 
 DataReply compose_data_reply(const std::vector<relay::DomainOutcome>& outcomes,
-                             const std::string& transaction_id) {
-  size_t accepted = 0, temporary = 0, permanent = 0;
+                             const std::string& transaction_id, const std::vector<bool>& unfinished) {
+  size_t temporary = 0, permanent = 0, retry = 0;
   const relay::RecipientResult* first_temporary = nullptr;
   const relay::RecipientResult* first_permanent = nullptr;
   const relay::DomainOutcome* temporary_domain = nullptr;
   const relay::DomainOutcome* permanent_domain = nullptr;
+  bool any_unfinished = false;
   std::vector<std::string> delivered_to;
+  DataReply out;
   // A transaction held before its final "." and then not committed failed only because
-  // another destination did: it does not decide the reply, unless nothing else does (then it
-  // is a temporary failure: the commit deadline passed).
+  // another destination did: the queue retries it. When every transaction is such (the commit
+  // deadline passed), it is a plain temporary failure.
   const auto aborted = [](const relay::DomainOutcome& o) { return o.decided.held && !o.decided.committed; };
   const bool only_aborted = std::all_of(outcomes.begin(), outcomes.end(), aborted);
-  for (const auto& o : outcomes) {
-    if (aborted(o) && !only_aborted) continue;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const auto& o = outcomes[i];
+    const bool still_running = i < unfinished.size() && unfinished[i];
+    any_unfinished = any_unfinished || still_running;
+    const bool was_aborted = !still_running && aborted(o) && !only_aborted;
     bool counted_domain = false;
     for (const auto& r : o.decided.result.recipients) {
-      if (r.accepted()) {
-        ++accepted;
+      if (still_running || was_aborted) {
+        ++retry;
+        out.to_queue.push_back({r.recipient.str(), o.domain,
+                                still_running ? std::string("still being delivered at the session budget")
+                                              : upstream_text(o, r.reply),
+                                still_running});
+      } else if (r.accepted()) {
+        ++out.delivered;
         if (!counted_domain) {
           const auto& dr = o.decided.result.data_reply;
           delivered_to.push_back(fmt::format("{} {}", o.decided.host,
@@ -67,41 +77,68 @@ DataReply compose_data_reply(const std::vector<relay::DomainOutcome>& outcomes,
         }
       } else if (r.reply.permanent()) {
         ++permanent;
+        out.refused.push_back({r.recipient.str(), o.decided.host, r.reply});
         if (!first_permanent) first_permanent = &r, permanent_domain = &o;
       } else {
         ++temporary;
+        out.to_queue.push_back({r.recipient.str(), o.domain, upstream_text(o, r.reply), false});
         if (!first_temporary) first_temporary = &r, temporary_domain = &o;
       }
     }
   }
-  std::string delivered;
-  for (const auto& d : delivered_to) delivered += (delivered.empty() ? "" : "; ") + d;
+  for (const auto& d : delivered_to) out.delivered_to += (out.delivered_to.empty() ? "" : "; ") + d;
 
-  DataReply out;
-  if (temporary == 0 && permanent == 0) {
+  if (!any_unfinished && temporary == 0 && permanent == 0 && retry == 0) {
     out.status = MessageStatus::delivered;
-    out.reply = core::SmtpReply::make(250, "2.0.0",
-                                      fmt::format("Ok: {} forwarded ({})", transaction_id, delivered));
-  } else if (accepted == 0 && temporary == 0) {
+    out.reply = core::SmtpReply::make(
+        250, "2.0.0", fmt::format("Ok: {} forwarded ({})", transaction_id, out.delivered_to));
+  } else if (!any_unfinished && out.delivered == 0 && permanent == 0) {
+    // Every destination failed temporarily: the sender keeps the message and retries; the
+    // fast path stays diskless.
+    out.status = MessageStatus::deferred;
+    const auto& r = first_temporary->reply;
+    out.reply = core::SmtpReply::make(451, enhanced_for(r, '4', "4.4.0"),
+                                      "Try again later: " + upstream_text(*temporary_domain, r));
+  } else if (!any_unfinished && out.delivered == 0 && temporary == 0 && retry == 0) {
     out.status = MessageStatus::refused;
     const auto& r = first_permanent->reply;
     out.reply = core::SmtpReply::make(r.code, enhanced_for(r, '5', "5.0.0"),
                                       upstream_text(*permanent_domain, r));
-  } else if (temporary > 0) {
-    out.status = accepted == 0 ? MessageStatus::deferred : MessageStatus::partial_deferred;
-    const auto& r = first_temporary->reply;
-    std::string text = upstream_text(*temporary_domain, r);
-    if (accepted > 0) text = "partially delivered (" + delivered + "), then " + text;
-    out.reply = core::SmtpReply::make(451, enhanced_for(r, '4', "4.4.0"), "Try again later: " + text);
   } else {
-    out.status = MessageStatus::partial_refused;
-    const auto& r = first_permanent->reply;
-    out.reply = core::SmtpReply::make(
-        r.code, enhanced_for(r, '5', "5.0.0"),
-        fmt::format("Partially delivered ({}); not delivered: {}", delivered,
-                    upstream_text(*permanent_domain, r)));
+    out.status = MessageStatus::queued;
+    out.reply = queued_reply(out, transaction_id, "", false);
+  }
+  if (out.status != MessageStatus::queued) {
+    out.to_queue.clear();
+    out.refused.clear();
   }
   return out;
+}
+
+core::SmtpReply queued_reply(const DataReply& r, const std::string& transaction_id,
+                             const std::string& queue_id, bool dsn_queued) {
+  std::string text = "Ok: " + transaction_id;
+  if (r.delivered > 0) text += " forwarded (" + r.delivered_to + ")";
+  if (!r.to_queue.empty()) {
+    text += fmt::format("{} queued as {} for {} recipient(s)", r.delivered > 0 ? ";" : "",
+                        queue_id, r.to_queue.size());
+  }
+  if (!r.refused.empty()) {
+    text += fmt::format("; {} recipient(s) refused{}", r.refused.size(),
+                        dsn_queued ? ", a delivery status notification follows" : "");
+  }
+  return core::SmtpReply::make(250, "2.0.0", text);
+}
+
+core::SmtpReply spool_failure_reply(const DataReply& r, const std::string& why) {
+  if (r.delivered == 0) {
+    return core::SmtpReply::make(452, "4.3.1", "Insufficient system storage, try again later");
+  }
+  std::string text = "Partially delivered (" + r.delivered_to + "); not delivered to";
+  for (const auto& q : r.to_queue) text += " <" + q.address + ">";
+  for (const auto& f : r.refused) text += " <" + f.address + ">";
+  text += ": cannot queue the rest (" + why + ")";
+  return core::SmtpReply::make(554, "5.3.1", text);
 }
 
 }  // namespace hikyaku::app

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <set>
 
 #include <random>
 
@@ -15,9 +18,11 @@
 #include "auth/arc_vouch.hpp"
 #include "auth/dnsbl.hpp"
 #include "app/delivery_plan.hpp"
+#include "app/queue_delivery.hpp"
 #include "app/outcome_log.hpp"
 #include "app/received_header.hpp"
 #include "core/run_on_workers.hpp"
+#include "queue/bounce.hpp"
 #include "relay/commit_gate.hpp"
 #include "srs/srs.hpp"
 
@@ -25,75 +30,100 @@ namespace hikyaku::app {
 
 namespace {
 
-// Runs every destination's delivery concurrently on `executor` and waits for all of them.
-// With several destinations the transactions commit together (relay/commit_gate): each holds
-// its final "." until all are ready, so a message is delivered everywhere or nowhere, except
-// when upstreams answer the dot differently.
-asio::awaitable<std::vector<relay::DomainOutcome>> deliver_all(
-    asio::any_io_executor executor, const ForwardingContext& fwd, const DeliveryPlan& plan,
-    const core::Envelope& env, const core::Address& sender,
-    std::shared_ptr<const core::Message> message, std::chrono::milliseconds commit_timeout) {
-  auto make_tx = [&](const DestinationGroup& group) {
+// A group whose delivery ended without a per-recipient result (an internal error) counts as a
+// temporary failure for each of its recipients, never as delivered.
+void fill_missing(const DestinationGroup& group, relay::DomainOutcome& outcome, const core::SmtpReply& reply) {
+  auto& recipients = outcome.decided.result.recipients;
+  if (recipients.size() == group.recipients.size()) return;
+  recipients.clear();
+  outcome.domain = group.domain;
+  for (const auto& r : group.recipients) recipients.push_back({r, reply, false});
+}
+
+}  // namespace
+
+// Every destination's delivery of one message, shared by the session and the deliveries so a
+// delivery still running when the session moves on (the budget passed) can hand its result to
+// the queue.
+struct FanOut {
+  explicit FanOut(asio::any_io_executor executor, size_t n)
+      : outcomes(n), finished(n, false), remaining(n),
+        done(executor, asio::steady_timer::time_point::max()) {}
+  std::vector<relay::DomainOutcome> outcomes;
+  std::vector<std::string> domains;  // the plan's, by index
+  std::vector<bool> finished;
+  std::vector<bool> unfinished;      // still running when the session composed its reply
+  size_t remaining;
+  asio::steady_timer done;  // cancelled when the last delivery ends or the budget passes
+  // Set once the unfinished deliveries belong to the queue: each late outcome goes here.
+  std::function<void(size_t, relay::DomainOutcome)> late;
+};
+
+namespace {
+
+// Runs every destination's delivery concurrently on `executor` and waits for all of them, or
+// until `budget` has passed (those still running keep running; their results go to
+// FanOut::late). With several destinations the transactions commit together
+// (relay/commit_gate): each holds its final "." until all are ready, so a message is delivered
+// everywhere or nowhere, except when upstreams answer the dot differently.
+asio::awaitable<std::shared_ptr<FanOut>> deliver_all(
+    asio::any_io_executor executor, std::shared_ptr<const ForwardingContext> fwd,
+    const DeliveryPlan& plan, const core::Envelope& env, const core::Address& sender,
+    std::shared_ptr<const core::Message> message, std::chrono::milliseconds commit_timeout,
+    std::chrono::milliseconds budget) {
+  auto state = std::make_shared<FanOut>(executor, plan.groups.size());
+  for (const auto& g : plan.groups) state->domains.push_back(g.domain);
+  std::shared_ptr<relay::CommitGate> gate;
+  std::shared_ptr<asio::steady_timer> deadline;
+  if (plan.groups.size() > 1) {
+    gate = std::make_shared<relay::CommitGate>(executor, plan.groups.size());
+    // Held transactions are dropped (451 to the sender) when not all are ready in time.
+    deadline = std::make_shared<asio::steady_timer>(executor, commit_timeout);
+    deadline->async_wait([gate](boost::system::error_code ec) {
+      if (!ec) gate->abort();
+    });
+  }
+  // At the budget nothing more is committed (the gate aborts) and the session moves on.
+  auto over_budget = std::make_shared<asio::steady_timer>(executor, budget);
+  over_budget->async_wait([state, gate](boost::system::error_code ec) {
+    if (ec) return;
+    if (gate) gate->abort();
+    state->done.cancel();
+  });
+  for (size_t i = 0; i < plan.groups.size(); ++i) {
     relay::OutboundTransaction tx;
     tx.mail_from = sender;
-    tx.recipients = group.recipients;
+    tx.recipients = plan.groups[i].recipients;
     tx.message = message;
     tx.smtputf8 = env.smtputf8;
     tx.eight_bit = env.body == core::BodyType::eight_bit_mime;
-    return tx;
-  };
-  std::vector<relay::DomainOutcome> outcomes(plan.groups.size());
-  if (plan.groups.size() == 1) {
-    outcomes[0] = co_await relay::deliver_to_domain(executor, *fwd.resolver, plan.groups[0].domain,
-                                                    make_tx(plan.groups[0]), fwd.delivery);
-    co_return outcomes;
-  }
-  auto gate = std::make_shared<relay::CommitGate>(executor, plan.groups.size());
-  // Held transactions are dropped (451 to the sender) when not all are ready in time.
-  auto deadline = std::make_shared<asio::steady_timer>(executor, commit_timeout);
-  deadline->async_wait([gate](boost::system::error_code ec) {
-    if (!ec) gate->abort();
-  });
-  // Fan out, then wait: a timer that never expires is cancelled by the last one to finish.
-  auto remaining = std::make_shared<size_t>(plan.groups.size());
-  auto done = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-  for (size_t i = 0; i < plan.groups.size(); ++i) {
-    auto tx = make_tx(plan.groups[i]);
-    auto party = gate->join();
-    tx.hold = party;
+    std::shared_ptr<relay::CommitParty> party;
+    if (gate) {
+      party = gate->join();
+      tx.hold = party;
+    }
     asio::co_spawn(
         executor,
-        relay::deliver_to_domain(executor, *fwd.resolver, plan.groups[i].domain, std::move(tx),
-                                 fwd.delivery),
-        [&outcomes, i, remaining, done, party](std::exception_ptr e, relay::DomainOutcome outcome) {
+        relay::deliver_to_domain(executor, *fwd->resolver, plan.groups[i].domain, std::move(tx),
+                                 fwd->delivery),
+        [state, i, party, fwd](std::exception_ptr e, relay::DomainOutcome outcome) {
           // A delivery that ended without reaching its final "." releases the others (abort).
-          party->withdraw();
+          if (party) party->withdraw();
           if (e) {
             // A bug, not a mail outcome: fill_missing() makes this group temporary.
             outcome.decided.result.recipients.clear();
           }
-          outcomes[i] = std::move(outcome);
-          if (--*remaining == 0) done->cancel();
+          if (state->late) return state->late(i, std::move(outcome));
+          state->outcomes[i] = std::move(outcome);
+          state->finished[i] = true;
+          if (--state->remaining == 0) state->done.cancel();
         });
   }
   boost::system::error_code ec;
-  co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  deadline->cancel();
-  co_return outcomes;
-}
-
-// A group whose delivery ended without a per-recipient result (an internal error) counts as a
-// temporary failure for each of its recipients, never as delivered.
-void fill_missing(const DeliveryPlan& plan, std::vector<relay::DomainOutcome>& outcomes) {
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    auto& recipients = outcomes[i].decided.result.recipients;
-    if (recipients.size() == plan.groups[i].recipients.size()) continue;
-    recipients.clear();
-    outcomes[i].domain = plan.groups[i].domain;
-    for (const auto& r : plan.groups[i].recipients) {
-      recipients.push_back({r, core::SmtpReply::make(451, "4.3.0", "Error: internal error"), false});
-    }
-  }
+  co_await state->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  over_budget->cancel();
+  if (deadline) deadline->cancel();
+  co_return state;
 }
 
 // The envelope sender the destinations see: SRS-rewritten so their SPF check of it passes
@@ -252,17 +282,129 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   }
   auto executor = co_await asio::this_coro::executor;
   const core::Address sender = outbound_sender(*forwarding_, env);
-  auto outcomes = co_await deliver_all(executor, *forwarding_, plan, env, sender, message,
-                                       config_->relay.commit_timeout);
-  fill_missing(plan, outcomes);
-  const DataReply result = compose_data_reply(outcomes, env.transaction_id);
-  log_delivery(env, msg, sender, outcomes, result.reply, status_name(result.status),
-               std::chrono::steady_clock::now() - start);
-  if (result.status == MessageStatus::partial_deferred || result.status == MessageStatus::partial_refused) {
-    spdlog::warn("{}: PARTIAL DELIVERY: some destinations accepted the message and others did not; "
-                 "replied {}", env.transaction_id, result.reply.summary());
+  auto fan_out = co_await deliver_all(executor, forwarding_, plan, env, sender, message,
+                                      config_->relay.commit_timeout, config_->queue.session_budget);
+  std::vector<bool> unfinished(plan.groups.size(), false);
+  const auto internal = core::SmtpReply::make(451, "4.3.0", "Error: internal error");
+  const auto running = core::SmtpReply::make(451, "4.4.2", "still being delivered at the session budget");
+  for (size_t i = 0; i < plan.groups.size(); ++i) {
+    unfinished[i] = !fan_out->finished[i];
+    fill_missing(plan.groups[i], fan_out->outcomes[i], unfinished[i] ? running : internal);
   }
-  co_return result.reply;
+  fan_out->unfinished = unfinished;
+  const DataReply result = compose_data_reply(fan_out->outcomes, env.transaction_id, unfinished);
+  core::SmtpReply reply = result.reply;
+  if (result.status == MessageStatus::queued) {
+    reply = co_await queue_the_rest(env, sender, message, result, fan_out);
+  }
+  log_delivery(env, msg, sender, fan_out->outcomes, reply,
+               result.status == MessageStatus::queued && reply.code / 100 != 2
+                   ? std::string_view("spool-failed")
+                   : status_name(result.status),
+               std::chrono::steady_clock::now() - start);
+  co_return reply;
+}
+
+asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Envelope& env,
+                                                                const core::Address& sender,
+                                                                std::shared_ptr<const core::Message> message,
+                                                                const DataReply& result,
+                                                                std::shared_ptr<FanOut> fan_out) {
+  queue::QueueRunner* runner = forwarding_->queue;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  // Until the entry is on disk, late results are only logged (the message is not ours yet).
+  const std::string transaction_id = env.transaction_id;
+  fan_out->late = [transaction_id](size_t, relay::DomainOutcome o) {
+    spdlog::warn("{}: late result from {} not queued: {}", transaction_id, o.domain,
+                 o.decided.result.recipients.empty() ? std::string("none")
+                                                     : o.decided.result.recipients[0].reply.summary());
+  };
+  if (!runner) co_return spool_failure_reply(result, "no queue configured");
+
+  queue::SpoolEntry entry;
+  entry.queue_id = runner->new_queue_id();
+  entry.arrival = now;
+  entry.mail_from = env.mail_from.str();
+  entry.upstream_from = sender.str();
+  entry.attempts = 1;
+  entry.next_try = queue::next_try_after(runner->options().policy, 1, now, now);
+  entry.message = message->raw();
+  std::set<std::string> in_flight;
+  for (const auto& q : result.to_queue) {
+    entry.recipients.push_back({q.address, queue::RcptState::pending, q.last_error});
+    if (entry.last_error.empty()) entry.last_error = q.last_error;
+    if (q.in_flight) in_flight.insert(q.domain);
+  }
+  // RFC 3464 / RFC 5321 §6.1: recipients refused for good are reported to the original sender
+  // (never for the null sender, RFC 5321 §4.5.5).
+  std::optional<queue::SpoolEntry> dsn;
+  if (!result.refused.empty() && queue::needs_bounce(entry)) {
+    queue::BounceInput in;
+    in.hostname = config_->server.hostname;
+    in.new_queue_id = runner->new_queue_id();
+    in.original = &entry;
+    in.now = now;
+    for (const auto& r : result.refused) {
+      queue::DsnRecipient d;
+      d.final_recipient = r.address;
+      d.action = queue::DsnAction::failed;
+      d.status = queue::dsn_status(r.reply.code, r.reply.enhanced);
+      d.remote_mta = r.host;
+      d.diagnostic = r.reply.summary();
+      in.failed.push_back(std::move(d));
+    }
+    dsn = queue::make_bounce(in);
+  }
+  // Written on the worker pool (fsync), the DSN first: if the entry then fails, the DSN goes.
+  const std::string directory = runner->options().directory;
+  std::vector<const queue::SpoolEntry*> to_write;
+  if (dsn) to_write.push_back(&*dsn);
+  if (!entry.recipients.empty()) to_write.push_back(&entry);
+  std::string error;
+  size_t written = 0;
+  for (const auto* e : to_write) {
+    auto task = [directory, e] {
+      auto r = queue::QueueRunner::write_new(directory, *e);
+      return r ? std::string() : r.error().message;
+    };
+    if (forwarding_->workers) {
+      error = co_await run_on_workers<std::string>(*forwarding_->workers, std::move(task));
+    } else {
+      error = task();
+    }
+    if (!error.empty()) break;
+    ++written;
+  }
+  if (!error.empty()) {
+    if (written > 0) ::unlink((directory + "/" + to_write[0]->queue_id).c_str());
+    spdlog::error("{}: cannot queue the undelivered part: {}", env.transaction_id, error);
+    co_return spool_failure_reply(result, error);
+  }
+  if (dsn) {
+    spdlog::info("{}: DSN {} queued to <{}> for {} refused recipient(s)", env.transaction_id,
+                 dsn->queue_id, entry.mail_from, result.refused.size());
+    runner->adopt(std::move(*dsn));
+  } else if (!result.refused.empty()) {
+    spdlog::info("{}: {} recipient(s) refused; no DSN for the null sender", env.transaction_id,
+                 result.refused.size());
+  }
+  if (entry.recipients.empty()) co_return queued_reply(result, env.transaction_id, "", dsn.has_value());
+  const std::string queue_id = entry.queue_id;
+  spdlog::info("{}: queued as {} for {} recipient(s), {} still in flight", env.transaction_id,
+               queue_id, entry.recipients.size(), in_flight.size());
+  runner->adopt(std::move(entry), in_flight);
+  // From now on the queue owns the deliveries still under way, including any that ended while
+  // the entry was being written.
+  for (size_t i = 0; i < fan_out->outcomes.size(); ++i) {
+    if (fan_out->unfinished[i] && fan_out->finished[i]) {
+      runner->complete_in_flight(queue_id, fan_out->domains[i], to_attempt(fan_out->outcomes[i]));
+    }
+  }
+  fan_out->late = [runner, queue_id, domains = fan_out->domains](size_t i, relay::DomainOutcome o) {
+    runner->complete_in_flight(queue_id, domains[i], to_attempt(o));
+  };
+  co_return queued_reply(result, env.transaction_id, queue_id, dsn.has_value());
 }
 
 }  // namespace hikyaku::app

@@ -9,9 +9,11 @@
 #include "auth/dkim_verify.hpp"
 #include "auth/results.hpp"
 #include "auth/spf_helper_pool.hpp"
+#include "app/data_reply.hpp"
 #include "dkim/key_store.hpp"
 #include "dkim/signer.hpp"
 #include "dns/resolver.hpp"
+#include "queue/queue_runner.hpp"
 #include "relay/domain_delivery.hpp"
 #include "routing/router.hpp"
 #include "smtpd/message_sink.hpp"
@@ -31,7 +33,12 @@ struct ForwardingContext {
   // The checks at end of DATA (DESIGN §1 step 4); null members skip that check.
   std::shared_ptr<auth::SpfHelperPool> spf;   // this configuration's SPF helpers
   const auth::DkimVerifier* dkim_verifier = nullptr;  // process-wide
+  // The durable queue (process-wide, on the event-loop thread); null: a mixed outcome cannot
+  // be kept and is answered as if the spool were full.
+  queue::QueueRunner* queue = nullptr;
 };
+
+struct FanOut;  // the destinations of one message being delivered (forwarding_sink.cpp)
 
 class ForwardingSink : public smtpd::MessageSink {
  public:
@@ -57,6 +64,13 @@ class ForwardingSink : public smtpd::MessageSink {
                                        const std::string& transaction_id) const;
   // SPF, DKIM, ARC and DMARC over the message as received.
   asio::awaitable<auth::AuthResults> authenticate(const core::Envelope& env, const core::Message& msg) const;
+  // A mixed outcome (DESIGN §1 step 7): the undelivered part and the DSN for refused
+  // recipients written to the spool, then the 250; or the spool's failure reply.
+  asio::awaitable<core::SmtpReply> queue_the_rest(const core::Envelope& env,
+                                                  const core::Address& sender,
+                                                  std::shared_ptr<const core::Message> message,
+                                                  const DataReply& result,
+                                                  std::shared_ptr<FanOut> fan_out);
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const routing::Router> router_;

@@ -6,6 +6,7 @@
 #include "app/arc_command.hpp"
 #include "app/auth_command.hpp"
 #include "app/check.hpp"
+#include "app/queue_command.hpp"
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
 #include "auth/spf_helper_main.hpp"
@@ -69,6 +70,17 @@ int main(int argc, char** argv) {
     });
   }
 
+  auto* queue = cli.add_subcommand("queue", "inspect and drive the queue (the running server's, or the spool)");
+  queue->require_subcommand(1);
+  std::string queue_id;
+  auto* queue_list = queue->add_subcommand("list", "id, age, sender, recipients, last error, next try");
+  auto* queue_flush = queue->add_subcommand("flush", "try every queued message now");
+  auto* queue_delete = queue->add_subcommand("delete", "remove one message from the queue");
+  queue_delete->add_option("ID", queue_id, "the queue id")->required();
+  for (auto* sub : {queue_list, queue_flush, queue_delete}) {
+    sub->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  }
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -80,6 +92,11 @@ int main(int argc, char** argv) {
   if (*auth) return hikyaku::app::auth_command(auth_options);
   if (*arc_verify) return hikyaku::app::arc_verify_command(arc_options);
   if (*arc_seal) return hikyaku::app::arc_seal_command(arc_options);
+  if (*queue) {
+    using hikyaku::app::QueueVerb;
+    const QueueVerb verb = *queue_list ? QueueVerb::list : *queue_flush ? QueueVerb::flush : QueueVerb::remove;
+    return hikyaku::app::queue_command(config_path, verb, queue_id);
+  }
   if (*srs) return hikyaku::app::srs_command(config_path, bool(*srs_forward), address);
   return 2;
 }

@@ -13,7 +13,7 @@ namespace hikyaku::app {
 
 core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> build_environment(
     std::shared_ptr<const config::Config> config, asio::any_io_executor executor,
-    const ProcessServices& services) {
+    const ProcessServices& services, std::shared_ptr<const ForwardingContext>* forwarding_out) {
   auto env = std::make_shared<smtpd::SessionEnvironment>();
   env->config = config;
   if (config->server.tls) {
@@ -61,6 +61,8 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     spf.prestart = false;  // started by the first check, after privileges are dropped
     forwarding->spf = std::make_shared<auth::SpfHelperPool>(executor, *forwarding->resolver, spf);
   }
+  forwarding->queue = services.queue;
+  if (forwarding_out) *forwarding_out = forwarding;
   env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()
       -> std::unique_ptr<smtpd::MessageSink> {
     return std::make_unique<ForwardingSink>(config, router, forwarding);
@@ -76,7 +78,8 @@ bool Runtime::reload(const std::string& path) {
     return false;
   }
   auto config = std::make_shared<const config::Config>(std::move(*loaded));
-  auto env = build_environment(config, executor_, services_);
+  std::shared_ptr<const ForwardingContext> forwarding;
+  auto env = build_environment(config, executor_, services_, &forwarding);
   if (!env) {
     spdlog::error("reload of {} failed; keeping the configuration in force: {}", path, env.error());
     return false;
@@ -91,6 +94,7 @@ bool Runtime::reload(const std::string& path) {
     spdlog::warn("reload: listen addresses changed; they take effect at the next restart");
   }
   current_.store(*env);
+  forwarding_.store(forwarding);
   spdlog::info("reloaded {}: {} domain(s)", path, config->domains.size());
   return true;
 }

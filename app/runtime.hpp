@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "core/expected.hpp"
 #include "dkim/signer.hpp"
+#include "queue/queue_runner.hpp"
 #include "relay/connection_pool.hpp"
 #include "routing/router.hpp"
 #include "smtpd/server.hpp"
@@ -24,27 +25,38 @@ struct ProcessServices {
   const auth::DkimVerifier* dkim_verifier = nullptr;
   // Start SPF helper processes for each configuration (not for `hikyaku check`).
   bool spf_helpers = false;
+  queue::QueueRunner* queue = nullptr;  // the durable queue (serve only)
 };
+
+struct ForwardingContext;
 
 // Builds a session environment from a loaded config: the router, the TLS context, the DKIM
 // keys, the DNS resolver (on `executor`) and the forwarding sink.
 core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> build_environment(
     std::shared_ptr<const config::Config> config, asio::any_io_executor executor,
-    const ProcessServices& services);
+    const ProcessServices& services,
+    std::shared_ptr<const ForwardingContext>* forwarding_out = nullptr);
 
 class Runtime {
  public:
   Runtime(std::shared_ptr<const smtpd::SessionEnvironment> initial, asio::any_io_executor executor,
-          ProcessServices services)
-      : current_(std::move(initial)), executor_(std::move(executor)), services_(services) {}
+          ProcessServices services, std::shared_ptr<const ForwardingContext> forwarding = nullptr)
+      : current_(std::move(initial)), forwarding_(std::move(forwarding)),
+        executor_(std::move(executor)), services_(services) {}
   std::shared_ptr<const smtpd::SessionEnvironment> current() const { return current_.load(); }
   // Loads `path` again. On any error the old configuration stays and the reasons are logged.
   bool reload(const std::string& path);
   // Drops the configuration (and its resolver) before the event loop goes away.
-  void clear() { current_.store(nullptr); }
+  void clear() {
+    current_.store(nullptr);
+    forwarding_.store(nullptr);
+  }
+  // The forwarding context in force (the queue delivers with it).
+  std::shared_ptr<const ForwardingContext> forwarding() const { return forwarding_.load(); }
 
  private:
   std::atomic<std::shared_ptr<const smtpd::SessionEnvironment>> current_;
+  std::atomic<std::shared_ptr<const ForwardingContext>> forwarding_;
   asio::any_io_executor executor_;
   ProcessServices services_;
 };

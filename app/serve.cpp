@@ -10,11 +10,28 @@
 
 #include "app/logging.hpp"
 #include "app/privileges.hpp"
+#include "app/queue_delivery.hpp"
 #include "app/runtime.hpp"
 #include "config/loader.hpp"
+#include "queue/control_server.hpp"
 #include "smtpd/server.hpp"
 
 namespace hikyaku::app {
+
+namespace {
+
+queue::RunnerOptions queue_options(const config::Config& config) {
+  queue::RunnerOptions o;
+  o.directory = config.queue.directory;
+  o.hostname = config.server.hostname;
+  o.policy.first = std::chrono::duration_cast<std::chrono::seconds>(config.queue.retry_interval);
+  o.policy.longest = std::chrono::duration_cast<std::chrono::seconds>(config.queue.max_retry_interval);
+  o.policy.lifetime = std::chrono::duration_cast<std::chrono::seconds>(config.queue.max_lifetime);
+  o.domain_concurrency = config.queue.destination_concurrency;
+  return o;
+}
+
+}  // namespace
 
 int serve(const std::string& config_path) {
   auto loaded = config::load_file(config_path);
@@ -33,13 +50,27 @@ int serve(const std::string& config_path) {
   asio::thread_pool workers(2);
   dkim::Signer signer;
   const auth::DkimVerifier dkim_verifier;
-  const ProcessServices services{&pool, &signer, &workers, &dkim_verifier, true};
-  auto env = build_environment(config, io.get_executor(), services);
+  // The durable queue ([queue]; its settings take effect at start, not on SIGHUP). It delivers
+  // with the forwarding context in force, so a reload changes its DNS and relay settings too.
+  Runtime* runtime_ptr = nullptr;
+  auto queue_delivery = std::make_shared<RelayDelivery>(io.get_executor(), [&runtime_ptr] {
+    return runtime_ptr ? runtime_ptr->forwarding() : nullptr;
+  });
+  queue::QueueRunner queue_runner(io.get_executor(), queue_options(*config), queue_delivery);
+  const ProcessServices services{.pool = &pool,
+                                 .signer = &signer,
+                                 .workers = &workers,
+                                 .dkim_verifier = &dkim_verifier,
+                                 .spf_helpers = true,
+                                 .queue = &queue_runner};
+  std::shared_ptr<const ForwardingContext> forwarding;
+  auto env = build_environment(config, io.get_executor(), services, &forwarding);
   if (!env) {
     fmt::print(stderr, "{}\n", env.error());
     return 2;
   }
-  Runtime runtime(*env, io.get_executor(), services);
+  Runtime runtime(*env, io.get_executor(), services, forwarding);
+  runtime_ptr = &runtime;
   asio::co_spawn(io, pool.run_sweeper(std::chrono::seconds(1)), log_failure("connection pool sweeper"));
   smtpd::Server server(io, [&runtime] { return runtime.current(); });
   try {
@@ -56,6 +87,16 @@ int serve(const std::string& config_path) {
     spdlog::info("running as user {}", config->server.user);
   } else if (geteuid() == 0) {
     spdlog::warn("running as root: set [server] user to drop privileges after binding");
+  }
+  // After dropping privileges, so the spool belongs to the service user. A spool that cannot be
+  // read is logged, not fatal: mail that needs the queue then gets 452 4.3.1.
+  if (auto scanned = queue_runner.start(); !scanned) {
+    spdlog::error("queue: cannot use the spool: {}; mixed outcomes will get 452 4.3.1",
+                  scanned.error().message);
+  }
+  queue::ControlServer control(io.get_executor(), queue_runner);
+  if (auto why = control.listen(config->queue.control_socket_path()); !why.empty()) {
+    spdlog::error("queue: {}; `hikyaku queue` will read the spool directly", why);
   }
   spdlog::info("hikyaku started: {} domain(s), STARTTLS {}", config->domains.size(),
                config->server.tls ? "on" : "off");
@@ -79,8 +120,10 @@ int serve(const std::string& config_path) {
     stopping = true;
     const auto grace = runtime.current()->config->server.shutdown_grace;
     spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.shutdown(grace, [&io, &pool, &runtime] {
+    server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control] {
       spdlog::info("all sessions ended; exiting");
+      queue_runner.stop();
+      control.stop();
       const bool idle_upstreams = pool.size() > 0;
       pool.stop();
       runtime.clear();
@@ -95,6 +138,8 @@ int serve(const std::string& config_path) {
   std::signal(SIGPIPE, SIG_IGN);
 
   io.run();
+  queue_runner.stop();
+  control.stop();
   runtime.clear();
   return 0;
 }

@@ -129,8 +129,23 @@ struct ArcConfig {
 
 struct QueueConfig {
   std::string directory = "/var/spool/hikyaku";
+  // RFC 5321 §4.5.4.1: retry at least 30 minutes apart is the norm; 5 minutes first, doubling.
   Duration retry_interval = std::chrono::minutes(5);
+  // The longest wait between two retries (Postfix: maximal_backoff_time 4000s).
+  Duration max_retry_interval = std::chrono::hours(1);
+  // RFC 5321 §4.5.4.1: give up after 4-5 days and return the message with a DSN.
   Duration max_lifetime = std::chrono::hours(24 * 5);
+  // How long one session waits for its destinations before the rest goes to the queue and the
+  // sender gets 250. Below the sender's 10-minute wait for our reply (RFC 5321 §4.5.3.2.6).
+  Duration session_budget = std::chrono::minutes(5);
+  // Queue deliveries at once per destination domain: large providers throttle many parallel
+  // connections from one sender (Postfix: default_destination_concurrency_limit 20).
+  size_t destination_concurrency = 10;
+  // The unix socket `hikyaku queue` talks to; empty: "<directory>/control.sock".
+  std::string control_socket;
+  std::string control_socket_path() const {
+    return control_socket.empty() ? directory + "/control.sock" : control_socket;
+  }
 };
 
 struct MetricsConfig {

@@ -308,7 +308,19 @@ void read_queue(TableReader& r, const fs::path& base, QueueConfig& out) {
     }
   }
   r.read_duration("retry_interval", out.retry_interval, false);
+  r.read_duration("max_retry_interval", out.max_retry_interval, false);
   r.read_duration("max_lifetime", out.max_lifetime, false);
+  if (r.read_duration("session_budget", out.session_budget, false) &&
+      out.session_budget >= std::chrono::minutes(10)) {
+    r.error(line_of_key(r, "session_budget"), "session_budget",
+            "must be below 10m: the sender waits 10 minutes for the reply to DATA "
+            "(RFC 5321 §4.5.3.2.6)");
+  }
+  r.read_count("destination_concurrency", out.destination_concurrency, 1);
+  std::string socket;
+  if (r.read_string("control_socket", socket) && !socket.empty()) {
+    out.control_socket = resolve_path(base, socket);
+  }
 }
 
 void read_metrics(TableReader& r, MetricsConfig& out) {

@@ -61,6 +61,11 @@ helo_name = "out.hikyaku.test"
 connect_timeout = "{connect_timeout}"
 {relay_extra}
 
+[queue]
+directory = "{spool}"
+retry_interval = "{retry_interval}"
+{queue_extra}
+
 [log]
 level = "debug"
 
@@ -93,7 +98,7 @@ class Hikyaku:
 
     def __init__(self, workdir, port=None, proxy_port=None, server_extra="", tls=None,
                  domains_extra="", dns=None, relay_port=25, connect_timeout="5s", relay_extra="",
-                 listen=None):
+                 listen=None, queue_extra="", retry_interval="1s"):
         self.workdir = workdir
         self.port = port or free_port()
         self.proxy_port = proxy_port
@@ -108,6 +113,10 @@ class Hikyaku:
         self.connect_timeout = connect_timeout
         self.relay_extra = relay_extra
         self.listen = listen  # None: 127.0.0.1 and ::1 on self.port
+        # Each relay its own spool (two relays can share a workdir).
+        self.spool = os.path.join(workdir, f"spool-{self.port}")
+        self.queue_extra = queue_extra
+        self.retry_interval = retry_interval
         self.proc = None
         self.write_config()
 
@@ -121,7 +130,8 @@ class Hikyaku:
             listen=str(listen).replace("'", '"'), proxy_listen=str(proxy).replace("'", '"'),
             server_extra=self.server_extra, tls=tls, dns_servers=f'["{self.dns}"]',
             relay_port=self.relay_port, connect_timeout=self.connect_timeout,
-            relay_extra=self.relay_extra,
+            relay_extra=self.relay_extra, spool=self.spool, queue_extra=self.queue_extra,
+            retry_interval=self.retry_interval,
             domains_extra=self.domains_extra if domains_extra is None else domains_extra)
 
     def write_config(self, text=None):

@@ -78,6 +78,24 @@ class PermFailSink(AcceptingSink):
         return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
 
 
+class DotFailSink(AcceptingSink):
+    """Accepts every RCPT, then answers the final dot with `reply` for the first `times`
+    messages (forever when times is None) and accepts the ones after."""
+
+    def __init__(self, host, port, reply="451 4.3.0 Temporary failure, try again", times=1):
+        super().__init__(host, port)
+        self.reply, self.times, self.refused = reply, times, 0
+        handler = self.controller.handler
+        original = handler.handle_DATA
+
+        async def handle_data(server, session, envelope):
+            if self.times is None or self.refused < self.times:
+                self.refused += 1
+                return self.reply
+            return await original(server, session, envelope)
+        handler.handle_DATA = handle_data
+
+
 class _ScriptedSink:
     """A raw asyncio SMTP server that behaves until DATA, then misbehaves."""
 

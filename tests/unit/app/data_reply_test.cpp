@@ -51,31 +51,69 @@ TEST(DataReply, AllTemporaryIs451) {
   EXPECT_EQ(r.reply.enhanced, "4.2.1");
 }
 
-TEST(DataReply, TemporaryAndPermanentWithNothingDeliveredIs451) {
+TEST(DataReply, TemporaryAndPermanentWithNothingDeliveredIsQueuedNot451) {
+  // A 451 would have the sender retry into the same 5xx forever: the temporary part is queued,
+  // the refused part gets a DSN.
   auto r = compose_data_reply({outcome("a.example", "mx.a.example", {unknown}),
                                outcome("b.example", "mx.b.example", {busy})},
                               "T");
-  EXPECT_EQ(r.status, MessageStatus::deferred);
-  EXPECT_EQ(r.reply.code, 451);
+  EXPECT_EQ(r.status, MessageStatus::queued);
+  EXPECT_EQ(r.reply.code, 250);
+  ASSERT_EQ(r.to_queue.size(), 1u);
+  EXPECT_EQ(r.to_queue[0].address, "u0@b.example");
+  EXPECT_EQ(r.to_queue[0].domain, "b.example");
+  EXPECT_EQ(r.to_queue[0].last_error, "mx.b.example said: 450 4.2.1 Mailbox busy");
+  ASSERT_EQ(r.refused.size(), 1u);
+  EXPECT_EQ(r.refused[0].address, "u0@a.example");
+  EXPECT_EQ(r.refused[0].host, "mx.a.example");
+  EXPECT_EQ(spool_failure_reply(r, "disk full").code, 452);  // nothing delivered
+  EXPECT_EQ(spool_failure_reply(r, "disk full").enhanced, "4.3.1");
 }
 
-TEST(DataReply, PartialWithTemporaryFailureIs451AndSaysWhatWasDelivered) {
+TEST(DataReply, PartialWithTemporaryFailureQueuesTheRest) {
   auto r = compose_data_reply({outcome("a.example", "mx.a.example", {ok}, ok),
                                outcome("b.example", "mx.b.example", {busy})},
                               "T");
-  EXPECT_EQ(r.status, MessageStatus::partial_deferred);
-  EXPECT_EQ(r.reply.code, 451);
-  EXPECT_NE(r.reply.lines[0].find("partially delivered (mx.a.example"), std::string::npos);
+  EXPECT_EQ(r.status, MessageStatus::queued);
+  EXPECT_EQ(r.delivered, 1u);
+  ASSERT_EQ(r.to_queue.size(), 1u);
+  EXPECT_TRUE(r.refused.empty());
+  const auto reply = queued_reply(r, "T", "QID1", false);
+  EXPECT_EQ(reply.code, 250);
+  EXPECT_NE(reply.lines[0].find("forwarded (mx.a.example"), std::string::npos);
+  EXPECT_NE(reply.lines[0].find("queued as QID1 for 1 recipient(s)"), std::string::npos);
+  // Spool full after a part was delivered: never 4xx (a retry duplicates), never 250.
+  const auto failed = spool_failure_reply(r, "no space");
+  EXPECT_EQ(failed.code, 554);
+  EXPECT_EQ(failed.enhanced, "5.3.1");
+  EXPECT_NE(failed.lines[0].find("Partially delivered (mx.a.example"), std::string::npos);
+  EXPECT_NE(failed.lines[0].find("<u0@b.example>"), std::string::npos);
 }
 
-TEST(DataReply, PartialWithPermanentFailureIs5xxNamingBoth) {
+TEST(DataReply, PartialWithPermanentFailureIs250AndADsn) {
   auto r = compose_data_reply({outcome("a.example", "mx.a.example", {ok}, ok),
                                outcome("b.example", "mx.b.example", {unknown})},
                               "T");
-  EXPECT_EQ(r.status, MessageStatus::partial_refused);
-  EXPECT_EQ(r.reply.code, 550);
-  EXPECT_NE(r.reply.lines[0].find("Partially delivered (mx.a.example"), std::string::npos);
-  EXPECT_NE(r.reply.lines[0].find("mx.b.example said: 550"), std::string::npos);
+  EXPECT_EQ(r.status, MessageStatus::queued);
+  EXPECT_TRUE(r.to_queue.empty());
+  ASSERT_EQ(r.refused.size(), 1u);
+  EXPECT_EQ(r.refused[0].reply.code, 550);
+  const auto reply = queued_reply(r, "T", "", true);
+  EXPECT_EQ(reply.code, 250);
+  EXPECT_NE(reply.lines[0].find("1 recipient(s) refused, a delivery status notification follows"),
+            std::string::npos);
+}
+
+TEST(DataReply, UnfinishedDestinationAtTheBudgetIsQueuedInFlight) {
+  const auto placeholder = core::SmtpReply::make(451, "4.4.2", "still running");
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {busy}),
+                               outcome("b.example", "", {placeholder})},
+                              "T", {false, true});
+  EXPECT_EQ(r.status, MessageStatus::queued);  // not 451: the queue has it
+  ASSERT_EQ(r.to_queue.size(), 2u);
+  EXPECT_FALSE(r.to_queue[0].in_flight);
+  EXPECT_TRUE(r.to_queue[1].in_flight);
+  EXPECT_EQ(r.to_queue[1].domain, "b.example");
 }
 
 TEST(DataReply, OwnFailureHasNoHostPrefix) {
@@ -94,14 +132,18 @@ TEST(DataReply, UpstreamCodeWithoutEnhancedGetsADefault) {
   EXPECT_EQ(compose_data_reply({outcome("a.example", "mx", {bare4})}, "T").reply.enhanced, "4.4.0");
 }
 
-TEST(DataReply, TransactionAbortedForAnotherDestinationDoesNotDecide) {
+TEST(DataReply, TransactionAbortedForAnotherDestinationIsQueued) {
   const auto not_committed = core::SmtpReply::make(451, "4.3.0", "transaction not committed");
   auto held = outcome("a.example", "mx.a.example", {not_committed});
   held.decided.held = true;
   held.decided.committed = false;
   auto r = compose_data_reply({held, outcome("b.example", "mx.b.example", {unknown})}, "T");
-  EXPECT_EQ(r.status, MessageStatus::refused);  // a retry would be refused again
-  EXPECT_EQ(r.reply.code, 550);
+  // a.example would have taken it: queued (retried without the gate), b.example bounced.
+  EXPECT_EQ(r.status, MessageStatus::queued);
+  EXPECT_EQ(r.reply.code, 250);
+  ASSERT_EQ(r.to_queue.size(), 1u);
+  EXPECT_EQ(r.to_queue[0].domain, "a.example");
+  ASSERT_EQ(r.refused.size(), 1u);
   // All held and none committed (the commit deadline passed): temporary.
   auto r2 = compose_data_reply({held, held}, "T");
   EXPECT_EQ(r2.status, MessageStatus::deferred);

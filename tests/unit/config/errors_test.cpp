@@ -355,6 +355,13 @@ const ErrorCase kCases[] = {
     {"srs_empty_secret",
      "[srs]\ndomain = \"fwd.example.net\"\nsecrets = [\"a\", \"\"]\n",
      {"t.toml:3: srs.secrets[1]: must not be empty"}},
+    {"queue_session_budget_too_long",
+     "[queue]\nsession_budget = \"10m\"\n",
+     {"t.toml:2: queue.session_budget: must be below 10m: the sender waits 10 minutes for the reply "
+      "to DATA (RFC 5321 §4.5.3.2.6)"}},
+    {"queue_concurrency_zero",
+     "[queue]\ndestination_concurrency = 0\n",
+     {"t.toml:2: queue.destination_concurrency: must be at least 1"}},
     {"queue_directory_empty",
      "[queue]\ndirectory = \"\"\n",
      {"t.toml:2: queue.directory: must not be empty"}},

@@ -135,7 +135,11 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "[queue]",
                         "directory",
                         "retry_interval",
+                        "max_retry_interval",
                         "max_lifetime",
+                        "session_budget",
+                        "destination_concurrency",
+                        "control_socket",
                         "[metrics]",
                         "[log]",
                         "level",
@@ -184,6 +188,10 @@ TEST(ConfigDefaults, EmptyDocumentGivesTheDefaultsOfConfigHpp) {
   EXPECT_EQ(c.queue.directory, "/var/spool/hikyaku");
   EXPECT_EQ(c.queue.retry_interval, 5min);
   EXPECT_EQ(c.queue.max_lifetime, std::chrono::hours(24 * 5));
+  EXPECT_EQ(c.queue.max_retry_interval, std::chrono::hours(1));
+  EXPECT_EQ(c.queue.session_budget, std::chrono::minutes(5));
+  EXPECT_EQ(c.queue.destination_concurrency, 10u);
+  EXPECT_EQ(c.queue.control_socket, "");  // "<directory>/control.sock"
   EXPECT_TRUE(c.metrics.listen.empty());
   EXPECT_EQ(c.log.level, "info");
   EXPECT_TRUE(c.domains.empty());
@@ -274,7 +282,11 @@ selector = "arc2026"
 [queue]
 directory = "/var/spool/hk"
 retry_interval = "1m"
+max_retry_interval = "30m"
 max_lifetime = "2d"
+session_budget = "3m"
+destination_concurrency = 4
+control_socket = "/run/hk.sock"
 [metrics]
 listen = "127.0.0.1:9725"
 [log]
@@ -342,6 +354,10 @@ catch_all = { action = "drop" }
   EXPECT_EQ(c.queue.directory, "/var/spool/hk");
   EXPECT_EQ(c.queue.retry_interval, 1min);
   EXPECT_EQ(c.queue.max_lifetime, std::chrono::hours(48));
+  EXPECT_EQ(c.queue.max_retry_interval, std::chrono::minutes(30));
+  EXPECT_EQ(c.queue.session_budget, std::chrono::minutes(3));
+  EXPECT_EQ(c.queue.destination_concurrency, 4u);
+  EXPECT_EQ(c.queue.control_socket, "/run/hk.sock");
   EXPECT_EQ(c.metrics.listen, "127.0.0.1:9725");
   EXPECT_EQ(c.log.level, "debug");
 

@@ -1,0 +1,190 @@
+// queue_command: one request over the control socket; offline, the same verbs on the spool
+// files (list: scan; flush: next try set to now in each file; delete: unlink).
+#include "app/queue_command.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "config/loader.hpp"
+#include "queue/control_protocol.hpp"
+#include "queue/spool_io.hpp"
+
+namespace hikyaku::app {
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string span(std::int64_t seconds) {
+  const bool negative = seconds < 0;
+  if (negative) seconds = -seconds;
+  std::string out;
+  if (seconds >= 86400) out = fmt::format("{}d{}h", seconds / 86400, seconds % 86400 / 3600);
+  else if (seconds >= 3600) out = fmt::format("{}h{}m", seconds / 3600, seconds % 3600 / 60);
+  else if (seconds >= 60) out = fmt::format("{}m{}s", seconds / 60, seconds % 60);
+  else out = fmt::format("{}s", seconds);
+  return negative ? "-" + out : out;
+}
+
+void print_entries(const std::vector<queue::EntrySummary>& entries) {
+  const std::int64_t now = unix_now();
+  for (const auto& e : entries) {
+    const std::string next = e.active ? std::string("now (in progress)")
+                             : e.next_try <= now ? std::string("due")
+                                                 : "in " + span(e.next_try - now);
+    fmt::print("{}  age {}  attempts {}  next try {}  from <{}>\n", e.queue_id, span(now - e.arrival),
+               e.attempts, next, e.sender);
+    for (const auto& r : e.recipients) fmt::print("    to <{}>\n", r);
+    if (!e.last_error.empty()) fmt::print("    last error: {}\n", e.last_error);
+  }
+  fmt::print("{} entr{}\n", entries.size(), entries.size() == 1 ? "y" : "ies");
+}
+
+// One request to the running server; nullopt when nothing listens at `path`.
+std::optional<std::string> ask_server(const std::string& path, const std::string& request,
+                                      std::string& error) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    error = "control socket path too long: " + path;
+    return std::string();
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return std::string();
+  }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == ENOENT || err == ECONNREFUSED || err == ENOTDIR) return std::nullopt;
+    error = "connect " + path + ": " + std::strerror(err);
+    return std::string();
+  }
+  timeval tv{30, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string out;
+  if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    error = std::string("write: ") + std::strerror(errno);
+  } else {
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && out.size() < queue::kMaxResponse) {
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    if (n < 0) error = std::string("read: ") + std::strerror(errno);
+  }
+  ::close(fd);
+  return out;
+}
+
+int offline(const config::Config& cfg, QueueVerb verb, const std::string& queue_id) {
+  const std::string& dir = cfg.queue.directory;
+  fmt::print("(offline: no server on {}; reading the spool {})\n", cfg.queue.control_socket_path(), dir);
+  if (verb == QueueVerb::remove) {
+    if (!queue::valid_queue_id(queue_id)) {
+      fmt::print(stderr, "bad queue id {}\n", queue_id);
+      return 2;
+    }
+    if (::unlink((dir + "/" + queue_id).c_str()) != 0) {
+      fmt::print(stderr, "{}: {}\n", queue_id, std::strerror(errno));
+      return 1;
+    }
+    fmt::print("deleted {}\n", queue_id);
+    return 0;
+  }
+  auto scanned = queue::scan(dir);
+  if (!scanned) {
+    fmt::print(stderr, "{}\n", scanned.error().message);
+    return 2;
+  }
+  for (const auto& p : scanned->problems) fmt::print(stderr, "skipped {}: {}\n", p.name, p.reason);
+  if (verb == QueueVerb::flush) {
+    const std::int64_t now = unix_now();
+    std::size_t n = 0;
+    for (auto& s : scanned->entries) {
+      s.entry.next_try = now;
+      if (auto w = queue::write_durably(dir, s.name, queue::encode(s.entry)); !w) {
+        fmt::print(stderr, "{}: {}\n", s.name, w.error().message);
+        continue;
+      }
+      ++n;
+    }
+    fmt::print("{} entr{} due at the next start\n", n, n == 1 ? "y" : "ies");
+    return 0;
+  }
+  std::vector<queue::EntrySummary> entries;
+  for (const auto& s : scanned->entries) {
+    queue::EntrySummary e;
+    e.queue_id = s.name;
+    e.arrival = s.entry.arrival;
+    e.sender = s.entry.mail_from;
+    for (const auto& r : s.entry.recipients) {
+      if (r.state == queue::RcptState::pending) e.recipients.push_back(r.address);
+    }
+    e.attempts = s.entry.attempts;
+    e.next_try = s.entry.next_try;
+    e.last_error = s.entry.last_error;
+    entries.push_back(std::move(e));
+  }
+  print_entries(entries);
+  return 0;
+}
+
+}  // namespace
+
+int queue_command(const std::string& config_path, QueueVerb verb, const std::string& queue_id) {
+  auto loaded = config::load_file(config_path);
+  if (!loaded) {
+    for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.text());
+    return 2;
+  }
+  queue::ControlRequest request;
+  request.verb = verb == QueueVerb::list    ? queue::ControlVerb::list
+                 : verb == QueueVerb::flush ? queue::ControlVerb::flush
+                                            : queue::ControlVerb::remove;
+  request.queue_id = queue_id;
+  if (verb == QueueVerb::remove && !queue::valid_queue_id(queue_id)) {
+    fmt::print(stderr, "bad queue id {}\n", queue_id);
+    return 2;
+  }
+  std::string error;
+  const auto raw = ask_server(loaded->queue.control_socket_path(), queue::render_request(request), error);
+  if (!raw) return offline(*loaded, verb, queue_id);
+  if (!error.empty()) {
+    fmt::print(stderr, "{}\n", error);
+    return 2;
+  }
+  auto response = queue::parse_response(*raw);
+  if (!response) {
+    fmt::print(stderr, "bad answer from the server: {}\n", response.error());
+    return 2;
+  }
+  if (!response->ok) {
+    fmt::print(stderr, "{}\n", response->error);
+    return 1;
+  }
+  switch (verb) {
+    case QueueVerb::list: print_entries(response->entries); break;
+    case QueueVerb::flush:
+      fmt::print("{} entr{} due now\n", response->count, response->count == 1 ? "y" : "ies");
+      break;
+    case QueueVerb::remove: fmt::print("deleted {}\n", queue_id); break;
+  }
+  return 0;
+}
+
+}  // namespace hikyaku::app

@@ -1,0 +1,414 @@
+// QueueRunner: per-entry timers, attempts grouped by destination domain with a concurrency
+// limit per domain, throttling backoff, DSNs for failures and expiry, spool rewrites.
+#include "queue/queue_runner.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "queue/bounce.hpp"
+
+namespace hikyaku::queue {
+
+struct QueueRunner::Item {
+  explicit Item(asio::any_io_executor executor) : timer(std::move(executor)) {}
+  SpoolEntry entry;
+  std::set<std::string> in_flight;     // domains a session is still delivering
+  asio::steady_timer timer;
+  std::uint64_t generation = 0;        // a timer handler from an older arm() does nothing
+  bool running = false;
+  bool removed = false;
+  std::vector<DsnRecipient> newly_failed;  // collected during one attempt
+};
+
+namespace {
+
+std::string domain_of(const std::string& address) {
+  const auto at = address.rfind('@');
+  std::string d = at == std::string::npos ? std::string() : address.substr(at + 1);
+  std::transform(d.begin(), d.end(), d.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return d;
+}
+
+std::string reply_text(const std::string& host, const core::SmtpReply& r) {
+  std::string text = r.summary();
+  return host.empty() ? text : host + " said: " + text;
+}
+
+}  // namespace
+
+QueueRunner::QueueRunner(asio::any_io_executor executor, RunnerOptions options,
+                         std::shared_ptr<Delivery> delivery)
+    : executor_(std::move(executor)),
+      options_(std::move(options)),
+      delivery_(std::move(delivery)),
+      alive_(std::make_shared<bool>(true)) {}
+
+QueueRunner::~QueueRunner() {
+  *alive_ = false;
+  stop();
+}
+
+std::int64_t QueueRunner::now() const {
+  if (options_.now) return options_.now();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string QueueRunner::new_queue_id() {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  return fmt::format("{:013X}{:04X}{:04X}", micros, ++counter_ & 0xFFFF, rng() & 0xFFFF);
+}
+
+IoResult QueueRunner::write_new(const std::string& directory, const SpoolEntry& entry) {
+  return write_durably(directory, entry.queue_id, encode(entry));
+}
+
+core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
+  if (::mkdir(options_.directory.c_str(), 0700) != 0 && errno != EEXIST) {
+    const int err = errno;
+    return core::unexpected(SpoolIoError{err, "mkdir " + options_.directory + ": " +
+                                                  std::string(std::strerror(err))});
+  }
+  auto scanned = scan(options_.directory);
+  if (!scanned) return scanned;
+  for (auto& s : scanned->entries) {
+    if (s.name != s.entry.queue_id) {
+      scanned->problems.push_back({s.name, "file name differs from its queue id " + s.entry.queue_id});
+      continue;
+    }
+    adopt(s.entry);
+  }
+  for (const auto& p : scanned->problems) {
+    spdlog::error("queue: skipped spool file {}: {}", p.name, p.reason);
+  }
+  spdlog::info("queue: {} entr{} resumed from {}, {} file(s) skipped", items_.size(),
+               items_.size() == 1 ? "y" : "ies", options_.directory, scanned->problems.size());
+  return scanned;
+}
+
+void QueueRunner::stop() {
+  stopped_ = true;
+  for (auto& [id, item] : items_) {
+    ++item->generation;
+    item->timer.cancel();
+  }
+}
+
+void QueueRunner::adopt(SpoolEntry entry, std::set<std::string> in_flight) {
+  auto item = std::make_shared<Item>(executor_);
+  item->entry = std::move(entry);
+  item->in_flight = std::move(in_flight);
+  const std::string id = item->entry.queue_id;
+  items_[id] = item;
+  arm(item);
+}
+
+void QueueRunner::arm(const std::shared_ptr<Item>& item) {
+  ++item->generation;
+  if (stopped_ || item->running || item->removed) return;
+  const std::int64_t delay = std::max<std::int64_t>(0, item->entry.next_try - now());
+  item->timer.expires_after(std::chrono::seconds(delay));
+  item->timer.async_wait(
+      [this, item, generation = item->generation, alive = alive_](boost::system::error_code ec) {
+        if (ec || !*alive || stopped_ || generation != item->generation || item->running ||
+            item->removed) {
+          return;
+        }
+        asio::co_spawn(executor_, attempt(item), log_failure("queue attempt " + item->entry.queue_id));
+      });
+}
+
+asio::awaitable<void> QueueRunner::acquire(const std::string& domain) {
+  const std::size_t limit = std::max<std::size_t>(1, options_.domain_concurrency);
+  while (domains_[domain].active >= limit) {
+    auto waiter = std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
+    domains_[domain].waiters.push_back(waiter);
+    boost::system::error_code ec;
+    co_await waiter->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  ++domains_[domain].active;
+}
+
+void QueueRunner::release(const std::string& domain) {
+  auto& d = domains_[domain];
+  if (d.active > 0) --d.active;
+  if (!d.waiters.empty()) {
+    auto next = d.waiters.front();
+    d.waiters.erase(d.waiters.begin());
+    next->cancel();
+  }
+}
+
+asio::awaitable<void> QueueRunner::deliver_group(std::shared_ptr<Item> item, DeliveryJob job) {
+  auto alive = alive_;
+  co_await acquire(job.domain);
+  if (!*alive) co_return;
+  AttemptResult result;
+  try {
+    DeliveryJob copy = job;
+    auto op = delivery_->deliver(std::move(copy));
+    result = co_await std::move(op);
+  } catch (const std::exception& e) {
+    spdlog::error("{}: delivery to {} failed: {}", job.queue_id, job.domain, e.what());
+  }
+  if (!*alive) co_return;
+  release(job.domain);
+  if (!item->removed) apply(*item, job, result, item->newly_failed);
+}
+
+asio::awaitable<void> QueueRunner::attempt(std::shared_ptr<Item> item) {
+  auto alive = alive_;
+  item->running = true;
+  auto& e = item->entry;
+  const std::int64_t started = now();
+  if (expired(options_.policy, e.arrival, started)) {
+    // RFC 5321 §4.5.4.1: give up after the lifetime and tell the sender (RFC 3463 4.4.7).
+    for (auto& r : e.recipients) {
+      if (r.state != RcptState::pending || item->in_flight.count(domain_of(r.address))) continue;
+      r.state = RcptState::failed;
+      DsnRecipient d;
+      d.final_recipient = r.address;
+      d.action = DsnAction::failed;
+      d.status = "4.4.7";
+      d.diagnostic = r.last_error.empty() ? "delivery time expired" : r.last_error;
+      item->newly_failed.push_back(std::move(d));
+      spdlog::info("{}: to=<{}> status=expired after {}s ({})", e.queue_id, r.address,
+                   started - e.arrival, r.last_error);
+    }
+  } else {
+    std::map<std::string, std::vector<std::string>> groups;
+    for (const auto& r : e.recipients) {
+      if (r.state != RcptState::pending) continue;
+      const std::string domain = domain_of(r.address);
+      if (item->in_flight.count(domain)) continue;
+      if (domains_[domain].blocked_until > started) continue;  // throttled: left alone for now
+      groups[domain].push_back(r.address);
+    }
+    auto message = std::shared_ptr<const std::string>(item, &item->entry.message);
+    auto remaining = std::make_shared<std::size_t>(groups.size());
+    auto done = std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
+    for (auto& [domain, recipients] : groups) {
+      DeliveryJob job;
+      job.queue_id = e.queue_id;
+      job.domain = domain;
+      job.mail_from = e.upstream_from;
+      job.recipients = recipients;
+      job.message = message;
+      asio::co_spawn(executor_, deliver_group(item, std::move(job)),
+                     [remaining, done](std::exception_ptr) {
+                       if (--*remaining == 0) done->cancel();
+                     });
+    }
+    if (!groups.empty()) {
+      boost::system::error_code ec;
+      co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!*alive) co_return;
+  }
+  item->running = false;
+  if (item->removed) co_return;
+  std::vector<DsnRecipient> failed = std::move(item->newly_failed);
+  item->newly_failed.clear();
+  bounce(*item, std::move(failed));
+  ++e.attempts;
+  const std::int64_t t = now();
+  e.next_try = next_try_after(options_.policy, e.attempts, t, e.arrival);
+  // A destination that throttled us is not tried before its backoff ends.
+  for (const auto& r : e.recipients) {
+    if (r.state != RcptState::pending) continue;
+    const auto blocked = domains_[domain_of(r.address)].blocked_until;
+    if (blocked > e.next_try) e.next_try = blocked;
+  }
+  settle(item);
+}
+
+void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult& result,
+                        std::vector<DsnRecipient>& failed) {
+  auto& e = item.entry;
+  bool throttled = false, delivered = false;
+  for (const auto& address : job.recipients) {
+    core::SmtpReply reply = core::SmtpReply::make(451, "4.3.0", "internal error: no result");
+    for (const auto& o : result.recipients) {
+      if (o.address == address) {
+        reply = o.reply;
+        break;
+      }
+    }
+    auto it = std::find_if(e.recipients.begin(), e.recipients.end(), [&](const SpoolRecipient& r) {
+      return r.address == address && r.state == RcptState::pending;
+    });
+    if (it == e.recipients.end()) continue;
+    const std::string text = reply_text(result.host, reply);
+    if (reply.code / 100 == 2) {
+      it->state = RcptState::delivered;
+      it->last_error.clear();
+      delivered = true;
+      spdlog::info("{}: to=<{}> relay={} status=sent ({})", e.queue_id, address, result.host,
+                   reply.summary());
+    } else if (reply.permanent()) {
+      it->state = RcptState::failed;
+      it->last_error = text;
+      DsnRecipient d;
+      d.final_recipient = address;
+      d.action = DsnAction::failed;
+      d.status = dsn_status(reply.code, reply.enhanced);
+      d.remote_mta = result.host;
+      d.diagnostic = reply.summary();
+      failed.push_back(std::move(d));
+      spdlog::info("{}: to=<{}> relay={} status=bounced ({})", e.queue_id, address, result.host,
+                   reply.summary());
+    } else {
+      it->last_error = text;
+      e.last_error = text;
+      if (is_rate_limit(reply)) throttled = true;
+      spdlog::info("{}: to=<{}> relay={} status=deferred ({})", e.queue_id, address,
+                   result.host.empty() ? "none" : result.host, reply.summary());
+    }
+  }
+  auto& d = domains_[job.domain];
+  if (throttled) {
+    ++d.throttled;
+    d.blocked_until = now() + throttle_backoff(options_.policy, d.throttled).count();
+    spdlog::warn("queue: {} throttled us ({} in a row); leaving it alone for {}s", job.domain,
+                 d.throttled, d.blocked_until - now());
+  } else if (delivered) {
+    d.throttled = 0;
+    d.blocked_until = 0;
+  }
+}
+
+void QueueRunner::bounce(const Item& item, std::vector<DsnRecipient> failed) {
+  if (failed.empty()) return;
+  const auto& e = item.entry;
+  if (!needs_bounce(e)) {
+    // RFC 5321 §4.5.5, RFC 3464 §2: never a DSN for a message with the null sender.
+    spdlog::info("{}: {} recipient(s) failed; no DSN for the null sender", e.queue_id, failed.size());
+    return;
+  }
+  BounceInput in;
+  in.hostname = options_.hostname;
+  in.new_queue_id = new_queue_id();
+  in.original = &e;
+  in.failed = std::move(failed);
+  in.now = now();
+  SpoolEntry dsn = make_bounce(in);
+  if (auto written = write_new(options_.directory, dsn); !written) {
+    // The failure stays recorded in the entry's file; the DSN is lost only with the disk.
+    spdlog::error("{}: cannot queue the DSN to <{}>: {}", e.queue_id, e.mail_from,
+                  written.error().message);
+    return;
+  }
+  spdlog::info("{}: DSN {} queued to <{}> for {} recipient(s)", e.queue_id, dsn.queue_id,
+               e.mail_from, in.failed.size());
+  adopt(std::move(dsn));
+}
+
+void QueueRunner::complete_in_flight(const std::string& queue_id, const std::string& domain,
+                                     AttemptResult result) {
+  auto found = items_.find(queue_id);
+  if (found == items_.end()) {
+    spdlog::info("{}: late result for {} after the entry was removed", queue_id, domain);
+    return;
+  }
+  auto item = found->second;
+  item->in_flight.erase(domain);
+  DeliveryJob job;
+  job.queue_id = queue_id;
+  job.domain = domain;
+  for (const auto& r : item->entry.recipients) {
+    if (r.state == RcptState::pending && domain_of(r.address) == domain) job.recipients.push_back(r.address);
+  }
+  std::vector<DsnRecipient> failed;
+  apply(*item, job, result, failed);
+  bounce(*item, std::move(failed));
+  settle(item);
+}
+
+bool QueueRunner::persist(const Item& item) {
+  auto written = write_durably(options_.directory, item.entry.queue_id, encode(item.entry));
+  if (!written) {
+    spdlog::error("{}: cannot rewrite the spool file: {}", item.entry.queue_id, written.error().message);
+    return false;
+  }
+  return true;
+}
+
+void QueueRunner::settle(const std::shared_ptr<Item>& item) {
+  if (item->removed) return;
+  const bool pending = std::any_of(item->entry.recipients.begin(), item->entry.recipients.end(),
+                                   [](const SpoolRecipient& r) { return r.state == RcptState::pending; });
+  if (!pending && item->in_flight.empty()) return finish(item);
+  persist(*item);
+  arm(item);
+}
+
+void QueueRunner::finish(const std::shared_ptr<Item>& item) {
+  item->removed = true;
+  ++item->generation;
+  item->timer.cancel();
+  const std::string path = options_.directory + "/" + item->entry.queue_id;
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    spdlog::error("{}: cannot remove {}: {}", item->entry.queue_id, path, std::strerror(errno));
+  }
+  spdlog::info("{}: removed from the queue (every recipient done)", item->entry.queue_id);
+  items_.erase(item->entry.queue_id);
+}
+
+std::vector<EntrySummary> QueueRunner::list() const {
+  std::vector<EntrySummary> out;
+  for (const auto& [id, item] : items_) {
+    EntrySummary s;
+    s.queue_id = id;
+    s.arrival = item->entry.arrival;
+    s.sender = item->entry.mail_from;
+    for (const auto& r : item->entry.recipients) {
+      if (r.state == RcptState::pending) s.recipients.push_back(r.address);
+    }
+    s.attempts = item->entry.attempts;
+    s.next_try = item->entry.next_try;
+    s.last_error = item->entry.last_error;
+    s.active = item->running || !item->in_flight.empty();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::size_t QueueRunner::flush() {
+  const std::int64_t t = now();
+  for (auto& [domain, d] : domains_) d.blocked_until = 0;
+  for (auto& [id, item] : items_) {
+    item->entry.next_try = t;
+    arm(item);
+  }
+  spdlog::info("queue: flush: {} entr{} due now", items_.size(), items_.size() == 1 ? "y" : "ies");
+  return items_.size();
+}
+
+bool QueueRunner::remove(const std::string& queue_id) {
+  auto found = items_.find(queue_id);
+  if (found == items_.end()) return false;
+  auto item = found->second;
+  item->removed = true;
+  ++item->generation;
+  item->timer.cancel();
+  const std::string path = options_.directory + "/" + queue_id;
+  ::unlink(path.c_str());
+  items_.erase(found);
+  spdlog::info("{}: deleted from the queue by the operator", queue_id);
+  return true;
+}
+
+}  // namespace hikyaku::queue

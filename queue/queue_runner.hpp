@@ -1,0 +1,132 @@
+// The durable queue at run time (DESIGN §1 step 7): an in-memory index of the spool, a timer
+// per entry, retries on the schedule of queue/retry_schedule, a per-destination-domain
+// concurrency limit, backoff on throttling replies (RFC 5321 §4.2.2 421, RFC 3463 4.7.x), and a
+// DSN (queue/bounce) for recipients refused permanently or still undelivered at expiry.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/smtp_reply.hpp"
+#include "queue/control_protocol.hpp"
+#include "queue/dsn.hpp"
+#include "queue/retry_schedule.hpp"
+#include "queue/spool_file.hpp"
+#include "queue/spool_io.hpp"
+#include "core/asio.hpp"
+
+namespace hikyaku::queue {
+
+// One attempt at one destination domain for some recipients of one entry.
+struct DeliveryJob {
+  std::string queue_id;
+  std::string domain;                     // A-labels, lowercase
+  std::string mail_from;                  // the upstream reverse-path ("" is <>)
+  std::vector<std::string> recipients;
+  std::shared_ptr<const std::string> message;
+};
+
+struct RecipientOutcome {
+  std::string address;
+  core::SmtpReply reply;  // 2xx delivered, 4xx retry, 5xx failed
+};
+
+struct AttemptResult {
+  std::string host;  // the upstream that answered ("" when none did)
+  // One per job recipient; a job recipient missing here counts as a temporary failure.
+  std::vector<RecipientOutcome> recipients;
+};
+
+// How the runner reaches the destinations: relay::deliver_to_domain in the server (app/), a
+// fake in unit tests.
+class Delivery {
+ public:
+  virtual ~Delivery() = default;
+  virtual asio::awaitable<AttemptResult> deliver(DeliveryJob job) = 0;
+};
+
+struct RunnerOptions {
+  std::string directory;              // [queue] directory
+  std::string hostname;               // [server] hostname: DSN sender and Reporting-MTA
+  RetryPolicy policy;
+  std::size_t domain_concurrency = 10;  // [queue] destination_concurrency
+  std::function<std::int64_t()> now;  // Unix seconds; the system clock when empty
+};
+
+// Lives on one executor (the event-loop thread): every member function must be called there.
+// Spool rewrites after an attempt are synchronous on that thread; the first write of a new
+// entry (the one a session waits for) is the caller's, e.g. on a worker pool (write_new).
+class QueueRunner {
+ public:
+  QueueRunner(asio::any_io_executor executor, RunnerOptions options,
+              std::shared_ptr<Delivery> delivery);
+  ~QueueRunner();
+  QueueRunner(const QueueRunner&) = delete;
+  QueueRunner& operator=(const QueueRunner&) = delete;
+
+  // Scans the spool and schedules every readable entry (due ones at once). Corrupt, truncated
+  // or half-written files are left alone and returned in problems. Fails only when the
+  // directory cannot be read.
+  core::Expected<ScanResult, SpoolIoError> start();
+  // Stops scheduling (timers cancelled); attempts under way finish but are not rescheduled.
+  void stop();
+
+  // A fresh queue id: time, a counter and randomness, safe as a file name.
+  std::string new_queue_id();
+  // Writes a new entry durably (tmp, fsync, rename, directory fsync). Thread-safe (no state).
+  static IoResult write_new(const std::string& directory, const SpoolEntry& entry);
+  // Takes an entry already written with write_new. Recipients of domains in `in_flight` are
+  // being delivered by the session that queued it: they are not tried until
+  // complete_in_flight() reports them.
+  void adopt(SpoolEntry entry, std::set<std::string> in_flight = {});
+  // The late result of a delivery that was in flight when the entry was adopted.
+  void complete_in_flight(const std::string& queue_id, const std::string& domain,
+                          AttemptResult result);
+
+  std::vector<EntrySummary> list() const;
+  // Makes every entry due now; returns how many.
+  std::size_t flush();
+  // Forgets the entry and removes its file; false when there is no such entry.
+  bool remove(const std::string& queue_id);
+  std::size_t size() const { return items_.size(); }
+  const RunnerOptions& options() const { return options_; }
+
+ private:
+  struct Item;
+  struct DomainState {
+    std::size_t active = 0;
+    std::vector<std::shared_ptr<asio::steady_timer>> waiters;
+    std::uint32_t throttled = 0;       // consecutive throttling replies
+    std::int64_t blocked_until = 0;    // Unix seconds
+  };
+
+  std::int64_t now() const;
+  void arm(const std::shared_ptr<Item>& item);
+  asio::awaitable<void> attempt(std::shared_ptr<Item> item);
+  asio::awaitable<void> deliver_group(std::shared_ptr<Item> item, DeliveryJob job);
+  asio::awaitable<void> acquire(const std::string& domain);
+  void release(const std::string& domain);
+  // Records one result in the entry; newly failed recipients are added to `failed`.
+  void apply(Item& item, const DeliveryJob& job, const AttemptResult& result,
+             std::vector<DsnRecipient>& failed);
+  void bounce(const Item& item, std::vector<DsnRecipient> failed);
+  // After a change: removes a finished entry, else rewrites it and re-arms its timer.
+  void settle(const std::shared_ptr<Item>& item);
+  bool persist(const Item& item);
+  void finish(const std::shared_ptr<Item>& item);
+
+  asio::any_io_executor executor_;
+  RunnerOptions options_;
+  std::shared_ptr<Delivery> delivery_;
+  std::map<std::string, std::shared_ptr<Item>> items_;
+  std::map<std::string, DomainState> domains_;
+  std::uint32_t counter_ = 0;
+  bool stopped_ = false;
+  std::shared_ptr<bool> alive_;  // spawned handlers check it before touching the runner
+};
+
+}  // namespace hikyaku::queue

@@ -1,0 +1,253 @@
+"""The durable queue end to end (DESIGN §1 step 7): a mixed outcome is queued (fsync'd) before
+the 250 and retried; recipients refused for good get an RFC 3464 DSN at the original sender's
+MX; a destination slower than the session budget is queued; an unwritable spool gives 452 4.3.1
+(or 554 5.3.1 once part was delivered); `hikyaku queue list|flush|delete` against the running
+server and offline. Real hikyaku, NSD for DNS, aiosmtpd sinks on loopback."""
+import email
+import email.policy
+import os
+import re
+import shutil
+import subprocess
+import time
+import unittest
+
+from harness import HIKYAKU, RelayTestCase, free_port
+from nsd_harness import NsdServer
+from sinks import AcceptingSink, DotFailSink, PermFailSink, StallingSink
+from test_forwarding import MESSAGE, ORIGIN_ZONE, RULES, ZONE, send
+
+SENDER = "author@implicit.dest.example"  # its MX (implicit, 127.0.0.7) receives the DSNs
+
+
+class Queue(RelayTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.nsd = NsdServer({"dest.example": ZONE, "origin.example": ORIGIN_ZONE}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nsd.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.port = free_port()
+        self.sinks = []
+
+    def tearDown(self):
+        for s in self.sinks:
+            s.stop()
+        super().tearDown()
+
+    def sink(self, cls, host, **kwargs):
+        s = cls(host, self.port, **kwargs).start()
+        self.sinks.append(s)
+        return s
+
+    def start(self, **kwargs):
+        return self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=RULES, **kwargs)
+
+    def spool_files(self, relay):
+        try:
+            return sorted(n for n in os.listdir(relay.spool) if not n.endswith(".sock"))
+        except OSError:
+            return []
+
+    def queue_cli(self, relay, *args):
+        p = subprocess.run([HIKYAKU, "queue", *args, "-c", relay.config_path],
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout + p.stderr
+
+    def test_mixed_outcome_queues_the_failed_part_then_retries_it(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        temp = self.sink(DotFailSink, "127.0.0.9", times=1)
+        r = self.start(retry_interval="1s")
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250 2.0.0"), reply)
+        self.assertIn("queued as", reply)
+        self.assertEqual(len(v6.messages), 1)
+        self.assertEqual(temp.refused, 1)
+        self.assertTrue(temp.wait_for(1, timeout=15), r.read_log()[-3000:])
+        self.assertEqual(temp.messages[0]["rcpt_tos"], ["user@temp.dest.example"])
+        self.assertIn("Message-ID: <m1@origin.example>", temp.messages[0]["data"].decode())
+        self.assertEqual(len(v6.messages), 1)  # the delivered part is not sent again
+        deadline = time.time() + 5
+        while self.spool_files(r) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.spool_files(r), [])
+        self.assertIn("status=sent", r.read_log())
+        self.assertNotIn("PARTIAL DELIVERY", r.read_log())
+
+    def test_permanent_failure_after_partial_delivery_sends_a_dsn_to_the_original_sender(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        self.sink(DotFailSink, "127.0.0.9", reply="554 5.6.0 Content rejected", times=None)
+        origin = self.sink(AcceptingSink, "127.0.0.7")
+        r = self.start()
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250 2.0.0"), reply)
+        self.assertIn("a delivery status notification follows", reply)
+        self.assertEqual(len(v6.messages), 1)
+        self.assertTrue(origin.wait_for(1, timeout=15), r.read_log()[-3000:])
+        dsn = origin.messages[0]
+        self.assertIn(dsn["mail_from"], ("", "<>"))  # the null sender
+        self.assertEqual(dsn["rcpt_tos"], [SENDER])
+        msg = email.message_from_bytes(dsn["data"], policy=email.policy.default)
+        self.assertEqual(msg.get_content_type(), "multipart/report")
+        self.assertEqual(msg.get_param("report-type"), "delivery-status")
+        self.assertEqual(msg["From"], "Mail Delivery System <MAILER-DAEMON@mx.hikyaku.test>")
+        self.assertEqual(msg["Auto-Submitted"], "auto-replied")
+        parts = list(msg.iter_parts())
+        self.assertEqual([p.get_content_type() for p in parts],
+                         ["text/plain", "message/delivery-status", "text/rfc822-headers"])
+        groups = parts[1].get_payload()  # per-message fields, then one group per recipient
+        self.assertEqual(groups[0]["Reporting-MTA"], "dns; mx.hikyaku.test")
+        self.assertEqual(len(groups), 2)
+        self.assertEqual(groups[1]["Final-Recipient"], "rfc822; user@temp.dest.example")
+        self.assertEqual(groups[1]["Action"], "failed")
+        self.assertEqual(groups[1]["Status"], "5.6.0")
+        self.assertEqual(groups[1]["Remote-MTA"], "dns; mx.temp.dest.example")
+        self.assertIn("Content rejected", groups[1]["Diagnostic-Code"])
+        self.assertIn("Message-ID: <m1@origin.example>", parts[2].get_content())
+        self.assertNotIn("v6.dest.example>", dsn["data"].decode())  # delivered: not reported
+
+    def test_no_dsn_for_a_null_sender_message(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        self.sink(DotFailSink, "127.0.0.9", reply="554 5.6.0 Content rejected", times=None)
+        origin = self.sink(AcceptingSink, "127.0.0.7")
+        r = self.start()
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender="")
+        self.assertTrue(reply.startswith("250 2.0.0"), reply)
+        self.assertEqual(len(v6.messages), 1)
+        self.assertTrue(r.wait_for_log("no DSN for the null sender"))
+        time.sleep(1)
+        self.assertEqual(origin.messages, [])
+        self.assertEqual(self.spool_files(r), [])
+
+    def test_destination_refusing_at_rcpt_aborts_the_other_which_is_then_queued(self):
+        """Two-phase commit: the other destination is aborted before its dot, so nothing is
+        delivered in the session; it is queued and delivered on retry, the refusal gets a DSN."""
+        v6 = self.sink(AcceptingSink, "::1")
+        self.sink(PermFailSink, "127.0.0.8")
+        origin = self.sink(AcceptingSink, "127.0.0.7")
+        r = self.start()
+        _, reply = send(r, ["v6@hikyaku.example", "perm@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250 2.0.0"), reply)
+        self.assertTrue(v6.wait_for(1, timeout=15), r.read_log()[-3000:])
+        self.assertTrue(origin.wait_for(1, timeout=15))
+        self.assertIn(b"Status: 5.1.1", origin.messages[0]["data"])
+
+    def test_stalled_destination_is_queued_after_the_session_budget(self):
+        self.sink(StallingSink, "127.0.0.12")
+        r = self.start(queue_extra='session_budget = "2s"', retry_interval="1h",
+                       relay_extra='final_reply_timeout = "4s"')
+        start = time.time()
+        _, reply = send(r, ["stall@hikyaku.example"], sender=SENDER)
+        elapsed = time.time() - start
+        self.assertTrue(reply.startswith("250 2.0.0"), reply)
+        self.assertIn("queued as", reply)
+        self.assertGreaterEqual(elapsed, 1.9)
+        self.assertLess(elapsed, 3.9)  # before the upstream's own timeout
+        self.assertEqual(len(self.spool_files(r)), 1)
+        self.assertIn("1 still in flight", r.read_log())
+        # The delivery still under way ends (no reply to the dot) and its result reaches the
+        # queue: the entry stays for a retry, with that error.
+        self.assertTrue(r.wait_for_log("status=deferred", timeout=10), r.read_log()[-3000:])
+        self.assertEqual(len(self.spool_files(r)), 1)
+
+    def test_unwritable_spool_gives_452_and_nothing_is_claimed(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        self.sink(PermFailSink, "127.0.0.8")
+        r = self.start()
+        # Root ignores permissions: make the spool path a file instead of a directory.
+        shutil.rmtree(r.spool)
+        with open(r.spool, "w") as f:
+            f.write("not a directory\n")
+        _, reply = send(r, ["v6@hikyaku.example", "perm@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("452 4.3.1"), reply)
+        time.sleep(0.3)
+        self.assertEqual(v6.messages, [])
+        self.assertIn("cannot queue the undelivered part", r.read_log())
+
+    def test_unwritable_spool_after_partial_delivery_gives_554_never_4xx(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        self.sink(DotFailSink, "127.0.0.9", times=None)
+        r = self.start()
+        shutil.rmtree(r.spool)
+        with open(r.spool, "w") as f:
+            f.write("not a directory\n")
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("554 5.3.1 Partially delivered (mx.v6.dest.example"), reply)
+        self.assertIn("<user@temp.dest.example>", reply)
+        self.assertEqual(len(v6.messages), 1)
+
+    def test_every_destination_temporary_stays_451_and_diskless(self):
+        self.sink(DotFailSink, "127.0.0.9", times=None)
+        r = self.start()
+        _, reply = send(r, ["temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("451"), reply)
+        self.assertEqual(self.spool_files(r), [])
+
+    def test_spool_is_resumed_at_start_and_corrupt_files_are_skipped(self):
+        temp = self.sink(DotFailSink, "127.0.0.9", times=1)
+        v6 = self.sink(AcceptingSink, "::1")
+        r = self.start(retry_interval="1h")
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(v6.messages), 1)
+        r.stop()
+        [name] = self.spool_files(r)
+        with open(os.path.join(r.spool, "BROKEN"), "w") as f:
+            f.write("hikyaku-spool 1\ngarbage")
+        r2 = self.start(retry_interval="1h", port=r.port)
+        self.assertTrue(r2.wait_for_log("skipped spool file BROKEN"), r2.read_log())
+        self.assertIn("1 entry resumed", r2.read_log())
+        code, out = self.queue_cli(r2, "flush")
+        self.assertEqual(code, 0, out)
+        self.assertTrue(temp.wait_for(1, timeout=15), r2.read_log()[-3000:])
+        self.assertNotIn(name, self.spool_files(r2))
+
+    def test_queue_list_flush_delete_against_the_running_server_and_offline(self):
+        self.sink(AcceptingSink, "::1")
+        temp = self.sink(DotFailSink, "127.0.0.9", times=None)
+        r = self.start(retry_interval="1h")
+        ids = []
+        for _ in range(2):
+            _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+            self.assertTrue(reply.startswith("250"), reply)
+            ids.append(re.search(r"queued as (\w+) for", reply).group(1))
+        code, out = self.queue_cli(r, "list")
+        self.assertEqual(code, 0, out)
+        for qid in ids:
+            self.assertIn(qid, out)
+        self.assertIn(f"<{SENDER}>", out)
+        self.assertIn("user@temp.dest.example", out)
+        self.assertIn("mx.temp.dest.example said: 451 4.3.0", out)
+        self.assertEqual(temp.refused, 2)
+        code, out = self.queue_cli(r, "flush")
+        self.assertEqual(code, 0, out)
+        self.assertIn("2", out)
+        deadline = time.time() + 10
+        while temp.refused < 4 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(temp.refused, 4)
+        code, out = self.queue_cli(r, "delete", ids[0])
+        self.assertEqual(code, 0, out)
+        self.assertNotIn(ids[0], self.spool_files(r))
+        code, out = self.queue_cli(r, "delete", "NOSUCHID")
+        self.assertEqual(code, 1, out)
+        code, out = self.queue_cli(r, "list")
+        self.assertNotIn(ids[0], out)
+        self.assertIn(ids[1], out)
+        # Offline: the server is gone, the spool is read directly.
+        self.assertEqual(r.stop(), 0)
+        code, out = self.queue_cli(r, "list")
+        self.assertEqual(code, 0, out)
+        self.assertIn("offline", out)
+        self.assertIn(ids[1], out)
+        code, out = self.queue_cli(r, "delete", ids[1])
+        self.assertEqual(code, 0, out)
+        self.assertEqual(self.spool_files(r), [])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,304 @@
+// Tests for queue/queue_runner with a fake Delivery in a temporary spool: retry then success,
+// permanent failure -> DSN entry, expiry -> DSN, no DSN for the null sender, the per-domain
+// concurrency limit, backoff after 421/4.7.x, in-flight hand-over, corrupt files skipped.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+
+#include "queue/queue_runner.hpp"
+
+namespace hikyaku::queue {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Call {
+  DeliveryJob job;
+  std::chrono::steady_clock::time_point at;
+};
+
+// Answers each domain from a script (one reply per call, the last one repeated), after a delay.
+class FakeDelivery : public Delivery {
+ public:
+  explicit FakeDelivery(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  asio::awaitable<AttemptResult> deliver(DeliveryJob job) override {
+    calls.push_back({job, std::chrono::steady_clock::now()});
+    ++active;
+    max_active = std::max(max_active, active);
+    if (delay.count() > 0) {
+      asio::steady_timer t(executor_, delay);
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    --active;
+    core::SmtpReply reply = core::SmtpReply::make(250, "2.0.0", "Ok: queued as X");
+    auto& script = scripts[job.domain];
+    if (!script.empty()) {
+      reply = script.front();
+      if (script.size() > 1) script.pop_front();
+    }
+    AttemptResult result;
+    result.host = "mx." + job.domain;
+    for (const auto& r : job.recipients) {
+      RecipientOutcome o;
+      o.address = r;
+      o.reply = reply;
+      result.recipients.push_back(std::move(o));
+    }
+    co_return result;
+  }
+  std::size_t calls_to(const std::string& domain) const {
+    return std::count_if(calls.begin(), calls.end(), [&](const Call& c) { return c.job.domain == domain; });
+  }
+  std::map<std::string, std::deque<core::SmtpReply>> scripts;
+  std::vector<Call> calls;
+  std::chrono::milliseconds delay{0};
+  int active = 0;
+  int max_active = 0;
+
+ private:
+  asio::any_io_executor executor_;
+};
+
+class QueueRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "hikyaku-runner-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    fake_ = std::make_shared<FakeDelivery>(io_.get_executor());
+  }
+  void TearDown() override {
+    runner_.reset();
+    fs::remove_all(dir_);
+  }
+  QueueRunner& runner(std::int64_t first = 1, std::size_t concurrency = 10,
+                      std::int64_t lifetime = 3600) {
+    RunnerOptions o;
+    o.directory = dir_;
+    o.hostname = "mx.hikyaku.test";
+    o.policy.first = std::chrono::seconds(first);
+    o.policy.longest = std::chrono::seconds(first * 4);
+    o.policy.lifetime = std::chrono::seconds(lifetime);
+    o.domain_concurrency = concurrency;
+    runner_ = std::make_unique<QueueRunner>(io_.get_executor(), o, fake_);
+    return *runner_;
+  }
+  SpoolEntry entry(const std::string& id, std::vector<std::string> rcpts,
+                   const std::string& sender = "sender@origin.example") {
+    SpoolEntry e;
+    e.queue_id = id;
+    e.arrival = unix_now();
+    e.mail_from = sender;
+    e.upstream_from = sender.empty() ? "" : "SRS0=x=yy=origin.example=sender@fwd.example";
+    for (auto& r : rcpts) e.recipients.push_back({r, RcptState::pending, ""});
+    e.attempts = 1;
+    e.next_try = unix_now();
+    e.message = "From: a@origin.example\r\nSubject: hello " + id + "\r\nMessage-ID: <" + id +
+                "@origin.example>\r\n\r\nbody\r\n";
+    return e;
+  }
+  void queue(const SpoolEntry& e) {
+    ASSERT_TRUE(QueueRunner::write_new(dir_, e).has_value());
+    runner_->adopt(e);
+  }
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      io_.restart();
+      io_.run_for(20ms);
+    }
+    return done();
+  }
+  std::size_t files() const {
+    return std::distance(fs::directory_iterator(dir_), fs::directory_iterator());
+  }
+  const Call* call_to(const std::string& domain, std::size_t nth = 0) const {
+    for (const auto& c : fake_->calls) {
+      if (c.job.domain == domain && nth-- == 0) return &c;
+    }
+    return nullptr;
+  }
+
+  asio::io_context io_;
+  std::string dir_;
+  std::shared_ptr<FakeDelivery> fake_;
+  std::unique_ptr<QueueRunner> runner_;
+};
+
+TEST_F(QueueRunnerTest, TemporaryFailureIsRetriedThenDelivered) {
+  auto& r = runner();
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(450, "4.2.1", "busy"),
+                                    core::SmtpReply::make(250, "2.0.0", "ok")};
+  queue(entry("A1", {"user@dest.example"}));
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  ASSERT_EQ(fake_->calls.size(), 2u);
+  EXPECT_GE(fake_->calls[1].at - fake_->calls[0].at, 900ms);  // retry_interval = 1s
+  EXPECT_EQ(fake_->calls[0].job.mail_from, "SRS0=x=yy=origin.example=sender@fwd.example");
+  EXPECT_EQ(*fake_->calls[0].job.message, entry("A1", {}).message);
+  EXPECT_EQ(files(), 0u);
+}
+
+TEST_F(QueueRunnerTest, FileIsRewrittenWithTheLastErrorBetweenAttempts) {
+  auto& r = runner(5);
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(450, "4.2.1", "busy")};
+  queue(entry("A2", {"user@dest.example"}));
+  ASSERT_TRUE(run_until([&] { return fake_->calls.size() == 1 && !r.list().front().active; }));
+  auto scanned = scan(dir_);
+  ASSERT_TRUE(scanned.has_value());
+  ASSERT_EQ(scanned->entries.size(), 1u);
+  const auto& e = scanned->entries[0].entry;
+  EXPECT_EQ(e.attempts, 2u);
+  EXPECT_GE(e.next_try, unix_now() + 8);  // second delay doubles: 10s
+  EXPECT_NE(e.last_error.find("mx.dest.example said: 450 4.2.1 busy"), std::string::npos);
+  const auto list = r.list();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].recipients, std::vector<std::string>{"user@dest.example"});
+}
+
+TEST_F(QueueRunnerTest, PermanentFailureQueuesADsnToTheOriginalSender) {
+  auto& r = runner();
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(550, "5.1.1", "User unknown")};
+  queue(entry("B1", {"gone@dest.example", "ok@other.example"}));
+  ASSERT_TRUE(run_until([&] { return r.size() == 0 && fake_->calls_to("origin.example") == 1; }));
+  const Call* dsn = call_to("origin.example");
+  ASSERT_NE(dsn, nullptr);
+  EXPECT_EQ(dsn->job.mail_from, "");  // the null sender
+  EXPECT_EQ(dsn->job.recipients, std::vector<std::string>{"sender@origin.example"});
+  const std::string& m = *dsn->job.message;
+  EXPECT_NE(m.find("From: Mail Delivery System <MAILER-DAEMON@mx.hikyaku.test>"), std::string::npos);
+  EXPECT_NE(m.find("Final-Recipient: rfc822; gone@dest.example"), std::string::npos);
+  EXPECT_NE(m.find("Status: 5.1.1"), std::string::npos);
+  EXPECT_NE(m.find("Remote-MTA: dns; mx.dest.example"), std::string::npos);
+  EXPECT_EQ(m.find("ok@other.example"), std::string::npos);  // delivered: not in the DSN
+  EXPECT_NE(m.find("Subject: hello B1"), std::string::npos);  // the original headers
+  EXPECT_EQ(files(), 0u);
+}
+
+TEST_F(QueueRunnerTest, ExpiredEntryIsReturnedWithStatus447) {
+  auto& r = runner(1, 10, 60);
+  auto e = entry("C1", {"user@dest.example"});
+  e.arrival = unix_now() - 120;
+  e.recipients[0].last_error = "mx.dest.example said: 450 4.2.1 busy";
+  queue(e);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0 && fake_->calls_to("origin.example") == 1; }));
+  EXPECT_EQ(fake_->calls_to("dest.example"), 0u);
+  const std::string& m = *call_to("origin.example")->job.message;
+  EXPECT_NE(m.find("Action: failed"), std::string::npos);
+  EXPECT_NE(m.find("Status: 4.4.7"), std::string::npos);
+  EXPECT_NE(m.find("450 4.2.1 busy"), std::string::npos);
+}
+
+TEST_F(QueueRunnerTest, NoDsnForTheNullSender) {
+  auto& r = runner();
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(550, "5.1.1", "User unknown")};
+  queue(entry("D1", {"gone@dest.example"}, ""));
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  run_until([] { return false; }, 200ms);
+  EXPECT_EQ(fake_->calls.size(), 1u);
+  EXPECT_EQ(files(), 0u);
+}
+
+TEST_F(QueueRunnerTest, ExpiredNullSenderMessageIsDroppedWithoutDsn) {
+  auto& r = runner(1, 10, 60);
+  auto e = entry("D2", {"user@dest.example"}, "");
+  e.arrival = unix_now() - 120;
+  queue(e);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  EXPECT_TRUE(fake_->calls.empty());
+}
+
+TEST_F(QueueRunnerTest, PerDomainConcurrencyLimitIsHonoured) {
+  auto& r = runner(1, 2);
+  fake_->delay = 150ms;
+  for (int i = 0; i < 6; ++i) queue(entry("E" + std::to_string(i), {"u@busy.example"}));
+  queue(entry("E9", {"u@quiet.example"}));
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  EXPECT_EQ(fake_->calls.size(), 7u);
+  EXPECT_EQ(fake_->max_active, 3);  // two for busy.example, one for quiet.example
+}
+
+TEST_F(QueueRunnerTest, ThrottlingReplyBacksOffTheWholeDomain) {
+  auto& r = runner(2);
+  fake_->scripts["big.example"] = {core::SmtpReply::make(421, "4.7.0", "Too many messages, slow down"),
+                                   core::SmtpReply::make(250, "2.0.0", "ok")};
+  queue(entry("F1", {"a@big.example"}));
+  ASSERT_TRUE(run_until([&] { return fake_->calls.size() == 1 && !r.list().front().active; }));
+  const auto throttled_at = std::chrono::steady_clock::now();
+  // Another message for the same domain, due now: not tried while the domain is backed off.
+  queue(entry("F2", {"b@big.example"}));
+  run_until([] { return false; }, 500ms);
+  EXPECT_EQ(fake_->calls_to("big.example"), 1u);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  EXPECT_EQ(fake_->calls_to("big.example"), 3u);
+  EXPECT_GE(fake_->calls[1].at - throttled_at, 1000ms);
+}
+
+TEST_F(QueueRunnerTest, InFlightDomainWaitsForTheSessionsResult) {
+  auto& r = runner();
+  queue(entry("G1", {"a@slow.example"}));  // adopted normally: would be tried at once
+  auto e = entry("G2", {"b@slow.example", "c@next.example"});
+  ASSERT_TRUE(QueueRunner::write_new(dir_, e).has_value());
+  r.adopt(e, {"slow.example"});
+  ASSERT_TRUE(run_until([&] { return fake_->calls.size() == 2; }));
+  run_until([] { return false; }, 200ms);
+  EXPECT_EQ(fake_->calls_to("slow.example"), 1u);  // G1 only
+  EXPECT_EQ(r.size(), 1u);
+  AttemptResult late;
+  late.host = "mx.slow.example";
+  late.recipients.push_back({"b@slow.example", core::SmtpReply::make(250, "2.0.0", "ok")});
+  r.complete_in_flight("G2", "slow.example", late);
+  EXPECT_EQ(r.size(), 0u);
+  EXPECT_EQ(files(), 0u);
+}
+
+TEST_F(QueueRunnerTest, CorruptAndTruncatedFilesAreSkippedAndReported) {
+  auto good = entry("H1", {"user@dest.example"});
+  ASSERT_TRUE(QueueRunner::write_new(dir_, good).has_value());
+  std::string bytes = encode(entry("H2", {"user@dest.example"}));
+  std::ofstream(dir_ + "/H2", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  std::ofstream(dir_ + "/H3", std::ios::binary) << "garbage\n";
+  std::ofstream(dir_ + "/tmp.H4", std::ios::binary) << bytes;
+  auto& r = runner();
+  auto started = r.start();
+  ASSERT_TRUE(started.has_value());
+  EXPECT_EQ(started->problems.size(), 3u);
+  EXPECT_EQ(r.size(), 1u);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  EXPECT_EQ(fake_->calls.size(), 1u);
+  EXPECT_TRUE(fs::exists(dir_ + "/H2"));  // left for the operator, not deleted
+}
+
+TEST_F(QueueRunnerTest, FlushAndRemove) {
+  auto& r = runner(60);
+  auto a = entry("J1", {"a@dest.example"});
+  a.next_try = unix_now() + 3600;
+  auto b = entry("J2", {"b@dest.example"});
+  b.next_try = unix_now() + 3600;
+  queue(a);
+  queue(b);
+  run_until([] { return false; }, 100ms);
+  EXPECT_TRUE(fake_->calls.empty());
+  EXPECT_TRUE(r.remove("J2"));
+  EXPECT_FALSE(r.remove("J2"));
+  EXPECT_FALSE(fs::exists(dir_ + "/J2"));
+  EXPECT_EQ(r.flush(), 1u);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  ASSERT_EQ(fake_->calls.size(), 1u);
+  EXPECT_EQ(fake_->calls[0].job.recipients, std::vector<std::string>{"a@dest.example"});
+}
+
+}  // namespace
+}  // namespace hikyaku::queue
