@@ -14,7 +14,7 @@ import unittest
 import dkim
 import nacl.signing
 
-from harness import RelayTestCase, SmtpClient, free_port
+from harness import HIKYAKU, RelayTestCase, SmtpClient, free_port
 from nsd_harness import NsdServer
 from sinks import AcceptingSink
 
@@ -77,6 +77,7 @@ class Authentication(RelayTestCase):
             "lists.example": zone("lists.example", keys),
             "dest.example": zone("dest.example", "@ IN MX 10 mx\nmx IN A 127.0.0.1\n"),
         }
+        cls.zones = zones
         cls.nsd = NsdServer(zones).start()
 
     @classmethod
@@ -299,6 +300,51 @@ class Authentication(RelayTestCase):
         reply = self.send(r, message("alice@reject.example"), client_ip="198.51.100.7")
         self.assertTrue(reply.startswith("250"), reply)
         self.assertIn("spf=pass", self.arrived_results())
+
+
+
+class AuthCommand(RelayTestCase):
+    """`hikyaku auth`: what the relay would decide, for a postmaster asking why (DESIGN §4)."""
+    setUpClass = classmethod(Authentication.setUpClass.__func__)
+    tearDownClass = classmethod(Authentication.tearDownClass.__func__)
+    dkim_signed = Authentication.dkim_signed
+
+    def auth(self, data, *args):
+        return subprocess.run([HIKYAKU, "auth", *args], input=data, capture_output=True, timeout=120)
+
+    def test_refusal_explained_with_dns_server(self):
+        p = self.auth(message("alice@reject.example"), "--dns", self.nsd.address, "--ip", "203.0.113.5",
+                      "--helo", "client.provider.example", "--mail-from", "alice@reject.example")
+        out = p.stdout.decode()
+        self.assertEqual(p.returncode, 1, out + p.stderr.decode())
+        self.assertTrue(out.startswith("Authentication-Results: "), out)
+        self.assertIn("spf=fail", out)
+        self.assertIn("dmarc=fail", out)
+        self.assertIn("DMARC: fail from=reject.example policy=reject disposition=reject", out)
+        self.assertIn("Action: refuse: 550 5.7.1", out)
+
+    def test_pass_from_zone_files_with_lf_message(self):
+        files = []
+        for name in ("reject.example", "provider.example"):
+            path = os.path.join(self.workdir, name + ".zone")
+            with open(path, "w") as f:
+                f.write(self.zones[name])
+            files += ["--zone", path]
+        data = self.dkim_signed(message("alice@reject.example"), "reject.example").replace(b"\r\n", b"\n")
+        p = self.auth(data, *files, "--ip", "2001:db8:1::25", "--helo", "client.provider.example",
+                      "--mail-from", "alice@reject.example")
+        out = p.stdout.decode()
+        self.assertEqual(p.returncode, 0, out + p.stderr.decode())
+        self.assertIn("spf=pass", out)
+        self.assertIn("dkim=pass", out)
+        self.assertIn("DMARC: pass from=reject.example", out)
+        self.assertIn("Action: accept", out)
+
+    def test_usage_errors_exit_2(self):
+        p = self.auth(b"", "--ip", "192.0.2.1", "--helo", "x", "--mail-from", "<>")
+        self.assertEqual(p.returncode, 2)  # neither --zone nor --dns
+        p = self.auth(b"", "--zone", "/nonexistent.zone", "--ip", "192.0.2.1", "--helo", "x", "--mail-from", "<>")
+        self.assertEqual(p.returncode, 2)
 
 
 if __name__ == "__main__":
