@@ -93,6 +93,15 @@ bool Runtime::reload(const std::string& path) {
   if (address_list(*old->config) != address_list(*config)) {
     spdlog::warn("reload: listen addresses changed; they take effect at the next restart");
   }
+  // The queue runner is built once, at start (session_budget is read per message and applies).
+  const auto& was = old->config->queue;
+  const auto& now = config->queue;
+  if (was.directory != now.directory || was.retry_interval != now.retry_interval ||
+      was.max_retry_interval != now.max_retry_interval || was.max_lifetime != now.max_lifetime ||
+      was.destination_concurrency != now.destination_concurrency || was.control_socket != now.control_socket) {
+    spdlog::warn("reload: [queue] settings changed; they take effect at the next restart "
+                 "(session_budget applies now)");
+  }
   current_.store(*env);
   forwarding_.store(forwarding);
   spdlog::info("reloaded {}: {} domain(s)", path, config->domains.size());

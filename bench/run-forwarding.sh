@@ -12,7 +12,11 @@ bin=$root/build/release/app/hikyaku
 work=$(mktemp -d /tmp/hikyaku-bench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
-            [ -f "$work/nsd.pid" ] && kill "$(cat "$work/nsd.pid")" 2>/dev/null || true; rm -rf "$work"; }
+            if [ -f "$work/nsd.pid" ]; then
+              nsd_pid=$(cat "$work/nsd.pid"); kill "$nsd_pid" 2>/dev/null || true
+              for _ in $(seq 50); do kill -0 "$nsd_pid" 2>/dev/null || break; sleep 0.1; done
+            fi
+            rm -rf "$work"; }
 trap cleanup EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
@@ -84,6 +88,8 @@ servers = ["127.0.0.1:$dns_port"]
 [relay]
 port = $sink_port
 helo_name = "bench.hikyaku.test"
+[queue]
+directory = "$work/spool"
 [log]
 level = "info"
 $dkim_conf

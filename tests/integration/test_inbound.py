@@ -275,6 +275,15 @@ class Privileges(RelayTestCase):
         self.assertIn("running as user nobody", r.read_log())
         _, out = swaks(r.port, "--to", "noreply@example.com")
         self.assertIn("250 2.0.0 Ok", out)
+        # SPF helpers start with the first check, so they run as the service user too.
+        swaks(r.port, "--from", "sender@origin.example", "--to", "info@example.com")
+        helpers = subprocess.run(["pgrep", "-P", str(r.proc.pid)], capture_output=True,
+                                 text=True).stdout.split()
+        self.assertTrue(helpers, "no SPF helper was started")
+        for pid in helpers:
+            with open(f"/proc/{pid}/status") as f:
+                uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
+            self.assertEqual([int(u) for u in uids], [nobody] * 4)
 
 
 class CheckCommand(unittest.TestCase):
