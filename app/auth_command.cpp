@@ -65,8 +65,8 @@ int auth_command(const AuthCommandOptions& o) {
   spf_options.pool_size = 1;
   spf_options.check_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(settings.spf_timeout);
   spf_options.rec_dom = hostname;
-  auth::SpfHelperPool spf(io.get_executor(), **resolver, spf_options);
-  const auth::AuthServices services{resolver->get(), &spf, &dkim, &workers};
+  std::optional<auth::SpfHelperPool> spf(std::in_place, io.get_executor(), *resolver, spf_options);
+  const auth::AuthServices services{resolver->get(), &*spf, &dkim, &workers};
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   std::optional<auth::AuthResults> results;
@@ -76,7 +76,7 @@ int auth_command(const AuthCommandOptions& o) {
                    if (!e) results = std::move(r);
                  });
   io.run();
-  spf.shutdown();
+  spf.reset();  // kills and reaps the helper, drops its share of the resolver
   resolver->reset();  // before the io_context it runs on
   io.restart();
   io.run();
@@ -84,7 +84,8 @@ int auth_command(const AuthCommandOptions& o) {
     fmt::print(stderr, "the checks did not complete\n");
     return 2;
   }
-  const auto vouch = auth::trusted_dmarc_pass(message, results->arc, settings.trusted_arc_sealers);
+  const auto vouch = auth::trusted_dmarc_pass(message, results->arc, settings.trusted_arc_sealers,
+                                                results->dmarc.from_domain);
   const auth::EnforcementPolicy policy{settings.dmarc_enforce,
                                        settings.quarantine == config::QuarantineAction::reject};
   const auth::Enforcement decision = auth::decide(*results, policy, vouch);

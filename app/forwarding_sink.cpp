@@ -250,7 +250,8 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   }
   // DESIGN §1 step 4: judge the message as received, before anything of ours is added.
   const auth::AuthResults auth_results = co_await authenticate(env, msg);
-  const auto vouch = auth::trusted_dmarc_pass(msg, auth_results.arc, config_->auth.trusted_arc_sealers);
+  const auto vouch = auth::trusted_dmarc_pass(msg, auth_results.arc, config_->auth.trusted_arc_sealers,
+                                              auth_results.dmarc.from_domain);
   const auth::Enforcement decision =
       auth::decide(auth_results, enforcement_policy(config_->auth, *router_, env), vouch);
   log_auth(env, auth_results, decision);
@@ -313,14 +314,21 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
   queue::QueueRunner* runner = forwarding_->queue;
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count();
-  // Until the entry is on disk, late results are only logged (the message is not ours yet).
+  // While the entry is being written, a delivery that ends fills in fan_out as before; once the
+  // entry is adopted those results are handed over below. If nothing can be queued, late
+  // results are only logged (the message was not accepted).
   const std::string transaction_id = env.transaction_id;
-  fan_out->late = [transaction_id](size_t, relay::DomainOutcome o) {
-    spdlog::warn("{}: late result from {} not queued: {}", transaction_id, o.domain,
-                 o.decided.result.recipients.empty() ? std::string("none")
-                                                     : o.decided.result.recipients[0].reply.summary());
+  auto log_late_results = [fan_out, transaction_id] {
+    fan_out->late = [transaction_id](size_t, relay::DomainOutcome o) {
+      spdlog::warn("{}: late result from {} not queued: {}", transaction_id, o.domain,
+                   o.decided.result.recipients.empty() ? std::string("none")
+                                                       : o.decided.result.recipients[0].reply.summary());
+    };
   };
-  if (!runner) co_return spool_failure_reply(result, "no queue configured");
+  if (!runner) {
+    log_late_results();
+    co_return spool_failure_reply(result, "no queue configured");
+  }
 
   queue::SpoolEntry entry;
   entry.queue_id = runner->new_queue_id();
@@ -377,7 +385,12 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
     ++written;
   }
   if (!error.empty()) {
-    if (written > 0) ::unlink((directory + "/" + to_write[0]->queue_id).c_str());
+    log_late_results();
+    // Nothing is claimed: every file of this message goes, including the one whose write
+    // failed after its rename (a directory fsync error leaves it in place).
+    for (size_t i = 0; i <= written && i < to_write.size(); ++i) {
+      ::unlink((directory + "/" + to_write[i]->queue_id).c_str());
+    }
     spdlog::error("{}: cannot queue the undelivered part: {}", env.transaction_id, error);
     co_return spool_failure_reply(result, error);
   }

@@ -59,7 +59,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     spf.check_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config->auth.spf_timeout);
     spf.rec_dom = config->server.hostname;
     spf.prestart = false;  // started by the first check, after privileges are dropped
-    forwarding->spf = std::make_shared<auth::SpfHelperPool>(executor, *forwarding->resolver, spf);
+    forwarding->spf = std::make_shared<auth::SpfHelperPool>(executor, forwarding->resolver, spf);
   }
   forwarding->queue = services.queue;
   if (forwarding_out) *forwarding_out = forwarding;

@@ -8,9 +8,17 @@
 
 namespace hikyaku::auth {
 
+namespace {
+
+// RFC 8617 §4.2.1: at most 50 instances, each with one ARC-Seal and one AMS signer.
+constexpr size_t kMaxKeyNames = 100;
+
+}  // namespace
+
 asio::awaitable<ArcKeyRecords> fetch_arc_keys(dns::Resolver& resolver, const core::Message& msg) {
   ArcKeyRecords keys;
   for (const auto& field : msg.fields()) {
+    if (keys.size() >= kMaxKeyNames) break;  // a chain this long fails validation anyway
     const auto name = msg.field_name(field);
     if (!core::ascii_iequals(name, "ARC-Seal") && !core::ascii_iequals(name, "ARC-Message-Signature")) {
       continue;

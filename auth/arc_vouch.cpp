@@ -70,7 +70,10 @@ std::optional<int> parse_int(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::string> method_result(std::string_view results_value, std::string_view method) {
+namespace {
+
+// The resinfo of `method` (RFC 8601 §2.2), comments removed: "dmarc=pass header.from=x".
+std::optional<std::string> method_resinfo(std::string_view results_value, std::string_view method) {
   for (const std::string& segment : resinfo_segments(results_value)) {
     // methodspec = [CFWS] method [CFWS] "=" [CFWS] result; method = Keyword [ "/" version ]
     std::string_view s = trim(segment);
@@ -80,19 +83,53 @@ std::optional<std::string> method_result(std::string_view results_value, std::st
     if (const size_t slash = name.find('/'); slash != std::string_view::npos) {
       name = trim(name.substr(0, slash));
     }
-    if (!core::ascii_iequals(name, method)) continue;
-    std::string_view rest = trim(s.substr(eq + 1));
-    size_t end = 0;
-    while (end < rest.size() && !is_space(rest[end])) ++end;
-    if (end == 0) return std::nullopt;
-    return core::ascii_lower(rest.substr(0, end));
+    if (core::ascii_iequals(name, method)) return std::string(trim(s.substr(eq + 1)));
+  }
+  return std::nullopt;
+}
+
+// The first word of `s` (up to white space).
+std::string_view first_word(std::string_view s) {
+  size_t end = 0;
+  while (end < s.size() && !is_space(s[end])) ++end;
+  return s.substr(0, end);
+}
+
+}  // namespace
+
+std::optional<std::string> method_result(std::string_view results_value, std::string_view method) {
+  const auto resinfo = method_resinfo(results_value, method);
+  if (!resinfo) return std::nullopt;
+  const std::string_view result = first_word(*resinfo);
+  if (result.empty()) return std::nullopt;
+  return core::ascii_lower(result);
+}
+
+std::optional<std::string> method_property(std::string_view results_value, std::string_view method,
+                                           std::string_view property) {
+  const auto resinfo = method_resinfo(results_value, method);
+  if (!resinfo) return std::nullopt;
+  // propspec = ptype [CFWS] "." [CFWS] property [CFWS] "=" pvalue (RFC 8601 §2.2)
+  std::string_view rest = *resinfo;
+  rest.remove_prefix(first_word(rest).size());
+  while (!rest.empty()) {
+    rest = trim(rest);
+    std::string_view word = first_word(rest);
+    rest.remove_prefix(word.size());
+    const size_t eq = word.find('=');
+    if (eq == std::string_view::npos || !core::ascii_iequals(word.substr(0, eq), property)) continue;
+    std::string_view value = word.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (value.empty()) return std::nullopt;
+    return core::ascii_lower(value);
   }
   return std::nullopt;
 }
 
 std::optional<ArcVouch> trusted_dmarc_pass(const core::Message& message, const ArcResult& chain,
-                                           const std::vector<std::string>& trusted) {
-  if (chain.cv != ArcResult::Cv::pass || trusted.empty()) return std::nullopt;
+                                           const std::vector<std::string>& trusted,
+                                           std::string_view from_domain) {
+  if (chain.cv != ArcResult::Cv::pass || trusted.empty() || from_domain.empty()) return std::nullopt;
   // Sealer domain and AAR payload by instance; the chain validated, so each i appears once.
   std::map<int, std::string> sealers;
   std::map<int, std::string> results;
@@ -121,6 +158,11 @@ std::optional<ArcVouch> trusted_dmarc_pass(const core::Message& message, const A
     auto payload = results.find(instance);
     if (payload == results.end()) return std::nullopt;
     if (method_result(payload->second, "dmarc") != std::optional<std::string>("pass")) return std::nullopt;
+    // Its AMS must still validate (oldest-pass 0: every AMS does), and it must speak of our From.
+    if (chain.oldest_pass != 0 && instance < chain.oldest_pass) return std::nullopt;
+    if (method_property(payload->second, "dmarc", "header.from") != core::ascii_lower(from_domain)) {
+      return std::nullopt;
+    }
     return ArcVouch{instance, sealer};
   }
   return std::nullopt;

@@ -6,6 +6,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,7 +44,19 @@ bool set_limit(int resource, rlim_t value) {
   return setrlimit(resource, &want) == 0;
 }
 
+// A helper never keeps root, even when the relay does (no [server] user): libspf2 parses
+// attacker-controlled records (DESIGN §3). It becomes nobody, with no supplementary groups.
+bool drop_root() {
+  if (geteuid() != 0) return true;
+  const passwd* pw = getpwnam("nobody");
+  const uid_t uid = pw ? pw->pw_uid : 65534;
+  const gid_t gid = pw ? pw->pw_gid : 65534;
+  return setgroups(0, nullptr) == 0 && setgid(gid) == 0 && setuid(uid) == 0 && geteuid() != 0 &&
+         getegid() != 0;
+}
+
 bool harden(int fd) {
+  if (!drop_root()) return false;
   if (!close_all_but(fd)) return false;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return false;

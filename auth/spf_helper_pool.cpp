@@ -112,7 +112,7 @@ SpfVerdict temperror_verdict(const SpfRequest& r, const std::string& why) {
 // `conv` and `resolver`, so it may outlive the check that started it (a timed-out check
 // leaves it waiting on the resolver; it ends when the answer comes, seeing `conv->done`).
 asio::awaitable<void> converse(std::shared_ptr<Helper> helper, std::shared_ptr<Conversation> conv,
-                               dns::Resolver& resolver, SpfCheckRequest request) {
+                               std::shared_ptr<dns::Resolver> resolver, SpfCheckRequest request) {
   boost::system::error_code ec;
   const auto frame = encode_spf_frame(request);
   if (!frame) {
@@ -171,7 +171,7 @@ asio::awaitable<void> converse(std::shared_ptr<Helper> helper, std::shared_ptr<C
       if (!e && conv->awaiting_dns) conv->fail("SPF helper died while waiting for DNS");
     };
     helper->socket.async_wait(asio::socket_base::wait_read, std::move(on_readable));
-    dns::DnsAnswer answer = co_await resolver.query(query->name, query->type);
+    dns::DnsAnswer answer = co_await resolver->query(query->name, query->type);
     conv->awaiting_dns = false;
     if (conv->done) co_return;
     helper->socket.cancel(ec);
@@ -188,9 +188,9 @@ asio::awaitable<void> converse(std::shared_ptr<Helper> helper, std::shared_ptr<C
 
 }  // namespace
 
-SpfHelperPool::SpfHelperPool(asio::any_io_executor executor, dns::Resolver& resolver,
+SpfHelperPool::SpfHelperPool(asio::any_io_executor executor, std::shared_ptr<dns::Resolver> resolver,
                              SpfHelperPoolOptions options)
-    : executor_(std::move(executor)), resolver_(resolver), options_(std::move(options)) {
+    : executor_(std::move(executor)), resolver_(std::move(resolver)), options_(std::move(options)) {
   if (options_.pool_size == 0) options_.pool_size = 1;
   if (!options_.prestart) return;  // acquire() starts them on demand
   for (size_t i = 0; i < options_.pool_size; ++i) {

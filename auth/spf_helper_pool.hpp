@@ -39,18 +39,22 @@ struct SpfHelperPoolOptions {
   std::chrono::milliseconds check_timeout = std::chrono::seconds(20);
   std::string rec_dom = "localhost";  // our host name, the %{r} of RFC 7208 §7.3
   // A helper is replaced after this many checks, so what leaks or accumulates in it is bounded.
-  size_t max_checks_per_helper = 1000;
+  // Small, so a helper subverted by one hostile record answers few later checks.
+  size_t max_checks_per_helper = 100;
   // Start every helper in the constructor; false starts them at the first checks (the relay
   // builds its pool before dropping root, and helpers must run as the service user).
   bool prestart = true;
 };
 
 // Use from one thread: the executor must be single-threaded (or a strand), and the pool must
-// outlive every check() and the resolver the pool. Destroy it, or shutdown(), when no check
+// outlive every check(). Destroy it, or shutdown(), when no check
 // is in progress.
 class SpfHelperPool {
  public:
-  SpfHelperPool(asio::any_io_executor executor, dns::Resolver& resolver, SpfHelperPoolOptions options);
+  // The pool shares ownership of `resolver`: a conversation that outlives its check (a timeout)
+  // may still be waiting on it after the configuration that built both is gone.
+  SpfHelperPool(asio::any_io_executor executor, std::shared_ptr<dns::Resolver> resolver,
+                SpfHelperPoolOptions options);
   ~SpfHelperPool();
   SpfHelperPool(const SpfHelperPool&) = delete;
   SpfHelperPool& operator=(const SpfHelperPool&) = delete;
@@ -76,7 +80,7 @@ class SpfHelperPool {
   void wake_one();
 
   asio::any_io_executor executor_;
-  dns::Resolver& resolver_;
+  std::shared_ptr<dns::Resolver> resolver_;
   SpfHelperPoolOptions options_;
   std::vector<std::shared_ptr<Helper>> helpers_;  // every live helper, idle or busy
   std::vector<std::shared_ptr<Helper>> idle_;

@@ -290,9 +290,9 @@ void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult&
   }
 }
 
-void QueueRunner::bounce(const Item& item, std::vector<DsnRecipient> failed) {
+void QueueRunner::bounce(Item& item, std::vector<DsnRecipient> failed) {
   if (failed.empty()) return;
-  const auto& e = item.entry;
+  auto& e = item.entry;
   if (!needs_bounce(e)) {
     // RFC 5321 §4.5.5, RFC 3464 §2: never a DSN for a message with the null sender.
     spdlog::info("{}: {} recipient(s) failed; no DSN for the null sender", e.queue_id, failed.size());
@@ -306,9 +306,16 @@ void QueueRunner::bounce(const Item& item, std::vector<DsnRecipient> failed) {
   in.now = now();
   SpoolEntry dsn = make_bounce(in);
   if (auto written = write_new(options_.directory, dsn); !written) {
-    // The failure stays recorded in the entry's file; the DSN is lost only with the disk.
-    spdlog::error("{}: cannot queue the DSN to <{}>: {}", e.queue_id, e.mail_from,
-                  written.error().message);
+    // The sender must still learn: the recipients go back to pending, so they are tried again
+    // (and refused again, or expire again) and the DSN is written then.
+    ::unlink((options_.directory + "/" + dsn.queue_id).c_str());
+    for (const auto& d : in.failed) {
+      for (auto& r : e.recipients) {
+        if (r.address == d.final_recipient && r.state == RcptState::failed) r.state = RcptState::pending;
+      }
+    }
+    spdlog::error("{}: cannot queue the DSN to <{}>: {}; its {} recipient(s) stay queued", e.queue_id,
+                  e.mail_from, written.error().message, in.failed.size());
     return;
   }
   spdlog::info("{}: DSN {} queued to <{}> for {} recipient(s)", e.queue_id, dsn.queue_id,

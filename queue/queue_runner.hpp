@@ -113,7 +113,8 @@ class QueueRunner {
   // Records one result in the entry; newly failed recipients are added to `failed`.
   void apply(Item& item, const DeliveryJob& job, const AttemptResult& result,
              std::vector<DsnRecipient>& failed);
-  void bounce(const Item& item, std::vector<DsnRecipient> failed);
+  // Queues the DSN for `failed`; when it cannot be written, they become pending again.
+  void bounce(Item& item, std::vector<DsnRecipient> failed);
   // After a change: removes a finished entry, else rewrites it and re-arms its timer.
   void settle(const std::shared_ptr<Item>& item);
   bool persist(const Item& item);

@@ -121,7 +121,7 @@ core::Message chain(const std::string& sealer1, const std::string& dmarc1, const
                     const std::string& dmarc2) {
   return core::Message(
       "ARC-Seal: i=2; a=rsa-sha256; cv=pass; d=" + sealer2 + "; s=s; b=AAAA\r\n"
-      "ARC-Authentication-Results: i=2; mx." + sealer2 + "; dmarc=" + dmarc2 + "\r\n"
+      "ARC-Authentication-Results: i=2; mx." + sealer2 + "; dmarc=" + dmarc2 + " header.from=paypal.example\r\n"
       "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=" + sealer1 + "; s=s; b=AAAA\r\n"
       "ARC-Authentication-Results: i=1; mx." + sealer1 + "; spf=pass smtp.mailfrom=x@y;\r\n"
       "\tdmarc=" + dmarc1 + " header.from=paypal.example\r\n"
@@ -133,33 +133,56 @@ TEST(TrustedArcSealer, OldestTrustedSealerSayingPassVouches) {
   pass.cv = ArcResult::Cv::pass;
   pass.instances = 2;
   const std::vector<std::string> trusted = {"lists.example.org", "fwd.example.com"};
-  auto v = trusted_dmarc_pass(chain("lists.example.org", "pass", "fwd.example.com", "fail"), pass, trusted);
+  auto v = trusted_dmarc_pass(chain("lists.example.org", "pass", "fwd.example.com", "fail"), pass, trusted, "paypal.example");
   ASSERT_TRUE(v);
   EXPECT_EQ(v->instance, 1);
   EXPECT_EQ(v->sealer, "lists.example.org");
   // The oldest trusted set said fail: a newer trusted one saying pass does not vouch.
-  EXPECT_FALSE(trusted_dmarc_pass(chain("lists.example.org", "fail", "FWD.example.com", "pass"), pass, trusted));
+  EXPECT_FALSE(trusted_dmarc_pass(chain("lists.example.org", "fail", "FWD.example.com", "pass"), pass, trusted, "paypal.example"));
   // An untrusted oldest set is skipped; the trusted newer one decides.
-  v = trusted_dmarc_pass(chain("other.example", "fail", "FWD.example.com", "pass"), pass, trusted);
+  v = trusted_dmarc_pass(chain("other.example", "fail", "FWD.example.com", "pass"), pass, trusted, "paypal.example");
   ASSERT_TRUE(v);
   EXPECT_EQ(v->instance, 2);
   EXPECT_EQ(v->sealer, "fwd.example.com");
+}
+
+TEST(TrustedArcSealer, NoVouchForAnotherMessageOrAnotherAuthor) {
+  ArcResult pass;
+  pass.cv = ArcResult::Cv::pass;
+  pass.instances = 2;
+  const auto msg = chain("lists.example.org", "pass", "other.example", "pass");
+  // A set replayed from another message: its AMS no longer validates (oldest-pass is 2).
+  ArcResult replayed = pass;
+  replayed.oldest_pass = 2;
+  EXPECT_FALSE(trusted_dmarc_pass(msg, replayed, {"lists.example.org"}, "paypal.example"));
+  EXPECT_TRUE(trusted_dmarc_pass(msg, replayed, {"other.example"}, "paypal.example"));
+  // The trusted sealer saw dmarc=pass for another From domain.
+  EXPECT_FALSE(trusted_dmarc_pass(msg, pass, {"lists.example.org"}, "bank.example"));
+  EXPECT_TRUE(trusted_dmarc_pass(msg, pass, {"lists.example.org"}, "PayPal.example"));
+}
+
+TEST(MethodProperty, ReadsOneProperty) {
+  EXPECT_EQ(method_property("mx; dmarc=pass (p=reject) header.from=Example.COM", "dmarc", "header.from"),
+            "example.com");
+  EXPECT_EQ(method_property("mx; dmarc=pass header.from=\"x.example\"", "dmarc", "header.from"), "x.example");
+  EXPECT_EQ(method_property("mx; spf=pass header.from=x.example; dmarc=pass", "dmarc", "header.from"), std::nullopt);
+  EXPECT_EQ(method_property("mx; dmarc=pass", "dmarc", "header.from"), std::nullopt);
 }
 
 TEST(TrustedArcSealer, NoVouchWithoutTrustOrValidChain) {
   ArcResult pass;
   pass.cv = ArcResult::Cv::pass;
   const auto msg = chain("lists.example.org", "pass", "other.example", "pass");
-  EXPECT_FALSE(trusted_dmarc_pass(msg, pass, {"unrelated.example"}));
-  EXPECT_FALSE(trusted_dmarc_pass(msg, pass, {}));
+  EXPECT_FALSE(trusted_dmarc_pass(msg, pass, {"unrelated.example"}, "paypal.example"));
+  EXPECT_FALSE(trusted_dmarc_pass(msg, pass, {}, "paypal.example"));
   ArcResult failed = pass;
   failed.cv = ArcResult::Cv::fail;
-  EXPECT_FALSE(trusted_dmarc_pass(msg, failed, {"lists.example.org"}));
+  EXPECT_FALSE(trusted_dmarc_pass(msg, failed, {"lists.example.org"}, "paypal.example"));
   ArcResult none;
-  EXPECT_FALSE(trusted_dmarc_pass(msg, none, {"lists.example.org"}));
+  EXPECT_FALSE(trusted_dmarc_pass(msg, none, {"lists.example.org"}, "paypal.example"));
   // A trusted sealer that did not see dmarc=pass does not vouch.
   EXPECT_FALSE(trusted_dmarc_pass(chain("lists.example.org", "fail", "other.example", "pass"), pass,
-                                  {"lists.example.org"}));
+                                  {"lists.example.org"}, "paypal.example"));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // process, DNS answered by the relay's resolver, and a helper that is killed mid-check, hangs,
 // talks garbage or exits giving temperror (RFC 7208 §2.6.6) while the pool keeps serving.
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -102,6 +103,11 @@ class SpfHelperPoolTest : public ::testing::Test {
     return slot->value_or(SpfVerdict{});
   }
 
+  // The fixture owns the resolver; the pool gets a non-owning handle to it.
+  std::shared_ptr<dns::Resolver> shared_resolver() {
+    return std::shared_ptr<dns::Resolver>(&resolver_, [](dns::Resolver*) {});
+  }
+
   asio::io_context io_;
   HoldingResolver resolver_{io_.get_executor()};
 };
@@ -128,7 +134,7 @@ TEST_F(SpfHelperPoolTest, SameAnswersAsInProcess) {
   auto zone = test::spf_zone();
   SpfEvaluator local([&](const std::string& n, dns::RecordType t) { return to_spf_dns_reply(zone.lookup(n, t)); },
                      SpfEvaluatorOptions{.rec_dom = "relay.example.net"});
-  SpfHelperPool pool(io_.get_executor(), resolver_, options());
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), options());
   ASSERT_EQ(pool.helper_pids().size(), 2u);
   for (const auto& c : kCases) {
     const auto remote = check(pool, {c.ip, c.helo, c.sender});
@@ -150,7 +156,7 @@ TEST_F(SpfHelperPoolTest, SameAnswersAsInProcess) {
 TEST_F(SpfHelperPoolTest, HelperKilledMidCheckIsTempErrorAndReplaced) {
   auto o = options();
   o.pool_size = 1;
-  SpfHelperPool pool(io_.get_executor(), resolver_, o);
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
   ASSERT_EQ(pool.helper_pids().size(), 1u);
   const pid_t first = pool.helper_pids().front();
   resolver_.hold = "example.com";
@@ -174,7 +180,7 @@ TEST_F(SpfHelperPoolTest, HelperKilledMidCheckIsTempErrorAndReplaced) {
 TEST_F(SpfHelperPoolTest, IdleHelperKilledIsReplacedBeforeTheNextCheck) {
   auto o = options();
   o.pool_size = 1;
-  SpfHelperPool pool(io_.get_executor(), resolver_, o);
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
   const pid_t first = pool.helper_pids().front();
   ASSERT_EQ(::kill(first, SIGKILL), 0);
   ASSERT_TRUE(run_until(io_, [&] { return !alive_not_zombie(first); }));
@@ -186,10 +192,29 @@ TEST_F(SpfHelperPoolTest, IdleHelperKilledIsReplacedBeforeTheNextCheck) {
   EXPECT_FALSE(alive(first));  // reaped
 }
 
+TEST_F(SpfHelperPoolTest, HelpersNeverRunAsRoot) {
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), options());
+  const auto v = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});
+  EXPECT_EQ(v.mail_from.result, SpfResult::pass);  // hardened, and still working
+  for (const pid_t pid : pool.helper_pids()) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line) && line.rfind("Uid:", 0) != 0) {
+    }
+    ASSERT_EQ(line.rfind("Uid:", 0), 0u);
+    std::istringstream uids(line.substr(4));
+    for (int i = 0; i < 4; ++i) {
+      long uid = -1;
+      uids >> uid;
+      EXPECT_NE(uid, 0) << "helper " << pid << " runs as root: " << line;
+    }
+  }
+}
+
 TEST_F(SpfHelperPoolTest, WithoutPrestartHelpersStartAtTheFirstCheck) {
   auto o = options();
   o.prestart = false;
-  SpfHelperPool pool(io_.get_executor(), resolver_, o);
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
   EXPECT_TRUE(pool.helper_pids().empty());
   const auto v = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});
   EXPECT_EQ(v.mail_from.result, SpfResult::pass);
@@ -200,7 +225,7 @@ TEST_F(SpfHelperPoolTest, DnsThatNeverAnswersHitsTheTimeout) {
   auto o = options();
   o.pool_size = 1;
   o.check_timeout = 300ms;
-  SpfHelperPool pool(io_.get_executor(), resolver_, o);
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
   const pid_t first = pool.helper_pids().front();
   resolver_.hold = "example.com";
   const auto started = std::chrono::steady_clock::now();
@@ -218,7 +243,7 @@ TEST_F(SpfHelperPoolTest, HungHelperHitsTheTimeout) {
   auto o = options({"hang"});
   o.pool_size = 1;
   o.check_timeout = 300ms;
-  SpfHelperPool pool(io_.get_executor(), resolver_, o);
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
   const pid_t first = pool.helper_pids().front();
   const auto v = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});
   EXPECT_EQ(v.mail_from.result, SpfResult::temperror);
@@ -233,7 +258,7 @@ TEST_F(SpfHelperPoolTest, GarbageOrExitIsTempError) {
   {
     auto o = options({"garbage"});
     o.pool_size = 1;
-    SpfHelperPool pool(io_.get_executor(), resolver_, o);
+    SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
     const pid_t first = pool.helper_pids().front();
     const auto v = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});
     EXPECT_EQ(v.mail_from.result, SpfResult::temperror);
@@ -241,7 +266,7 @@ TEST_F(SpfHelperPoolTest, GarbageOrExitIsTempError) {
     EXPECT_FALSE(alive(first));
   }
   {
-    SpfHelperPool pool(io_.get_executor(), resolver_, options({"exit"}));
+    SpfHelperPool pool(io_.get_executor(), shared_resolver(), options({"exit"}));
     const auto v = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});
     EXPECT_EQ(v.mail_from.result, SpfResult::temperror);
     EXPECT_EQ(v.mail_from.reason, "SPF helper exited");
@@ -249,7 +274,7 @@ TEST_F(SpfHelperPoolTest, GarbageOrExitIsTempError) {
 }
 
 TEST_F(SpfHelperPoolTest, MoreChecksThanHelpers) {
-  SpfHelperPool pool(io_.get_executor(), resolver_, options());
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), options());
   std::vector<std::shared_ptr<std::optional<SpfVerdict>>> slots;
   std::vector<SpfResult> want;
   for (int i = 0; i < 8; ++i) {
@@ -272,7 +297,7 @@ TEST_F(SpfHelperPoolTest, HelpersAreRecycledAfterMaxChecks) {
   auto o = options();
   o.pool_size = 1;
   o.max_checks_per_helper = 2;
-  SpfHelperPool pool(io_.get_executor(), resolver_, o);
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
   const pid_t first = pool.helper_pids().front();
   EXPECT_EQ(check(pool, {"192.0.2.7", "h.example.com", "a@example.com"}).mail_from.result, SpfResult::pass);
   EXPECT_EQ(pool.helper_pids().front(), first);
@@ -282,7 +307,7 @@ TEST_F(SpfHelperPoolTest, HelpersAreRecycledAfterMaxChecks) {
 }
 
 TEST_F(SpfHelperPoolTest, ShutdownReapsAndRefuses) {
-  SpfHelperPool pool(io_.get_executor(), resolver_, options());
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), options());
   const auto pids = pool.helper_pids();
   ASSERT_EQ(pids.size(), 2u);
   pool.shutdown();
@@ -296,7 +321,7 @@ TEST_F(SpfHelperPoolTest, ShutdownReapsAndRefuses) {
 TEST_F(SpfHelperPoolTest, UnstartableHelperIsTempError) {
   auto o = options();
   o.helper_argv = {"/nonexistent/spf-helper"};
-  SpfHelperPool pool(io_.get_executor(), resolver_, o);
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
   EXPECT_TRUE(pool.helper_pids().empty());
   const auto v = check(pool, {"192.0.2.7", "h.example.com", "a@example.com"});
   EXPECT_EQ(v.mail_from.result, SpfResult::temperror);
