@@ -154,24 +154,6 @@ bool is_special(const Token& t, char c) {
   return t.kind == Kind::special && t.text.size() == 1 && t.text[0] == c;
 }
 
-// Lower-case A-labels; each label 1-63 letters, digits, hyphens, not starting or ending with a
-// hyphen; at most 253 octets (RFC 1035 §2.3.1, RFC 5890 §2.3.2.1).
-bool valid_hostname(std::string_view d) {
-  if (d.empty() || d.size() > 253) return false;
-  size_t label = 0;
-  char prev = '.';
-  for (const char c : d) {
-    if (c == '.') {
-      if (label == 0 || prev == '-') return false;
-      label = 0;
-    } else {
-      const bool ldh = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-      if (!ldh || (label == 0 && c == '-') || ++label > 63) return false;
-    }
-    prev = c;
-  }
-  return label > 0 && prev != '-';
-}
 
 class Parser {
  public:
@@ -343,7 +325,7 @@ std::optional<std::string> normalise_domain(std::string_view written) {
     if (!converted) return std::nullopt;
     d = std::move(*converted);
   }
-  if (!valid_hostname(d)) return std::nullopt;
+  if (!core::is_lowercase_hostname(d)) return std::nullopt;
   return d;
 }
 

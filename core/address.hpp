@@ -52,6 +52,10 @@ Expected<std::string, AddressError> domain_to_ascii(std::string_view domain);
 
 // Case-insensitive ASCII comparison of local parts; non-ASCII octets compare exactly.
 bool local_parts_equal(std::string_view a, std::string_view b);
+
+// A host name as DNS carries it in mail (RFC 1035 §2.3.1, RFC 5890 §2.3.2.1): lower-case
+// LDH labels of 1-63 octets, no hyphen at either end of a label, at most 253 octets.
+bool is_lowercase_hostname(std::string_view name);
 std::string ascii_lower(std::string_view s);
 
 }  // namespace hikyaku::core

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "auth/from_domain.hpp"
+#include "core/address.hpp"
 
 namespace {
 
@@ -18,22 +19,6 @@ void check(bool ok, const char* what, std::string_view input) {
   std::abort();
 }
 
-bool hostname_ok(std::string_view d) {
-  if (d.empty() || d.size() > 253) return false;
-  size_t label = 0;
-  char prev = '.';
-  for (const char c : d) {
-    if (c == '.') {
-      if (label == 0 || prev == '-') return false;
-      label = 0;
-    } else {
-      const bool ldh = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-      if (!ldh || (label == 0 && c == '-') || ++label > 63) return false;
-    }
-    prev = c;
-  }
-  return label > 0 && prev != '-';
-}
 
 }  // namespace
 
@@ -41,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   const auto d = hikyaku::auth::from_domain_of_value(in);
   if (d) {
-    check(hostname_ok(*d), "domain not lower-case LDH labels", in);
+    check(hikyaku::core::is_lowercase_hostname(*d), "domain not lower-case LDH labels", in);
     const auto again = hikyaku::auth::from_domain_of_value("x@" + *d);
     check(again.has_value() && *again == *d, "x@<domain> does not give the domain back", in);
     const auto angle = hikyaku::auth::from_domain_of_value("Name <x@" + *d + ">");

@@ -420,3 +420,24 @@ TEST(AddressNull, NullAndPostmaster) {
 
 }  // namespace
 }  // namespace hikyaku::core
+
+namespace hikyaku::core {
+namespace {
+
+TEST(LowercaseHostname, LabelAndNameLengthBoundaries) {
+  EXPECT_TRUE(is_lowercase_hostname("mail.example.com"));
+  EXPECT_TRUE(is_lowercase_hostname("a-b.x1"));
+  EXPECT_TRUE(is_lowercase_hostname(std::string(63, 'a') + ".example"));
+  EXPECT_FALSE(is_lowercase_hostname(std::string(64, 'a') + ".example"));
+  std::string name;
+  while (name.size() < 253) name += (name.empty() ? "" : ".") + std::string(std::min<size_t>(63, 252 - name.size()), 'b');
+  ASSERT_EQ(name.size(), 253u);
+  EXPECT_TRUE(is_lowercase_hostname(name));
+  EXPECT_FALSE(is_lowercase_hostname(name + "c"));
+  for (const char* bad : {"", ".", "a..b", ".a", "a.", "-a.b", "a-.b", "A.example", "a_b.example", "a b"}) {
+    EXPECT_FALSE(is_lowercase_hostname(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace hikyaku::core
