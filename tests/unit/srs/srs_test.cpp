@@ -75,6 +75,8 @@ TEST(SrsForward, SenderAlreadyInSrsDomainIsUnchanged) {
 TEST(SrsForward, RefusesWhatItCannotRewrite) {
   EXPECT_EQ(forward(core::Address{}, kKeys, "fwd.example", kToday).error(), SrsError::bad_syntax);
   EXPECT_EQ(forward(addr("postmaster", ""), kKeys, "fwd.example", kToday).error(), SrsError::bad_syntax);
+  // ""@host is a valid RFC 5321 mailbox, but "SRS0=h=tt=host=" could never be reversed.
+  EXPECT_EQ(forward(addr("", "x.example"), kKeys, "fwd.example", kToday).error(), SrsError::bad_syntax);
   EXPECT_EQ(forward(addr("a", "x.example"), SrsKeys{}, "fwd.example", kToday).error(), SrsError::no_key);
   EXPECT_EQ(forward(addr("a", "x.example"), kKeys, "bad domain", kToday).error(), SrsError::bad_syntax);
   // SRS1 without the first forwarder's host or opaque part (libsrs2 ENOSRS1HOST/USER).
