@@ -87,7 +87,8 @@ int auth_command(const AuthCommandOptions& o) {
   const auto vouch = auth::trusted_dmarc_pass(message, results->arc, settings.trusted_arc_sealers,
                                                 results->dmarc.from_domain);
   const auth::EnforcementPolicy policy{settings.dmarc_enforce,
-                                       settings.quarantine == config::QuarantineAction::reject};
+                                       settings.quarantine == config::QuarantineAction::reject,
+                                       !settings.trusted_arc_sealers.empty()};
   const auth::Enforcement decision = auth::decide(*results, policy, vouch);
   fmt::print("{}", auth::render_authentication_results(*results, settings.authserv_id,
                                                        auth::SmtpIdentities{mail_from, o.helo}));

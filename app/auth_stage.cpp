@@ -22,6 +22,7 @@ auth::EnforcementPolicy enforcement_policy(const config::AuthConfig& auth, const
     apply(policy->dmarc_enforce.value_or(auth.dmarc_enforce), policy->quarantine.value_or(auth.quarantine));
   }
   if (!any) apply(auth.dmarc_enforce, auth.quarantine);
+  out.trusted_sealers = !auth.trusted_arc_sealers.empty();
   return out;
 }
 

@@ -3,7 +3,6 @@
 // §3.6.2.2) fetched first, then auth::arc_verify over that prefetched set.
 #pragma once
 #include <map>
-#include <optional>
 #include <string>
 
 #include "auth/arc_verify.hpp"
@@ -13,12 +12,22 @@
 
 namespace hikyaku::auth {
 
-// Key name ("s._domainkey.d", lower-case) -> its first TXT record, or nullopt when none.
-using ArcKeyRecords = std::map<std::string, std::optional<std::string>>;
+// One key lookup: found (the first TXT record), absent (NXDOMAIN/NODATA: no key, a permanent
+// failure) or temperror (SERVFAIL/timeout: the chain may validate on a later try).
+struct ArcKeyRecord {
+  enum class Status { found, absent, temperror };
+  Status status = Status::temperror;
+  std::string text;  // found: the first TXT record
+};
+
+// Key name ("s._domainkey.d", lower-case) -> its lookup.
+using ArcKeyRecords = std::map<std::string, ArcKeyRecord>;
 
 asio::awaitable<ArcKeyRecords> fetch_arc_keys(dns::Resolver& resolver, const core::Message& msg);
 
-// arc_verify with `keys` as the lookup (synchronous: the signature checks run here).
+// arc_verify with `keys` as the lookup (synchronous: the signature checks run here). A name
+// missing from `keys` is absent. When the chain fails for want of a key whose lookup was a
+// temperror, the result says so (ArcResult::temporary).
 ArcResult verify_arc_with(const core::Message& msg, const ArcKeyRecords& keys);
 
 // Both steps, on the caller's thread (for the CLI).

@@ -16,6 +16,9 @@ struct ArcResult {
   int instances = 0;    // N, the highest instance seen (0 when there is no ARC header)
   int oldest_pass = 0;  // RFC 8617 §5.2 step 5: 0 = every AMS validates; set only on pass
   std::string reason;   // why fail (empty on pass/none)
+  // fail only: for want of a key whose DNS lookup failed temporarily (auth/arc_chain), so the
+  // chain may validate on a later try. arc_verify itself never sets it.
+  bool temporary = false;
 };
 
 // "selector._domainkey.domain" (lower-cased) -> the TXT record text, or nullopt when there is

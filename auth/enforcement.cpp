@@ -50,6 +50,13 @@ Enforcement decide(const AuthResults& results, const EnforcementPolicy& policy,
     return accept(fmt::format("{}: overridden by trusted ARC sealer {} (i={})", what, vouch->sealer,
                               vouch->instance));
   }
+  if (policy.trusted_sealers && results.arc.cv == ArcResult::Cv::fail && results.arc.temporary) {
+    return {Enforcement::Action::defer,
+            core::SmtpReply::make(451, "4.7.5",
+                                  "Error: the ARC chain could not be verified (key lookup failed "
+                                  "temporarily), try again later"),
+            what + ": ARC chain unverified (" + results.arc.reason + "): deferred"};
+  }
   return {Enforcement::Action::refuse,
           core::SmtpReply::make(
               550, "5.7.1",

@@ -1,6 +1,7 @@
 // What the relay does with a message after the checks (DESIGN §1 step 4): DMARC p=reject →
 // 550 5.7.1 (RFC 7489 §6.6.4, §10.3 SMTP rejection), p=quarantine per configuration, DMARC
-// temperror → 451 4.7.5 when enforcing, no single From domain → 550 5.7.1 (RFC 7489 §6.6.1).
+// temperror → 451 4.7.5 when enforcing, an ARC chain that could not be checked for now
+// with trusted sealers → 451 4.7.5 instead of a refusal, no single From domain → 550 5.7.1 (RFC 7489 §6.6.1).
 #pragma once
 #include <optional>
 #include <string>
@@ -14,6 +15,10 @@ namespace hikyaku::auth {
 struct EnforcementPolicy {
   bool enforce = true;             // false: record the result, refuse nothing for DMARC
   bool reject_quarantine = false;  // p=quarantine handled like p=reject
+  // Trusted ARC sealers are configured: a DMARC failure that would be refused is deferred
+  // (451 4.7.5) instead when the chain failed only for a temporarily unavailable key, since a
+  // trusted sealer in it might have vouched (RFC 8617 §7.2.1).
+  bool trusted_sealers = false;
 };
 
 struct Enforcement {

@@ -1,6 +1,7 @@
 // arc_verify (RFC 8617 §5.2) on chains sealed here with fresh keys: one and two hops,
 // oldest-pass, key forms (SubjectPublicKeyInfo, PKCS#1, Ed25519 per RFC 8463), RFC 8301's
-// 1024-bit floor, revoked keys, tampering, instance limits.
+// 1024-bit floor, revoked keys, tampering, instance limits; verify_arc_with (auth/arc_chain)
+// keeping a temporarily unavailable key apart from a missing one.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/arc_chain.hpp"
 #include "auth/arc_crypto.hpp"
 #include "auth/arc_verify.hpp"
 #include "auth/dkim_canon.hpp"
@@ -213,6 +215,60 @@ TEST(ArcVerify, Base64) {
   EXPECT_FALSE(base64_decode("aGVsbG8"));   // length
   EXPECT_FALSE(base64_decode("aGV=bG8="));  // padding inside
   EXPECT_FALSE(base64_decode("aGVsbG8!"));
+}
+
+ArcKeyRecord found(std::string text) { return {ArcKeyRecord::Status::found, std::move(text)}; }
+const ArcKeyRecord kAbsent{ArcKeyRecord::Status::absent, ""};
+const ArcKeyRecord kUnavailable{ArcKeyRecord::Status::temperror, ""};
+
+TEST(VerifyArcWith, FoundKeysPass) {
+  const Key k = rsa_key(1024);
+  Chain c(kBase);
+  c.seal(k, "s1");
+  const auto r = verify_arc_with(core::Message(c.message()), {{"s1._domainkey.example.org", found(k.record())}});
+  EXPECT_EQ(r.cv, ArcResult::Cv::pass) << r.reason;
+  EXPECT_FALSE(r.temporary);
+}
+
+TEST(VerifyArcWith, TemporaryKeyFailureIsKeptApartFromNoKey) {
+  const Key k = rsa_key(1024);
+  Chain c(kBase);
+  c.seal(k, "s1");
+  const core::Message m(c.message());
+  const auto unavailable = verify_arc_with(m, {{"s1._domainkey.example.org", kUnavailable}});
+  EXPECT_EQ(unavailable.cv, ArcResult::Cv::fail);
+  EXPECT_TRUE(unavailable.temporary);
+  EXPECT_EQ(unavailable.reason, "i=1 AMS: key lookup failed temporarily at s1._domainkey.example.org");
+  const auto absent = verify_arc_with(m, {{"s1._domainkey.example.org", kAbsent}});
+  EXPECT_EQ(absent.cv, ArcResult::Cv::fail);
+  EXPECT_FALSE(absent.temporary);
+  EXPECT_EQ(absent.reason, "i=1 AMS: no key record at s1._domainkey.example.org");
+  const auto not_fetched = verify_arc_with(m, {});
+  EXPECT_EQ(not_fetched.cv, ArcResult::Cv::fail);
+  EXPECT_FALSE(not_fetched.temporary);
+}
+
+TEST(VerifyArcWith, OnlyTheKeyThatFailedTheChainMakesItTemporary) {
+  const Key k1 = rsa_key(1024);
+  const Key k2 = rsa_key(1024);
+  Chain c(kBase);
+  c.seal(k1, "s1");
+  c.seal(k2, "s2");
+  // The newest ARC-Seal tampered: its AMS still validates (step 4), the older AMS asks for the
+  // unavailable key (step 5, informational), then the seal fails with its key found (step 6).
+  std::string text = c.message();
+  const size_t t = text.find("t=12345");
+  ASSERT_NE(t, std::string::npos);
+  text.replace(t, 7, "t=12346");
+  const auto r = verify_arc_with(core::Message(text), {{"s1._domainkey.example.org", kUnavailable},
+                                                       {"s2._domainkey.example.org", found(k2.record())}});
+  EXPECT_EQ(r.cv, ArcResult::Cv::fail);
+  EXPECT_FALSE(r.temporary) << r.reason;
+  // With the newer key unavailable instead, the newest AMS fails for want of it: temporary.
+  const auto r2 = verify_arc_with(core::Message(c.message()), {{"s1._domainkey.example.org", found(k1.record())},
+                                                               {"s2._domainkey.example.org", kUnavailable}});
+  EXPECT_EQ(r2.cv, ArcResult::Cv::fail);
+  EXPECT_TRUE(r2.temporary) << r2.reason;
 }
 
 }  // namespace

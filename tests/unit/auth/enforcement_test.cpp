@@ -106,6 +106,37 @@ TEST(Enforcement, OverrideIsLogged) {
   EXPECT_EQ(e.note, "dmarc=fail p=reject: overridden by trusted ARC sealer lists.example.org (i=2)");
 }
 
+TEST(Enforcement, TemporaryArcFailureDefersARefusalOnlyWithTrustedSealers) {
+  auto failing = [](bool temporary) {
+    auto r = dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::reject);
+    r.arc.cv = ArcResult::Cv::fail;
+    r.arc.instances = 1;
+    r.arc.temporary = temporary;
+    r.arc.reason = temporary ? "i=1 AMS: key lookup failed temporarily at s._domainkey.lists.example.org"
+                             : "i=1 AMS: no key record at s._domainkey.lists.example.org";
+    return r;
+  };
+  const EnforcementPolicy trusted{true, false, true};
+  const EnforcementPolicy untrusted{true, false, false};
+  const auto deferred = decide(failing(true), trusted, {});
+  EXPECT_EQ(deferred.action, Action::defer);
+  EXPECT_EQ(deferred.reply.code, 451);
+  EXPECT_EQ(deferred.reply.enhanced, "4.7.5");
+  EXPECT_NE(deferred.note.find("key lookup failed temporarily"), std::string::npos) << deferred.note;
+  // A permanent ARC failure, or no trusted sealer that could vouch: refused as before.
+  EXPECT_EQ(decide(failing(false), trusted, {}).action, Action::refuse);
+  EXPECT_EQ(decide(failing(true), untrusted, {}).action, Action::refuse);
+  // Nothing to defer when the message would not be refused anyway.
+  auto quarantine = failing(true);
+  quarantine.dmarc.policy = quarantine.dmarc.disposition = DmarcPolicy::quarantine;
+  EXPECT_EQ(decide(quarantine, trusted, {}).action, Action::accept);
+  EXPECT_EQ(decide(failing(true), {false, false, true}, {}).action, Action::accept);
+  auto passing = failing(true);
+  passing.dmarc.result = DmarcResult::pass;
+  passing.dmarc.disposition = DmarcPolicy::none;
+  EXPECT_EQ(decide(passing, trusted, {}).action, Action::accept);
+}
+
 TEST(MethodResult, FindsTheMethodPastCommentsAndQuotes) {
   EXPECT_EQ(method_result(" mx.example; spf=pass smtp.mailfrom=a@b; dmarc=pass (p=reject) header.from=b",
                           "dmarc"),
