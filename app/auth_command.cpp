@@ -66,7 +66,7 @@ int auth_command(const AuthCommandOptions& o) {
   spf_options.check_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(settings.spf_timeout);
   spf_options.rec_dom = hostname;
   std::optional<auth::SpfHelperPool> spf(std::in_place, io.get_executor(), *resolver, spf_options);
-  const auth::AuthServices services{resolver->get(), &*spf, &dkim, &workers};
+  const auth::AuthServices services{resolver->get(), &*spf, &dkim, &workers, settings.lookup_timeout};
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   std::optional<auth::AuthResults> results;

@@ -177,7 +177,8 @@ asio::awaitable<std::string> ForwardingSink::arc_set(const auth::ArcResult& chai
 asio::awaitable<auth::AuthResults> ForwardingSink::authenticate(const core::Envelope& env,
                                                                  const core::Message& msg) const {
   const auto& fwd = *forwarding_;
-  const auth::AuthServices services{fwd.resolver.get(), fwd.spf.get(), fwd.dkim_verifier, fwd.workers};
+  const auth::AuthServices services{fwd.resolver.get(), fwd.spf.get(), fwd.dkim_verifier, fwd.workers,
+                                    config_->auth.lookup_timeout};
   const auth::AuthRequest request{env.session.client_ip, env.session.helo,
                                   env.mail_from.is_null() ? std::string() : env.mail_from.str()};
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(

@@ -17,7 +17,8 @@ constexpr size_t kMaxKeyNames = 100;
 
 }  // namespace
 
-asio::awaitable<ArcKeyRecords> fetch_arc_keys(dns::Resolver& resolver, const core::Message& msg) {
+asio::awaitable<ArcKeyRecords> fetch_arc_keys(dns::Resolver& resolver, const core::Message& msg,
+                                              std::chrono::steady_clock::time_point deadline) {
   ArcKeyRecords keys;
   for (const auto& field : msg.fields()) {
     if (keys.size() >= kMaxKeyNames) break;  // a chain this long fails validation anyway
@@ -33,6 +34,7 @@ asio::awaitable<ArcKeyRecords> fetch_arc_keys(dns::Resolver& resolver, const cor
     keys.emplace(core::ascii_lower(*s + "._domainkey." + *d), ArcKeyRecord{});
   }
   for (auto& [name, record] : keys) {
+    if (std::chrono::steady_clock::now() >= deadline) continue;  // stays temperror, no query
     const auto answer = co_await resolver.query(name, dns::RecordType::txt);
     if (answer.temporary_failure()) {
       record.status = ArcKeyRecord::Status::temperror;

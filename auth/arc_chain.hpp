@@ -2,6 +2,7 @@
 // ARC-Seal and ARC-Message-Signature signer (TXT at selector._domainkey.domain, RFC 6376
 // §3.6.2.2) fetched first, then auth::arc_verify over that prefetched set.
 #pragma once
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -23,7 +24,10 @@ struct ArcKeyRecord {
 // Key name ("s._domainkey.d", lower-case) -> its lookup.
 using ArcKeyRecords = std::map<std::string, ArcKeyRecord>;
 
-asio::awaitable<ArcKeyRecords> fetch_arc_keys(dns::Resolver& resolver, const core::Message& msg);
+// One query at a time; a name not yet looked up when `deadline` has passed is a temperror.
+asio::awaitable<ArcKeyRecords> fetch_arc_keys(
+    dns::Resolver& resolver, const core::Message& msg,
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
 // arc_verify with `keys` as the lookup (synchronous: the signature checks run here). A name
 // missing from `keys` is absent. When the chain fails for want of a key whose lookup was a

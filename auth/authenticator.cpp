@@ -62,6 +62,16 @@ class PendingSpf {
   std::shared_ptr<State> state_;
 };
 
+// now + budget, saturating: a configured budget of years must not overflow the clock.
+std::chrono::steady_clock::time_point lookup_deadline(std::chrono::milliseconds budget) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  if (budget >= std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - start)) {
+    return Clock::time_point::max();
+  }
+  return start + budget;
+}
+
 }  // namespace
 
 asio::awaitable<AuthResults> authenticate(const AuthServices& services, AuthRequest request,
@@ -79,12 +89,14 @@ asio::awaitable<AuthResults> authenticate(const AuthServices& services, AuthRequ
   std::optional<PendingSpf> spf;
   if (services.spf) spf.emplace(executor, *services.spf, request);
 
-  // Lookups one after another while SPF runs; the resolver's cache and timeout bound them.
+  // Lookups one after another while SPF runs; the resolver's timeout bounds each one and
+  // `lookup_budget` all of them (a lookup due after it is a temperror, not made).
   // (No co_await inside ?: here: g++ 12 destroys the temporaries of such an expression twice.)
+  const auto deadline = lookup_deadline(services.lookup_budget);
   DkimKeyRecords dkim_keys;
-  if (services.dkim) dkim_keys = co_await fetch_dkim_keys(*services.resolver, message);
-  const ArcKeyRecords arc_keys = co_await fetch_arc_keys(*services.resolver, message);
-  const DmarcRecordLookup dmarc_record = co_await fetch_dmarc_record(*services.resolver, *from);
+  if (services.dkim) dkim_keys = co_await fetch_dkim_keys(*services.resolver, message, deadline);
+  const ArcKeyRecords arc_keys = co_await fetch_arc_keys(*services.resolver, message, deadline);
+  const DmarcRecordLookup dmarc_record = co_await fetch_dmarc_record(*services.resolver, *from, deadline);
 
   struct Signatures {
     DkimVerdict dkim;

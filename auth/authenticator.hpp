@@ -2,6 +2,7 @@
 // (RFC 7208, in helper processes), every DKIM signature (RFC 6376), the incoming ARC chain
 // (RFC 8617), then DMARC (RFC 7489) from those results. All DNS goes through dns/.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -20,6 +21,10 @@ struct AuthServices {
   SpfHelperPool* spf = nullptr;         // null: SPF is none (reported as not checked)
   const DkimVerifier* dkim = nullptr;   // null: no DKIM verification
   asio::thread_pool* workers = nullptr; // signature checks run here, never on the I/O thread
+  // The DKIM key, ARC key and DMARC record lookups together ([auth] lookup_timeout): a lookup
+  // due after it is not made and counts as a temporary failure (the message is deferred, never
+  // refused for it). One already under way is bounded by the resolver's own timeout.
+  std::chrono::milliseconds lookup_budget = std::chrono::seconds(30);
 };
 
 struct AuthRequest {

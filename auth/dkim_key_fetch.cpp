@@ -8,14 +8,20 @@
 
 namespace hikyaku::auth {
 
-asio::awaitable<DkimKeyRecords> fetch_dkim_keys(dns::Resolver& resolver,
-                                                const core::Message& message) {
+asio::awaitable<DkimKeyRecords> fetch_dkim_keys(dns::Resolver& resolver, const core::Message& message,
+                                                std::chrono::steady_clock::time_point deadline) {
   DkimKeyRecords records;
   std::set<std::string> names;
   for (const auto& ref : dkim_signature_refs(message)) {
     if (!ref.key_name.empty()) names.insert(ref.key_name);
   }
   for (const auto& name : names) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      DkimKeyRecord skipped;  // status temperror: the message is deferred, never refused for it
+      skipped.detail = "not looked up: the authentication lookup time ran out";
+      records.emplace(name, std::move(skipped));
+      continue;
+    }
     const dns::DnsAnswer answer = co_await resolver.query(name, dns::RecordType::txt);
     DkimKeyRecord record;
     if (answer.ok()) {

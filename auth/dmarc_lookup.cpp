@@ -58,8 +58,14 @@ namespace {
 
 // One TXT lookup at _dmarc.<domain>, or nullopt when the set of records there is empty (so the
 // caller may go on to the organizational domain, step 4).
-asio::awaitable<std::optional<DmarcRecordLookup>> at(dns::Resolver& resolver,
-                                                     const std::string& domain) {
+asio::awaitable<std::optional<DmarcRecordLookup>> at(dns::Resolver& resolver, const std::string& domain,
+                                                     std::chrono::steady_clock::time_point deadline) {
+  if (std::chrono::steady_clock::now() >= deadline) {
+    DmarcRecordLookup out;
+    out.status = DmarcRecordLookup::Status::temperror;
+    out.detail = "_dmarc." + domain + " TXT: not looked up: the authentication lookup time ran out";
+    co_return out;
+  }
   const dns::DnsAnswer answer = co_await resolver.query("_dmarc." + domain, dns::RecordType::txt);
   if (answer.temporary_failure()) {
     DmarcRecordLookup out;
@@ -78,16 +84,16 @@ asio::awaitable<std::optional<DmarcRecordLookup>> at(dns::Resolver& resolver,
 
 }  // namespace
 
-asio::awaitable<DmarcRecordLookup> fetch_dmarc_record(dns::Resolver& resolver,
-                                                      const std::string& from_domain) {
-  if (auto direct = co_await at(resolver, from_domain)) co_return std::move(*direct);
+asio::awaitable<DmarcRecordLookup> fetch_dmarc_record(dns::Resolver& resolver, const std::string& from_domain,
+                                                      std::chrono::steady_clock::time_point deadline) {
+  if (auto direct = co_await at(resolver, from_domain, deadline)) co_return std::move(*direct);
   const std::string org = organizational_domain(from_domain);
   if (org.empty() || org == from_domain) {
     DmarcRecordLookup none;
     none.detail = "no DMARC record at _dmarc." + from_domain;
     co_return none;
   }
-  if (auto via_org = co_await at(resolver, org)) {
+  if (auto via_org = co_await at(resolver, org, deadline)) {
     via_org->from_org_domain = true;
     co_return std::move(*via_org);
   }

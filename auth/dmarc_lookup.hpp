@@ -2,6 +2,7 @@
 // _dmarc.<organizational domain> (§3.2); only records starting with "v=DMARC1" count; more
 // than one is no policy; a temporary DNS failure is temperror. DNS through dns::Resolver.
 #pragma once
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -37,8 +38,9 @@ DmarcRecordLookup classify_dmarc_records(const std::vector<std::string>& texts,
                                          const std::string& domain);
 
 // `from_domain` as from_domain() gives it (lower-case A-labels). The org domain comes from
-// the system Public Suffix List.
-asio::awaitable<DmarcRecordLookup> fetch_dmarc_record(dns::Resolver& resolver,
-                                                      const std::string& from_domain);
+// the system Public Suffix List. A lookup due after `deadline` is not made: temperror.
+asio::awaitable<DmarcRecordLookup> fetch_dmarc_record(
+    dns::Resolver& resolver, const std::string& from_domain,
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
 }  // namespace hikyaku::auth

@@ -101,6 +101,9 @@ struct AuthConfig {
   // its helper is killed and the result is temperror.
   int spf_helpers = 2;
   Duration spf_timeout = std::chrono::seconds(20);
+  // All DKIM key, ARC key and DMARC record lookups of one message together; past it the rest are
+  // temporary failures (the message is deferred).
+  Duration lookup_timeout = std::chrono::seconds(30);
 };
 
 struct SrsConfig {

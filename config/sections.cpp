@@ -200,6 +200,7 @@ void read_auth(TableReader& r, AuthConfig& out) {
   int64_t helpers = out.spf_helpers;
   if (r.read_integer("spf_helpers", helpers, 1, 64)) out.spf_helpers = static_cast<int>(helpers);
   r.read_duration("spf_timeout", out.spf_timeout, false);
+  r.read_duration("lookup_timeout", out.lookup_timeout, false);
 }
 
 bool read_quarantine_action(TableReader& r, QuarantineAction& out) {

@@ -123,6 +123,7 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "dnsbl",
                         "spf_helpers",
                         "spf_timeout",
+                        "lookup_timeout",
                         "[srs]",
                         "secrets",
                         "max_age",
@@ -271,6 +272,7 @@ trusted_arc_sealers = ["Lists.Example.ORG"]
 dnsbl = ["zen.spamhaus.org"]
 spf_helpers = 4
 spf_timeout = "5s"
+lookup_timeout = "12s"
 [srs]
 domain = "fwd.example.net"
 secrets = ["current", "previous"]
@@ -344,6 +346,7 @@ catch_all = { action = "drop" }
   EXPECT_EQ(c.auth.quarantine, QuarantineAction::reject);
   EXPECT_EQ(c.auth.spf_helpers, 4);
   EXPECT_EQ(c.auth.spf_timeout, 5s);
+  EXPECT_EQ(c.auth.lookup_timeout, 12s);
   EXPECT_EQ(c.auth.trusted_arc_sealers, std::vector<std::string>{"lists.example.org"});
   EXPECT_EQ(c.auth.dnsbl, std::vector<std::string>{"zen.spamhaus.org"});
   EXPECT_EQ(c.srs.domain, "fwd.example.net");
@@ -409,6 +412,14 @@ TEST(ConfigValues, LoadStringWithErrorsReturnsNoConfig) {
   EXPECT_EQ(loaded.error()[0].file, "x.toml");
   EXPECT_EQ(loaded.error()[0].line, 2);
   EXPECT_EQ(loaded.error()[0].message, "server.max_errors: must be at least 1");
+}
+
+TEST(ConfigValues, AuthLookupTimeoutMustBePositive) {
+  EXPECT_EQ(load_ok("[auth]\n").auth.lookup_timeout, std::chrono::seconds(30));
+  auto loaded = load_string("[auth]\nlookup_timeout = \"0s\"\n", "x.toml");
+  ASSERT_FALSE(loaded.has_value());
+  ASSERT_EQ(loaded.error().size(), 1u);
+  EXPECT_EQ(loaded.error()[0].text(), "x.toml:2: auth.lookup_timeout: must be greater than 0");
 }
 
 TEST(ConfigErrorText, WithAndWithoutLine) {
