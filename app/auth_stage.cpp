@@ -26,26 +26,52 @@ auth::EnforcementPolicy enforcement_policy(const config::AuthConfig& auth, const
   return out;
 }
 
+std::string log_safe(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c == '\r' || c == '\n') {
+      size_t j = i;
+      while (j < value.size() && (value[j] == '\r' || value[j] == '\n')) ++j;
+      if (j < value.size() && (value[j] == ' ' || value[j] == '\t')) {
+        i = j - 1;  // folding: the white space after it stays
+        continue;
+      }
+      out += '?';
+    } else if (c == '\t') {
+      out += ' ';
+    } else if (c < 0x20 || c == 0x7f) {
+      out += '?';
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 void log_auth(const core::Envelope& env, const auth::AuthResults& results, const auth::Enforcement& decision) {
+  // Every value below but the result words may come from the message, the envelope or DNS.
   if (!results.from_problem.empty()) {
-    spdlog::info("{}: auth from=invalid ({}); {}", env.transaction_id, results.from_problem, decision.note);
+    spdlog::info("{}: auth from=invalid ({}); {}", env.transaction_id, log_safe(results.from_problem),
+                 log_safe(decision.note));
     return;
   }
   std::string dkim;
   for (const auto& s : results.dkim) {
-    dkim += fmt::format(" dkim={} (d={} s={}{})", auth::to_string(s.result), s.domain, s.selector,
-                        s.reason.empty() ? "" : ": " + s.reason);
+    dkim += fmt::format(" dkim={} (d={} s={}{})", auth::to_string(s.result), log_safe(s.domain),
+                        log_safe(s.selector), s.reason.empty() ? "" : ": " + log_safe(s.reason));
   }
   if (dkim.empty()) dkim = " dkim=none";
   const auto& spf = results.spf;
   const auto& dmarc = results.dmarc;
   spdlog::info("{}: auth spf={} (smtp.mailfrom={}{}) helo={}{} arc={} dmarc={} (from={} p={}{}){}{}",
-               env.transaction_id, auth::to_string(spf.mail_from.result), spf.mail_from.identity,
-               spf.mail_from.reason.empty() ? "" : ": " + spf.mail_from.reason,
+               env.transaction_id, auth::to_string(spf.mail_from.result), log_safe(spf.mail_from.identity),
+               spf.mail_from.reason.empty() ? "" : ": " + log_safe(spf.mail_from.reason),
                auth::to_string(spf.helo.result), dkim, auth::to_string(results.arc.cv),
-               auth::to_string(dmarc.result), dmarc.from_domain, auth::to_string(dmarc.policy),
-               dmarc.reason.empty() ? "" : ": " + dmarc.reason, decision.note.empty() ? "" : "; ",
-               decision.note);
+               auth::to_string(dmarc.result), log_safe(dmarc.from_domain), auth::to_string(dmarc.policy),
+               dmarc.reason.empty() ? "" : ": " + log_safe(dmarc.reason), decision.note.empty() ? "" : "; ",
+               log_safe(decision.note));
 }
 
 }  // namespace hikyaku::app
