@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -81,6 +82,20 @@ core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
     const int err = errno;
     return core::unexpected(SpoolIoError{err, "mkdir " + options_.directory + ": " +
                                                   std::string(std::strerror(err))});
+  }
+  // An offline `hikyaku queue` verb holds the lock for a moment: wait for it, not for another
+  // server on the same spool.
+  for (int tries = 0; !lock_.held(); ++tries) {
+    auto lock = lock_spool(options_.directory);
+    if (lock) {
+      lock_ = std::move(*lock);
+    } else if (!lock.error().locked_elsewhere() || tries >= 50) {
+      SpoolIoError error = lock.error();
+      if (error.locked_elsewhere()) error.message += " (is another server using this spool?)";
+      return core::unexpected(std::move(error));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
   auto scanned = scan(options_.directory);
   if (!scanned) return scanned;

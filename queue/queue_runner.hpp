@@ -68,9 +68,11 @@ class QueueRunner {
   QueueRunner(const QueueRunner&) = delete;
   QueueRunner& operator=(const QueueRunner&) = delete;
 
-  // Scans the spool and schedules every readable entry (due ones at once). Corrupt, truncated
-  // or half-written files are left alone and returned in problems. Fails only when the
-  // directory cannot be read.
+  // Takes the spool's lock (held until the runner is destroyed, so for the server's lifetime:
+  // offline `hikyaku queue` verbs refuse to run beside it), then scans the spool and schedules
+  // every readable entry (due ones at once). Corrupt, truncated or half-written files are left
+  // alone and returned in problems. Fails when the directory cannot be read or another process
+  // keeps the lock for more than a few seconds.
   core::Expected<ScanResult, SpoolIoError> start();
   // Stops scheduling (timers cancelled); attempts under way finish but are not rescheduled.
   void stop();
@@ -125,6 +127,7 @@ class QueueRunner {
   std::shared_ptr<Delivery> delivery_;
   std::map<std::string, std::shared_ptr<Item>> items_;
   std::map<std::string, DomainState> domains_;
+  SpoolLock lock_;
   std::uint32_t counter_ = 0;
   bool stopped_ = false;
   std::shared_ptr<bool> alive_;  // spawned handlers check it before touching the runner

@@ -49,7 +49,8 @@ class Queue(RelayTestCase):
 
     def spool_files(self, relay):
         try:
-            return sorted(n for n in os.listdir(relay.spool) if not n.endswith(".sock"))
+            return sorted(n for n in os.listdir(relay.spool)
+                          if not n.endswith(".sock") and n != ".lock")
         except OSError:
             return []
 
@@ -245,6 +246,28 @@ class Queue(RelayTestCase):
         self.assertIn("offline", out)
         self.assertIn(ids[1], out)
         code, out = self.queue_cli(r, "delete", ids[1])
+        self.assertEqual(code, 0, out)
+        self.assertEqual(self.spool_files(r), [])
+
+    def test_offline_verbs_refused_while_a_server_holds_the_spool(self):
+        self.sink(AcceptingSink, "::1")
+        self.sink(DotFailSink, "127.0.0.9", times=None)
+        r = self.start(retry_interval="1h")
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250"), reply)
+        qid = re.search(r"queued as (\w+) for", reply).group(1)
+        self.assertIn(".lock", os.listdir(r.spool))
+        # The server runs but its control socket is gone: the CLI must not edit the spool.
+        os.unlink(os.path.join(r.spool, "control.sock"))
+        for args in (("delete", qid), ("flush",), ("list",)):
+            code, out = self.queue_cli(r, *args)
+            self.assertEqual(code, 2, out)
+            self.assertIn("a server is running on this spool but its control socket does not answer",
+                          out)
+        self.assertIn(qid, self.spool_files(r))
+        # Once the server is gone the lock is free and the offline verbs work.
+        self.assertEqual(r.stop(), 0)
+        code, out = self.queue_cli(r, "delete", qid)
         self.assertEqual(code, 0, out)
         self.assertEqual(self.spool_files(r), [])
 

@@ -1,6 +1,7 @@
 // Tests for queue/queue_runner with a fake Delivery in a temporary spool: retry then success,
 // permanent failure -> DSN entry, expiry -> DSN, no DSN for the null sender, the per-domain
-// concurrency limit, backoff after 421/4.7.x, in-flight hand-over, corrupt files skipped.
+// concurrency limit, backoff after 421/4.7.x, in-flight hand-over, corrupt files skipped, the
+// spool lock held from start() for the runner's lifetime.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -122,8 +123,9 @@ class QueueRunnerTest : public ::testing::Test {
     }
     return done();
   }
-  std::size_t files() const {
-    return std::distance(fs::directory_iterator(dir_), fs::directory_iterator());
+  std::size_t files() const {  // spool entries: the lock file is not one
+    return std::count_if(fs::directory_iterator(dir_), fs::directory_iterator(),
+                         [](const fs::directory_entry& d) { return d.path().filename() != kLockFileName; });
   }
   const Call* call_to(const std::string& domain, std::size_t nth = 0) const {
     for (const auto& c : fake_->calls) {
@@ -279,6 +281,28 @@ TEST_F(QueueRunnerTest, CorruptAndTruncatedFilesAreSkippedAndReported) {
   ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
   EXPECT_EQ(fake_->calls.size(), 1u);
   EXPECT_TRUE(fs::exists(dir_ + "/H2"));  // left for the operator, not deleted
+}
+
+TEST_F(QueueRunnerTest, StartHoldsTheSpoolLockUntilTheRunnerIsGone) {
+  auto& r = runner();
+  auto started = r.start();
+  ASSERT_TRUE(started.has_value()) << started.error().message;
+  EXPECT_TRUE(started->problems.empty());  // the lock file is not a bad spool file
+  // What the offline `hikyaku queue` verbs do first: refused while the runner lives.
+  auto offline = lock_spool(dir_);
+  ASSERT_FALSE(offline);
+  EXPECT_TRUE(offline.error().locked_elsewhere()) << offline.error().message;
+  runner_.reset();
+  auto after = lock_spool(dir_);
+  EXPECT_TRUE(after.has_value());
+}
+
+TEST_F(QueueRunnerTest, StartFailsWhileAnotherProcessKeepsTheLock) {
+  auto other = lock_spool(dir_);
+  ASSERT_TRUE(other) << other.error().message;
+  auto started = runner().start();
+  ASSERT_FALSE(started.has_value());
+  EXPECT_TRUE(started.error().locked_elsewhere()) << started.error().message;
 }
 
 TEST_F(QueueRunnerTest, FlushAndRemove) {
