@@ -222,6 +222,8 @@ asio::awaitable<void> QueueRunner::attempt(std::shared_ptr<Item> item) {
       job.mail_from = e.upstream_from;
       job.recipients = recipients;
       job.message = message;
+      job.smtputf8 = e.smtputf8;
+      job.eight_bit = e.eight_bit;
       asio::co_spawn(executor_, deliver_group(item, std::move(job)),
                      [remaining, done](std::exception_ptr) {
                        if (--*remaining == 0) done->cancel();

@@ -28,6 +28,8 @@ struct DeliveryJob {
   std::string mail_from;                  // the upstream reverse-path ("" is <>)
   std::vector<std::string> recipients;
   std::shared_ptr<const std::string> message;
+  bool smtputf8 = false;                  // the entry's MAIL FROM parameters (RFC 6531, RFC 6152)
+  bool eight_bit = false;
 };
 
 struct RecipientOutcome {

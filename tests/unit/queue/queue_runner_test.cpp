@@ -248,6 +248,26 @@ TEST_F(QueueRunnerTest, ThrottlingReplyBacksOffTheWholeDomain) {
   EXPECT_GE(fake_->calls[1].at - throttled_at, 1000ms);
 }
 
+TEST_F(QueueRunnerTest, RetryCarriesTheEntrysMailParameters) {
+  auto& r = runner();
+  auto e = entry("U1", {"user@dest.example"});  // an ASCII envelope
+  e.message = "Subject: caf\xC3\xA9\r\n\r\nbody\r\n";
+  e.smtputf8 = true;
+  e.eight_bit = true;
+  queue(e);
+  auto plain = entry("U2", {"user@plain.example"});
+  queue(plain);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  const Call* utf8 = call_to("dest.example");
+  ASSERT_NE(utf8, nullptr);
+  EXPECT_TRUE(utf8->job.smtputf8);  // RFC 6531: asked for upstream although the envelope is ASCII
+  EXPECT_TRUE(utf8->job.eight_bit);
+  const Call* ascii = call_to("plain.example");
+  ASSERT_NE(ascii, nullptr);
+  EXPECT_FALSE(ascii->job.smtputf8);
+  EXPECT_FALSE(ascii->job.eight_bit);
+}
+
 TEST_F(QueueRunnerTest, InFlightDomainWaitsForTheSessionsResult) {
   auto& r = runner();
   queue(entry("G1", {"a@slow.example"}));  // adopted normally: would be tried at once
