@@ -60,12 +60,15 @@ struct RunnerOptions {
 };
 
 // Lives on one executor (the event-loop thread): every member function must be called there.
-// Spool rewrites after an attempt are synchronous on that thread; the first write of a new
-// entry (the one a session waits for) is the caller's, e.g. on a worker pool (write_new).
+// Spool rewrites after an attempt run on `workers` when given (one write per entry at a time,
+// the file removed only after a write under way has ended), else synchronously on that thread.
+// DSN writes (bounce) are still synchronous. The first write of a new entry (the one a session
+// waits for) is the caller's, e.g. on a worker pool (write_new).
 class QueueRunner {
  public:
+  // `workers`, when not null, must outlive the runner.
   QueueRunner(asio::any_io_executor executor, RunnerOptions options,
-              std::shared_ptr<Delivery> delivery);
+              std::shared_ptr<Delivery> delivery, asio::thread_pool* workers = nullptr);
   ~QueueRunner();
   QueueRunner(const QueueRunner&) = delete;
   QueueRunner& operator=(const QueueRunner&) = delete;
@@ -97,6 +100,8 @@ class QueueRunner {
   // Forgets the entry and removes its file; false when there is no such entry.
   bool remove(const std::string& queue_id);
   std::size_t size() const { return items_.size(); }
+  // Spool rewrites still under way on the workers (a clean shutdown waits for them).
+  std::size_t writes_under_way() const { return writes_; }
   const RunnerOptions& options() const { return options_; }
 
  private:
@@ -121,16 +126,23 @@ class QueueRunner {
   void bounce(Item& item, std::vector<DsnRecipient> failed);
   // After a change: removes a finished entry, else rewrites it and re-arms its timer.
   void settle(const std::shared_ptr<Item>& item);
-  bool persist(const Item& item);
+  // Rewrites the entry's file from its state now: on the workers (after any write under way), or
+  // here when there are none.
+  void persist(const std::shared_ptr<Item>& item);
+  asio::awaitable<void> write_out(std::shared_ptr<Item> item);
+  // Forgets the entry and removes its file (once a write under way has ended).
+  void forget(const std::shared_ptr<Item>& item);
   void finish(const std::shared_ptr<Item>& item);
 
   asio::any_io_executor executor_;
   RunnerOptions options_;
   std::shared_ptr<Delivery> delivery_;
+  asio::thread_pool* workers_;
   std::map<std::string, std::shared_ptr<Item>> items_;
   std::map<std::string, DomainState> domains_;
   SpoolLock lock_;
   std::uint32_t counter_ = 0;
+  std::size_t writes_ = 0;
   bool stopped_ = false;
   std::shared_ptr<bool> alive_;  // spawned handlers check it before touching the runner
 };

@@ -1,7 +1,7 @@
 // Tests for queue/queue_runner with a fake Delivery in a temporary spool: retry then success,
 // permanent failure -> DSN entry, expiry -> DSN, no DSN for the null sender, the per-domain
 // concurrency limit, backoff after 421/4.7.x, in-flight hand-over, corrupt files skipped, the
-// spool lock held from start() for the runner's lifetime.
+// spool lock held from start() for the runner's lifetime, rewrites on a worker pool.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 
 #include "queue/queue_runner.hpp"
@@ -86,7 +87,7 @@ class QueueRunnerTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   QueueRunner& runner(std::int64_t first = 1, std::size_t concurrency = 10,
-                      std::int64_t lifetime = 3600) {
+                      std::int64_t lifetime = 3600, asio::thread_pool* workers = nullptr) {
     RunnerOptions o;
     o.directory = dir_;
     o.hostname = "mx.hikyaku.test";
@@ -94,7 +95,7 @@ class QueueRunnerTest : public ::testing::Test {
     o.policy.longest = std::chrono::seconds(first * 4);
     o.policy.lifetime = std::chrono::seconds(lifetime);
     o.domain_concurrency = concurrency;
-    runner_ = std::make_unique<QueueRunner>(io_.get_executor(), o, fake_);
+    runner_ = std::make_unique<QueueRunner>(io_.get_executor(), o, fake_, workers);
     return *runner_;
   }
   SpoolEntry entry(const std::string& id, std::vector<std::string> rcpts,
@@ -168,6 +169,45 @@ TEST_F(QueueRunnerTest, FileIsRewrittenWithTheLastErrorBetweenAttempts) {
   const auto list = r.list();
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].recipients, std::vector<std::string>{"user@dest.example"});
+}
+
+TEST_F(QueueRunnerTest, RewritesOnTheWorkersKeepTheFileThenRemoveIt) {
+  asio::thread_pool workers(1);
+  auto& r = runner(1, 10, 3600, &workers);
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(450, "4.2.1", "busy"),
+                                    core::SmtpReply::make(250, "2.0.0", "ok")};
+  queue(entry("W1", {"user@dest.example"}));
+  ASSERT_TRUE(run_until([&] {
+    auto scanned = scan(dir_);
+    return scanned && scanned->entries.size() == 1 && scanned->entries[0].entry.attempts == 2;
+  }));
+  const auto bytes = read_file(dir_ + "/W1");
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_NE(bytes->find("450%204.2.1%20busy"), std::string::npos);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0 && files() == 0; }));
+  EXPECT_EQ(fake_->calls.size(), 2u);
+  runner_.reset();
+  workers.join();
+}
+
+TEST_F(QueueRunnerTest, DeletedDuringARewriteTheFileIsRemovedAfterIt) {
+  asio::thread_pool workers(1);
+  // The only worker is kept busy, so the rewrite after the attempt waits behind it.
+  std::promise<void> release;
+  auto blocked = release.get_future().share();
+  asio::post(workers, [blocked] { blocked.wait(); });
+  auto& r = runner(60, 10, 3600, &workers);
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(450, "4.2.1", "busy")};
+  queue(entry("W2", {"user@dest.example"}));
+  ASSERT_TRUE(run_until([&] { return fake_->calls.size() == 1 && !r.list().front().active; }));
+  EXPECT_TRUE(r.remove("W2"));
+  EXPECT_EQ(r.size(), 0u);
+  release.set_value();
+  // Without the deferral the rewrite's rename would bring the deleted file back.
+  EXPECT_TRUE(run_until([&] { return r.writes_under_way() == 0; }));
+  EXPECT_EQ(files(), 0u);
+  runner_.reset();
+  workers.join();
 }
 
 TEST_F(QueueRunnerTest, PermanentFailureQueuesADsnToTheOriginalSender) {
