@@ -339,6 +339,9 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
   entry.attempts = 1;
   entry.next_try = queue::next_try_after(runner->options().policy, 1, now, now);
   entry.message = message->raw();
+  // Kept for the retries: UTF-8 headers behind an ASCII envelope still need SMTPUTF8 (RFC 6531).
+  entry.smtputf8 = env.smtputf8;
+  entry.eight_bit = env.body == core::BodyType::eight_bit_mime;
   std::set<std::string> in_flight;
   for (const auto& q : result.to_queue) {
     entry.recipients.push_back({q.address, queue::RcptState::pending, q.last_error});

@@ -1,5 +1,6 @@
 // queue_command: one request over the control socket; offline, the same verbs on the spool
-// files (list: scan; flush: next try set to now in each file; delete: unlink).
+// files (list: scan; flush: next try set to now in each file; delete: unlink), under the spool's
+// lock, so never beside a running server whose control socket does not answer.
 #include "app/queue_command.hpp"
 
 #include <sys/socket.h>
@@ -93,6 +94,20 @@ std::optional<std::string> ask_server(const std::string& path, const std::string
 
 int offline(const config::Config& cfg, QueueVerb verb, const std::string& queue_id) {
   const std::string& dir = cfg.queue.directory;
+  // A server holds this lock for its lifetime; without it the edits below would race its own
+  // rewrites of the same files. Held until this function returns.
+  auto lock = queue::lock_spool(dir);
+  if (!lock) {
+    if (lock.error().locked_elsewhere()) {
+      fmt::print(stderr,
+                 "a server is running on this spool but its control socket does not answer ({}); "
+                 "nothing was changed\n",
+                 cfg.queue.control_socket_path());
+    } else {
+      fmt::print(stderr, "cannot lock the spool: {}\n", lock.error().message);
+    }
+    return 2;
+  }
   fmt::print("(offline: no server on {}; reading the spool {})\n", cfg.queue.control_socket_path(), dir);
   if (verb == QueueVerb::remove) {
     if (!queue::valid_queue_id(queue_id)) {

@@ -1,5 +1,6 @@
 // RelayDelivery: a queued entry's recipients for one domain, through the same relay code as the
-// session's fast path (MX order, families, STARTTLS, the connection pool).
+// session's fast path (MX order, families, STARTTLS, the connection pool), with the MAIL FROM
+// parameters the sender used: SMTPUTF8 (RFC 6531 §3.4) and BODY=8BITMIME (RFC 6152 §3).
 #include "app/queue_delivery.hpp"
 
 #include <algorithm>
@@ -65,8 +66,10 @@ asio::awaitable<queue::AttemptResult> RelayDelivery::deliver(queue::DeliveryJob 
   }
   if (tx.recipients.empty()) co_return bad;
   tx.message = std::make_shared<const core::Message>(*job.message);
-  tx.smtputf8 = utf8;
-  tx.eight_bit = has_non_ascii(*job.message);
+  // As the sender asked (stored with the entry), as on the session's own path; an entry written
+  // before these were stored (spool version 1) falls back to what its bytes show.
+  tx.smtputf8 = job.smtputf8 || utf8;
+  tx.eight_bit = job.eight_bit || has_non_ascii(*job.message);
   relay::DomainOutcome outcome = co_await relay::deliver_to_domain(
       executor_, *fwd->resolver, job.domain, std::move(tx), fwd->delivery);
   queue::AttemptResult out = to_attempt(outcome);

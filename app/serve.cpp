@@ -31,6 +31,23 @@ queue::RunnerOptions queue_options(const config::Config& config) {
   return o;
 }
 
+// Stops the loop after `delay` (pooled upstreams' QUITs) and once the queue's spool rewrites
+// under way on the workers have ended, waiting for those at most 10 s.
+asio::awaitable<void> stop_after(asio::io_context& io, const queue::QueueRunner& runner,
+                                 std::chrono::milliseconds delay) {
+  asio::steady_timer timer(io);
+  boost::system::error_code ec;
+  if (delay.count() > 0) {
+    timer.expires_after(delay);
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  for (int i = 0; i < 200 && runner.writes_under_way() > 0; ++i) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  io.stop();
+}
+
 }  // namespace
 
 int serve(const std::string& config_path) {
@@ -56,7 +73,9 @@ int serve(const std::string& config_path) {
   auto queue_delivery = std::make_shared<RelayDelivery>(io.get_executor(), [&runtime_ptr] {
     return runtime_ptr ? runtime_ptr->forwarding() : nullptr;
   });
-  queue::QueueRunner queue_runner(io.get_executor(), queue_options(*config), queue_delivery);
+  // Its spool rewrites (fsync) go to the worker pool, declared above so it outlives the runner.
+  queue::QueueRunner queue_runner(io.get_executor(), queue_options(*config), queue_delivery,
+                                  &workers);
   const ProcessServices services{.pool = &pool,
                                  .signer = &signer,
                                  .workers = &workers,
@@ -127,10 +146,10 @@ int serve(const std::string& config_path) {
       const bool idle_upstreams = pool.size() > 0;
       pool.stop();
       runtime.clear();
-      if (!idle_upstreams) return io.stop();
-      // Let the QUITs to pooled upstreams go out, but do not wait on them for long.
-      auto stop_timer = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(1));
-      stop_timer->async_wait([&io, stop_timer](boost::system::error_code) { io.stop(); });
+      // Let the QUITs to pooled upstreams go out, but do not wait on them for long; the spool
+      // rewrites under way finish first.
+      const std::chrono::milliseconds delay(idle_upstreams ? 1000 : 0);
+      asio::co_spawn(io, stop_after(io, queue_runner, delay), log_failure("stop"));
     });
     signals.async_wait(on_signal);
   };

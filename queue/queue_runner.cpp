@@ -1,5 +1,6 @@
 // QueueRunner: per-entry timers, attempts grouped by destination domain with a concurrency
-// limit per domain, throttling backoff, DSNs for failures and expiry, spool rewrites.
+// limit per domain, throttling backoff, DSNs for failures and expiry, spool rewrites (on the
+// worker pool when there is one; RFC 5321 §4.5.4.1 retries, RFC 3464 DSNs).
 #include "queue/queue_runner.hpp"
 
 #include <algorithm>
@@ -7,12 +8,14 @@
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/run_on_workers.hpp"
 #include "queue/bounce.hpp"
 
 namespace hikyaku::queue {
@@ -25,6 +28,8 @@ struct QueueRunner::Item {
   std::uint64_t generation = 0;        // a timer handler from an older arm() does nothing
   bool running = false;
   bool removed = false;
+  bool writing = false;                // a rewrite of its file is under way on the workers
+  bool write_again = false;            // the entry changed during that rewrite
   std::vector<DsnRecipient> newly_failed;  // collected during one attempt
 };
 
@@ -46,10 +51,11 @@ std::string reply_text(const std::string& host, const core::SmtpReply& r) {
 }  // namespace
 
 QueueRunner::QueueRunner(asio::any_io_executor executor, RunnerOptions options,
-                         std::shared_ptr<Delivery> delivery)
+                         std::shared_ptr<Delivery> delivery, asio::thread_pool* workers)
     : executor_(std::move(executor)),
       options_(std::move(options)),
       delivery_(std::move(delivery)),
+      workers_(workers),
       alive_(std::make_shared<bool>(true)) {}
 
 QueueRunner::~QueueRunner() {
@@ -81,6 +87,20 @@ core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
     const int err = errno;
     return core::unexpected(SpoolIoError{err, "mkdir " + options_.directory + ": " +
                                                   std::string(std::strerror(err))});
+  }
+  // An offline `hikyaku queue` verb holds the lock for a moment: wait for it, not for another
+  // server on the same spool.
+  for (int tries = 0; !lock_.held(); ++tries) {
+    auto lock = lock_spool(options_.directory);
+    if (lock) {
+      lock_ = std::move(*lock);
+    } else if (!lock.error().locked_elsewhere() || tries >= 50) {
+      SpoolIoError error = lock.error();
+      if (error.locked_elsewhere()) error.message += " (is another server using this spool?)";
+      return core::unexpected(std::move(error));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
   auto scanned = scan(options_.directory);
   if (!scanned) return scanned;
@@ -207,6 +227,8 @@ asio::awaitable<void> QueueRunner::attempt(std::shared_ptr<Item> item) {
       job.mail_from = e.upstream_from;
       job.recipients = recipients;
       job.message = message;
+      job.smtputf8 = e.smtputf8;
+      job.eight_bit = e.eight_bit;
       asio::co_spawn(executor_, deliver_group(item, std::move(job)),
                      [remaining, done](std::exception_ptr) {
                        if (--*remaining == 0) done->cancel();
@@ -344,13 +366,62 @@ void QueueRunner::complete_in_flight(const std::string& queue_id, const std::str
   settle(item);
 }
 
-bool QueueRunner::persist(const Item& item) {
-  auto written = write_durably(options_.directory, item.entry.queue_id, encode(item.entry));
-  if (!written) {
-    spdlog::error("{}: cannot rewrite the spool file: {}", item.entry.queue_id, written.error().message);
-    return false;
+void QueueRunner::persist(const std::shared_ptr<Item>& item) {
+  if (workers_ == nullptr) {
+    auto written = write_durably(options_.directory, item->entry.queue_id, encode(item->entry));
+    if (!written) {
+      spdlog::error("{}: cannot rewrite the spool file: {}", item->entry.queue_id,
+                    written.error().message);
+    }
+    return;
   }
-  return true;
+  if (item->writing) {
+    item->write_again = true;  // written once the write under way ends, with the state then
+    return;
+  }
+  item->writing = true;
+  ++writes_;
+  asio::co_spawn(executor_, write_out(item), log_failure("queue rewrite " + item->entry.queue_id));
+}
+
+asio::awaitable<void> QueueRunner::write_out(std::shared_ptr<Item> item) {
+  // Copies: the runner may be gone when a write ends (shutdown), the item and these are not.
+  auto alive = alive_;
+  asio::thread_pool& workers = *workers_;
+  const std::string directory = options_.directory;
+  const std::string queue_id = item->entry.queue_id;
+  do {
+    item->write_again = false;
+    std::string bytes = encode(item->entry);  // the state now, taken on this thread
+    auto task = [directory, queue_id, bytes = std::move(bytes)] {
+      auto written = write_durably(directory, queue_id, bytes);
+      return written ? std::string() : written.error().message;
+    };
+    std::string error;
+    try {
+      error = co_await run_on_workers<std::string>(workers, std::move(task));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (!error.empty()) spdlog::error("{}: cannot rewrite the spool file: {}", queue_id, error);
+  } while (*alive && !item->removed && item->write_again);
+  item->writing = false;
+  if (*alive) --writes_;
+  // Finished or deleted while the file was being written: only now may it go, or the rename
+  // would bring it back.
+  if (item->removed) ::unlink((directory + "/" + queue_id).c_str());
+}
+
+void QueueRunner::forget(const std::shared_ptr<Item>& item) {
+  item->removed = true;
+  ++item->generation;
+  item->timer.cancel();
+  const std::string path = options_.directory + "/" + item->entry.queue_id;
+  // With a write under way, write_out removes the file when it ends.
+  if (!item->writing && ::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    spdlog::error("{}: cannot remove {}: {}", item->entry.queue_id, path, std::strerror(errno));
+  }
+  items_.erase(item->entry.queue_id);
 }
 
 void QueueRunner::settle(const std::shared_ptr<Item>& item) {
@@ -358,20 +429,13 @@ void QueueRunner::settle(const std::shared_ptr<Item>& item) {
   const bool pending = std::any_of(item->entry.recipients.begin(), item->entry.recipients.end(),
                                    [](const SpoolRecipient& r) { return r.state == RcptState::pending; });
   if (!pending && item->in_flight.empty()) return finish(item);
-  persist(*item);
+  persist(item);
   arm(item);
 }
 
 void QueueRunner::finish(const std::shared_ptr<Item>& item) {
-  item->removed = true;
-  ++item->generation;
-  item->timer.cancel();
-  const std::string path = options_.directory + "/" + item->entry.queue_id;
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    spdlog::error("{}: cannot remove {}: {}", item->entry.queue_id, path, std::strerror(errno));
-  }
   spdlog::info("{}: removed from the queue (every recipient done)", item->entry.queue_id);
-  items_.erase(item->entry.queue_id);
+  forget(item);
 }
 
 std::vector<EntrySummary> QueueRunner::list() const {
@@ -408,12 +472,7 @@ bool QueueRunner::remove(const std::string& queue_id) {
   auto found = items_.find(queue_id);
   if (found == items_.end()) return false;
   auto item = found->second;
-  item->removed = true;
-  ++item->generation;
-  item->timer.cancel();
-  const std::string path = options_.directory + "/" + queue_id;
-  ::unlink(path.c_str());
-  items_.erase(found);
+  forget(item);
   spdlog::info("{}: deleted from the queue by the operator", queue_id);
   return true;
 }

@@ -28,6 +28,8 @@ struct DeliveryJob {
   std::string mail_from;                  // the upstream reverse-path ("" is <>)
   std::vector<std::string> recipients;
   std::shared_ptr<const std::string> message;
+  bool smtputf8 = false;                  // the entry's MAIL FROM parameters (RFC 6531, RFC 6152)
+  bool eight_bit = false;
 };
 
 struct RecipientOutcome {
@@ -58,19 +60,24 @@ struct RunnerOptions {
 };
 
 // Lives on one executor (the event-loop thread): every member function must be called there.
-// Spool rewrites after an attempt are synchronous on that thread; the first write of a new
-// entry (the one a session waits for) is the caller's, e.g. on a worker pool (write_new).
+// Spool rewrites after an attempt run on `workers` when given (one write per entry at a time,
+// the file removed only after a write under way has ended), else synchronously on that thread.
+// DSN writes (bounce) are still synchronous. The first write of a new entry (the one a session
+// waits for) is the caller's, e.g. on a worker pool (write_new).
 class QueueRunner {
  public:
+  // `workers`, when not null, must outlive the runner.
   QueueRunner(asio::any_io_executor executor, RunnerOptions options,
-              std::shared_ptr<Delivery> delivery);
+              std::shared_ptr<Delivery> delivery, asio::thread_pool* workers = nullptr);
   ~QueueRunner();
   QueueRunner(const QueueRunner&) = delete;
   QueueRunner& operator=(const QueueRunner&) = delete;
 
-  // Scans the spool and schedules every readable entry (due ones at once). Corrupt, truncated
-  // or half-written files are left alone and returned in problems. Fails only when the
-  // directory cannot be read.
+  // Takes the spool's lock (held until the runner is destroyed, so for the server's lifetime:
+  // offline `hikyaku queue` verbs refuse to run beside it), then scans the spool and schedules
+  // every readable entry (due ones at once). Corrupt, truncated or half-written files are left
+  // alone and returned in problems. Fails when the directory cannot be read or another process
+  // keeps the lock for more than a few seconds.
   core::Expected<ScanResult, SpoolIoError> start();
   // Stops scheduling (timers cancelled); attempts under way finish but are not rescheduled.
   void stop();
@@ -93,6 +100,8 @@ class QueueRunner {
   // Forgets the entry and removes its file; false when there is no such entry.
   bool remove(const std::string& queue_id);
   std::size_t size() const { return items_.size(); }
+  // Spool rewrites still under way on the workers (a clean shutdown waits for them).
+  std::size_t writes_under_way() const { return writes_; }
   const RunnerOptions& options() const { return options_; }
 
  private:
@@ -117,15 +126,23 @@ class QueueRunner {
   void bounce(Item& item, std::vector<DsnRecipient> failed);
   // After a change: removes a finished entry, else rewrites it and re-arms its timer.
   void settle(const std::shared_ptr<Item>& item);
-  bool persist(const Item& item);
+  // Rewrites the entry's file from its state now: on the workers (after any write under way), or
+  // here when there are none.
+  void persist(const std::shared_ptr<Item>& item);
+  asio::awaitable<void> write_out(std::shared_ptr<Item> item);
+  // Forgets the entry and removes its file (once a write under way has ended).
+  void forget(const std::shared_ptr<Item>& item);
   void finish(const std::shared_ptr<Item>& item);
 
   asio::any_io_executor executor_;
   RunnerOptions options_;
   std::shared_ptr<Delivery> delivery_;
+  asio::thread_pool* workers_;
   std::map<std::string, std::shared_ptr<Item>> items_;
   std::map<std::string, DomainState> domains_;
+  SpoolLock lock_;
   std::uint32_t counter_ = 0;
+  std::size_t writes_ = 0;
   bool stopped_ = false;
   std::shared_ptr<bool> alive_;  // spawned handlers check it before touching the runner
 };

@@ -1,6 +1,7 @@
 // Spool file encoding and strict decoding (DESIGN §1 step 7). Layout: magic line, fixed-order
 // "key: value" lines (values percent-escaped, so no raw CR/LF/space), "message-length: N", exactly
 // N message octets, LF, then "end <sha256 hex of everything before 'end'>" LF and end of file.
+// Version 2 has "smtputf8: yes|no" and "body: 7bit|8bitmime" after "last-error" (RFC 6531, 6152).
 #include "queue/spool_file.hpp"
 
 #include <openssl/evp.h>
@@ -138,6 +139,8 @@ std::string encode(const SpoolEntry& e) {
   line("attempts", std::to_string(e.attempts));
   line("next-try", std::to_string(e.next_try));
   line("last-error", escape_value(e.last_error));
+  line("smtputf8", e.smtputf8 ? "yes" : "no");
+  line("body", e.eight_bit ? "8bitmime" : "7bit");
   line("rcpt-count", std::to_string(e.recipients.size()));
   for (const auto& r : e.recipients) {
     line("rcpt", std::string(to_string(r.state)) + ' ' + escape_value(r.address) + ' ' +
@@ -154,8 +157,11 @@ core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
   using R = core::Expected<SpoolEntry, std::string>;
   auto fail = [](std::string why) -> R { return core::unexpected(std::move(why)); };
   const std::string magic_line = std::string(kSpoolMagic) + '\n';
+  const std::string magic_v1_line = std::string(kSpoolMagicV1) + '\n';
+  static_assert(kSpoolMagic.size() == kSpoolMagicV1.size());
   if (data.substr(0, 14) != "hikyaku-spool ") return fail("not a spool file (bad magic)");
-  if (data.substr(0, magic_line.size()) != magic_line) return fail("unsupported spool version");
+  const bool v1 = data.substr(0, magic_v1_line.size()) == magic_v1_line;
+  if (!v1 && data.substr(0, magic_line.size()) != magic_line) return fail("unsupported spool version");
   if (data.size() < magic_line.size() + kTrailerSize || data.back() != '\n' ||
       data.substr(data.size() - kTrailerSize, 4) != "end ") {
     return fail("truncated: no trailer line");
@@ -180,14 +186,31 @@ core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
     if (!parse_number(*v, out)) return std::string(key) + ": bad number";
     return {};
   };
+  // One of exactly two spellings, so one entry has one text.
+  auto flag = [&r](std::string_view key, std::string_view no, std::string_view yes,
+                   bool& out) -> std::string {
+    auto v = r.field(key);
+    if (!v) return v.error();
+    if (*v != no && *v != yes) {
+      return std::string(key) + ": expected " + std::string(no) + " or " + std::string(yes);
+    }
+    out = *v == yes;
+    return {};
+  };
   std::uint64_t rcpt_count = 0, length = 0;
   for (const std::string& err :
        {text("queue-id", e.queue_id), num("arrival", e.arrival), text("mail-from", e.mail_from),
         text("upstream-from", e.upstream_from), num("attempts", e.attempts),
-        num("next-try", e.next_try), text("last-error", e.last_error),
-        num("rcpt-count", rcpt_count)}) {
+        num("next-try", e.next_try), text("last-error", e.last_error)}) {
     if (!err.empty()) return fail(err);
   }
+  if (!v1) {
+    for (const std::string& err : {flag("smtputf8", "no", "yes", e.smtputf8),
+                                   flag("body", "7bit", "8bitmime", e.eight_bit)}) {
+      if (!err.empty()) return fail(err);
+    }
+  }
+  if (auto err = num("rcpt-count", rcpt_count); !err.empty()) return fail(err);
   for (std::uint64_t i = 0; i < rcpt_count; ++i) {
     auto v = r.field("rcpt");
     if (!v) return fail(v.error());

@@ -1,6 +1,8 @@
 // The on-disk format of one queued message (DESIGN §1 step 7): envelope, per-recipient state
 // and the outgoing message bytes. A versioned text header with percent-escaped values, an exact
 // message length and a SHA-256 trailer, so truncation or corruption is refused, never half-read.
+// Version 2 adds the envelope's SMTPUTF8 (RFC 6531 §3.4) and BODY (RFC 6152) parameters;
+// version 1 files, which lack them, are still read (both false).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -29,19 +31,23 @@ struct SpoolEntry {
   std::uint32_t attempts = 0;
   std::int64_t next_try = 0;    // Unix seconds
   std::string last_error;
+  bool smtputf8 = false;        // MAIL FROM had SMTPUTF8: ask for it upstream too (RFC 6531 §3.4)
+  bool eight_bit = false;       // MAIL FROM had BODY=8BITMIME (RFC 6152 §3)
   std::string message;          // the message exactly as it leaves (opaque bytes)
   bool operator==(const SpoolEntry&) const = default;
 };
 
-inline constexpr std::string_view kSpoolMagic = "hikyaku-spool 1";
+inline constexpr std::string_view kSpoolMagic = "hikyaku-spool 2";    // what encode() writes
+inline constexpr std::string_view kSpoolMagicV1 = "hikyaku-spool 1";  // still accepted by decode()
 
 std::string_view to_string(RcptState s);
 
 // Serialises an entry; decode(encode(e)) == e for any bytes in any field.
 std::string encode(const SpoolEntry& entry);
 
-// Parses a whole file. Any deviation (magic, version, checksum, length, escaping, field order)
-// is an error whose text says why; a partial entry is never returned.
+// Parses a whole file, version 2 or 1. Any deviation (magic, version, checksum, length, escaping,
+// field order) is an error whose text says why; a partial entry is never returned. A version 2
+// file re-encodes to the same bytes; a version 1 file re-encodes as version 2.
 core::Expected<SpoolEntry, std::string> decode(std::string_view bytes);
 
 // Percent-escaping used for header values: every octet outside 0x21..0x7E, and '%', becomes %XX.

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,40 @@ bool valid_name(std::string_view name) {
 
 bool SpoolIoError::no_space() const {
   return code == ENOSPC || code == EDQUOT;
+}
+
+bool SpoolIoError::locked_elsewhere() const {
+  return code == EWOULDBLOCK;
+}
+
+SpoolLock::~SpoolLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
+}
+
+SpoolLock& SpoolLock::operator=(SpoolLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+core::Expected<SpoolLock, SpoolIoError> lock_spool(const std::string& dir) {
+  const std::string path = dir + '/' + std::string(kLockFileName);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  // An operator who may read the spool but not create files in it can still lock an existing
+  // lock file (flock needs no write access).
+  if (fd < 0 && (errno == EACCES || errno == EROFS)) {
+    fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  }
+  if (fd < 0) return core::unexpected(sys_error("open", path, errno));
+  SpoolLock lock(fd);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    return core::unexpected(sys_error("flock", path, errno));
+  }
+  return lock;
 }
 
 IoResult write_durably(const std::string& dir, std::string_view name, std::string_view bytes) {
@@ -96,7 +131,7 @@ core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir) {
   std::vector<std::string> names;
   while (const dirent* ent = ::readdir(d)) {
     const std::string_view n = ent->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
+    if (n != "." && n != ".." && n != kLockFileName) names.emplace_back(n);
   }
   ::closedir(d);
   std::sort(names.begin(), names.end());
@@ -104,7 +139,9 @@ core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir) {
   for (const auto& name : names) {
     const std::string path = dir + '/' + name;
     struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    const bool stat_ok = ::lstat(path.c_str(), &st) == 0;
+    if (stat_ok && S_ISSOCK(st.st_mode)) continue;  // the control socket
+    if (!stat_ok || !S_ISREG(st.st_mode)) {
       out.problems.push_back({name, "not a regular file"});
       continue;
     }

@@ -1,6 +1,7 @@
 // Durable spool I/O in plain POSIX (DESIGN §1 step 7): a message is on disk before the 250 is
 // sent — write tmp.<name>, fsync, rename, fsync the directory. Scanning reports, never crashes
-// on, corrupt or truncated files and leftover tmp.* files.
+// on, corrupt or truncated files and leftover tmp.* files. One process owns a spool at a time:
+// it holds an exclusive flock(2) on <dir>/.lock.
 #pragma once
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@ struct SpoolIoError {
   int code = 0;          // errno (0 for a bad argument)
   std::string message;   // "<operation> <path>: <strerror>"
   bool no_space() const;  // ENOSPC/EDQUOT: the caller answers 452 4.3.1
+  bool locked_elsewhere() const;  // EWOULDBLOCK from lock_spool: another process owns the spool
 };
 
 using IoResult = core::Expected<std::monostate, SpoolIoError>;
@@ -36,7 +38,32 @@ struct ScanResult {
   std::vector<ScanProblem> problems;   // sorted by name
 };
 
-// Reads every regular file in dir. Fails only when dir itself cannot be read.
+// The lock file of a spool directory; scan() does not report it.
+inline constexpr std::string_view kLockFileName = ".lock";
+
+// An exclusive flock on <dir>/.lock, released when destroyed (or when the process ends).
+class SpoolLock {
+ public:
+  SpoolLock() = default;
+  explicit SpoolLock(int fd) : fd_(fd) {}
+  ~SpoolLock();
+  SpoolLock(SpoolLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  SpoolLock& operator=(SpoolLock&& other) noexcept;
+  SpoolLock(const SpoolLock&) = delete;
+  SpoolLock& operator=(const SpoolLock&) = delete;
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// Takes the spool's lock without waiting (LOCK_EX | LOCK_NB; the file is created when missing
+// and opened O_CLOEXEC, so helper processes do not inherit it). When another process holds it
+// the error is locked_elsewhere().
+core::Expected<SpoolLock, SpoolIoError> lock_spool(const std::string& dir);
+
+// Reads every regular file in dir (the lock file and sockets, such as the control socket, are
+// skipped silently). Fails only when dir itself cannot be read.
 core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir);
 
 // Reads one whole file (used by scan; exposed for the retry loop).

@@ -83,7 +83,8 @@ def message_ids(sink):
 
 def spool_entries(spool):
     try:
-        return [n for n in os.listdir(spool) if not n.endswith(".sock") and not n.startswith("tmp.")]
+        return [n for n in os.listdir(spool)
+                if not n.endswith(".sock") and n != ".lock" and not n.startswith("tmp.")]
     except OSError:
         return []
 

@@ -36,6 +36,8 @@ class _RecordingHandler:
             "peer": session.peer[0],
             "queue_id": queue_id,
             "tls": session.ssl is not None,
+            "mail_options": list(envelope.mail_options),
+            "smtp_utf8": getattr(envelope, "smtp_utf8", False),
         })
         return f"250 2.0.0 Ok: queued as {queue_id}"
 

@@ -85,11 +85,12 @@ MESSAGE = ("From: Sender <sender@origin.example>\r\nTo: someone@hikyaku.example\
            "Hello.\r\n.A line that starts with a dot.\r\n")
 
 
-def send(relay, rcpts, data=MESSAGE, sender="sender@origin.example"):
-    """Sends one message with a raw client; returns (list of RCPT replies, DATA reply)."""
+def send(relay, rcpts, data=MESSAGE, sender="sender@origin.example", mail_params=""):
+    """Sends one message with a raw client; returns (list of RCPT replies, DATA reply).
+    mail_params: MAIL FROM parameters, e.g. " SMTPUTF8 BODY=8BITMIME"."""
     c = SmtpClient(relay.port)
     c.command("EHLO client.example.org")
-    assert c.command(f"MAIL FROM:<{sender}>").startswith("250")
+    assert c.command(f"MAIL FROM:<{sender}>{mail_params}").startswith("250")
     rcpt_replies = [c.command(f"RCPT TO:<{r}>") for r in rcpts]
     if not any(r.startswith("250") for r in rcpt_replies):
         c.close()

@@ -49,7 +49,8 @@ class Queue(RelayTestCase):
 
     def spool_files(self, relay):
         try:
-            return sorted(n for n in os.listdir(relay.spool) if not n.endswith(".sock"))
+            return sorted(n for n in os.listdir(relay.spool)
+                          if not n.endswith(".sock") and n != ".lock")
         except OSError:
             return []
 
@@ -245,6 +246,48 @@ class Queue(RelayTestCase):
         self.assertIn("offline", out)
         self.assertIn(ids[1], out)
         code, out = self.queue_cli(r, "delete", ids[1])
+        self.assertEqual(code, 0, out)
+        self.assertEqual(self.spool_files(r), [])
+
+    def test_queued_retry_keeps_smtputf8_and_8bitmime_of_an_ascii_envelope(self):
+        # RFC 6531 §3.4: UTF-8 headers behind an ASCII envelope still need SMTPUTF8 upstream,
+        # on the retry from the spool as on the first attempt.
+        v6 = self.sink(AcceptingSink, "::1")
+        temp = self.sink(DotFailSink, "127.0.0.9", times=1)
+        r = self.start(retry_interval="1h")
+        data = MESSAGE.replace("Subject: ", "Subject: caf\u00e9 ", 1)
+        self.assertNotEqual(data, MESSAGE)
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], data=data, sender=SENDER,
+                        mail_params=" SMTPUTF8 BODY=8BITMIME")
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(v6.messages), 1)
+        self.assertTrue(v6.messages[0]["smtp_utf8"], v6.messages[0])
+        code, out = self.queue_cli(r, "flush")
+        self.assertEqual(code, 0, out)
+        self.assertTrue(temp.wait_for(1, timeout=15), r.read_log()[-3000:])
+        retried = temp.messages[0]
+        self.assertTrue(retried["smtp_utf8"], retried)
+        self.assertIn("BODY=8BITMIME", retried["mail_options"])
+
+    def test_offline_verbs_refused_while_a_server_holds_the_spool(self):
+        self.sink(AcceptingSink, "::1")
+        self.sink(DotFailSink, "127.0.0.9", times=None)
+        r = self.start(retry_interval="1h")
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250"), reply)
+        qid = re.search(r"queued as (\w+) for", reply).group(1)
+        self.assertIn(".lock", os.listdir(r.spool))
+        # The server runs but its control socket is gone: the CLI must not edit the spool.
+        os.unlink(os.path.join(r.spool, "control.sock"))
+        for args in (("delete", qid), ("flush",), ("list",)):
+            code, out = self.queue_cli(r, *args)
+            self.assertEqual(code, 2, out)
+            self.assertIn("a server is running on this spool but its control socket does not answer",
+                          out)
+        self.assertIn(qid, self.spool_files(r))
+        # Once the server is gone the lock is free and the offline verbs work.
+        self.assertEqual(r.stop(), 0)
+        code, out = self.queue_cli(r, "delete", qid)
         self.assertEqual(code, 0, out)
         self.assertEqual(self.spool_files(r), [])
 

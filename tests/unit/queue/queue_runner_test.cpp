@@ -1,6 +1,7 @@
 // Tests for queue/queue_runner with a fake Delivery in a temporary spool: retry then success,
 // permanent failure -> DSN entry, expiry -> DSN, no DSN for the null sender, the per-domain
-// concurrency limit, backoff after 421/4.7.x, in-flight hand-over, corrupt files skipped.
+// concurrency limit, backoff after 421/4.7.x, in-flight hand-over, corrupt files skipped, the
+// spool lock held from start() for the runner's lifetime, rewrites on a worker pool.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 
 #include "queue/queue_runner.hpp"
@@ -85,7 +87,7 @@ class QueueRunnerTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   QueueRunner& runner(std::int64_t first = 1, std::size_t concurrency = 10,
-                      std::int64_t lifetime = 3600) {
+                      std::int64_t lifetime = 3600, asio::thread_pool* workers = nullptr) {
     RunnerOptions o;
     o.directory = dir_;
     o.hostname = "mx.hikyaku.test";
@@ -93,7 +95,7 @@ class QueueRunnerTest : public ::testing::Test {
     o.policy.longest = std::chrono::seconds(first * 4);
     o.policy.lifetime = std::chrono::seconds(lifetime);
     o.domain_concurrency = concurrency;
-    runner_ = std::make_unique<QueueRunner>(io_.get_executor(), o, fake_);
+    runner_ = std::make_unique<QueueRunner>(io_.get_executor(), o, fake_, workers);
     return *runner_;
   }
   SpoolEntry entry(const std::string& id, std::vector<std::string> rcpts,
@@ -122,8 +124,9 @@ class QueueRunnerTest : public ::testing::Test {
     }
     return done();
   }
-  std::size_t files() const {
-    return std::distance(fs::directory_iterator(dir_), fs::directory_iterator());
+  std::size_t files() const {  // spool entries: the lock file is not one
+    return std::count_if(fs::directory_iterator(dir_), fs::directory_iterator(),
+                         [](const fs::directory_entry& d) { return d.path().filename() != kLockFileName; });
   }
   const Call* call_to(const std::string& domain, std::size_t nth = 0) const {
     for (const auto& c : fake_->calls) {
@@ -166,6 +169,45 @@ TEST_F(QueueRunnerTest, FileIsRewrittenWithTheLastErrorBetweenAttempts) {
   const auto list = r.list();
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].recipients, std::vector<std::string>{"user@dest.example"});
+}
+
+TEST_F(QueueRunnerTest, RewritesOnTheWorkersKeepTheFileThenRemoveIt) {
+  asio::thread_pool workers(1);
+  auto& r = runner(1, 10, 3600, &workers);
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(450, "4.2.1", "busy"),
+                                    core::SmtpReply::make(250, "2.0.0", "ok")};
+  queue(entry("W1", {"user@dest.example"}));
+  ASSERT_TRUE(run_until([&] {
+    auto scanned = scan(dir_);
+    return scanned && scanned->entries.size() == 1 && scanned->entries[0].entry.attempts == 2;
+  }));
+  const auto bytes = read_file(dir_ + "/W1");
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_NE(bytes->find("450%204.2.1%20busy"), std::string::npos);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0 && files() == 0; }));
+  EXPECT_EQ(fake_->calls.size(), 2u);
+  runner_.reset();
+  workers.join();
+}
+
+TEST_F(QueueRunnerTest, DeletedDuringARewriteTheFileIsRemovedAfterIt) {
+  asio::thread_pool workers(1);
+  // The only worker is kept busy, so the rewrite after the attempt waits behind it.
+  std::promise<void> release;
+  auto blocked = release.get_future().share();
+  asio::post(workers, [blocked] { blocked.wait(); });
+  auto& r = runner(60, 10, 3600, &workers);
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(450, "4.2.1", "busy")};
+  queue(entry("W2", {"user@dest.example"}));
+  ASSERT_TRUE(run_until([&] { return fake_->calls.size() == 1 && !r.list().front().active; }));
+  EXPECT_TRUE(r.remove("W2"));
+  EXPECT_EQ(r.size(), 0u);
+  release.set_value();
+  // Without the deferral the rewrite's rename would bring the deleted file back.
+  EXPECT_TRUE(run_until([&] { return r.writes_under_way() == 0; }));
+  EXPECT_EQ(files(), 0u);
+  runner_.reset();
+  workers.join();
 }
 
 TEST_F(QueueRunnerTest, PermanentFailureQueuesADsnToTheOriginalSender) {
@@ -246,6 +288,26 @@ TEST_F(QueueRunnerTest, ThrottlingReplyBacksOffTheWholeDomain) {
   EXPECT_GE(fake_->calls[1].at - throttled_at, 1000ms);
 }
 
+TEST_F(QueueRunnerTest, RetryCarriesTheEntrysMailParameters) {
+  auto& r = runner();
+  auto e = entry("U1", {"user@dest.example"});  // an ASCII envelope
+  e.message = "Subject: caf\xC3\xA9\r\n\r\nbody\r\n";
+  e.smtputf8 = true;
+  e.eight_bit = true;
+  queue(e);
+  auto plain = entry("U2", {"user@plain.example"});
+  queue(plain);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  const Call* utf8 = call_to("dest.example");
+  ASSERT_NE(utf8, nullptr);
+  EXPECT_TRUE(utf8->job.smtputf8);  // RFC 6531: asked for upstream although the envelope is ASCII
+  EXPECT_TRUE(utf8->job.eight_bit);
+  const Call* ascii = call_to("plain.example");
+  ASSERT_NE(ascii, nullptr);
+  EXPECT_FALSE(ascii->job.smtputf8);
+  EXPECT_FALSE(ascii->job.eight_bit);
+}
+
 TEST_F(QueueRunnerTest, InFlightDomainWaitsForTheSessionsResult) {
   auto& r = runner();
   queue(entry("G1", {"a@slow.example"}));  // adopted normally: would be tried at once
@@ -279,6 +341,28 @@ TEST_F(QueueRunnerTest, CorruptAndTruncatedFilesAreSkippedAndReported) {
   ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
   EXPECT_EQ(fake_->calls.size(), 1u);
   EXPECT_TRUE(fs::exists(dir_ + "/H2"));  // left for the operator, not deleted
+}
+
+TEST_F(QueueRunnerTest, StartHoldsTheSpoolLockUntilTheRunnerIsGone) {
+  auto& r = runner();
+  auto started = r.start();
+  ASSERT_TRUE(started.has_value()) << started.error().message;
+  EXPECT_TRUE(started->problems.empty());  // the lock file is not a bad spool file
+  // What the offline `hikyaku queue` verbs do first: refused while the runner lives.
+  auto offline = lock_spool(dir_);
+  ASSERT_FALSE(offline);
+  EXPECT_TRUE(offline.error().locked_elsewhere()) << offline.error().message;
+  runner_.reset();
+  auto after = lock_spool(dir_);
+  EXPECT_TRUE(after.has_value());
+}
+
+TEST_F(QueueRunnerTest, StartFailsWhileAnotherProcessKeepsTheLock) {
+  auto other = lock_spool(dir_);
+  ASSERT_TRUE(other) << other.error().message;
+  auto started = runner().start();
+  ASSERT_FALSE(started.has_value());
+  EXPECT_TRUE(started.error().locked_elsewhere()) << started.error().message;
 }
 
 TEST_F(QueueRunnerTest, FlushAndRemove) {

@@ -1,5 +1,6 @@
 // Tests for queue/spool_file: exact round trips with hostile bytes, and refusal (with a reason,
-// never a partial entry) of truncated, bit-flipped, wrong-magic and non-canonical files.
+// never a partial entry) of truncated, bit-flipped, wrong-magic and non-canonical files; the
+// MAIL FROM parameters of version 2, and version 1 files still read.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -22,6 +23,7 @@ SpoolEntry hostile_entry() {
                   {"d\xC3\xA9@ex.net", RcptState::failed, "550 5.1.1 no such\r\nuser\0x"s}};
   e.attempts = 3;
   e.next_try = -5;
+  e.smtputf8 = true;
   e.last_error = "451 4.4.1 timeout\n end deadbeef";
   e.message = "Subject: x\r\n\r\nbody\0nul\rbare CR\nbare LF\n"
               "message-length: 1\nend 0000\nhikyaku-spool 1\n\xFF\xFE\x80"s;
@@ -58,6 +60,53 @@ TEST(SpoolFile, RoundTripsEveryOctetInEveryField) {
   EXPECT_EQ(*back, e);
 }
 
+TEST(SpoolFile, RoundTripsTheMailParameters) {
+  for (const bool utf8 : {false, true}) {
+    for (const bool eight_bit : {false, true}) {
+      SpoolEntry e;
+      e.queue_id = "P1";
+      e.smtputf8 = utf8;
+      e.eight_bit = eight_bit;
+      e.message = "Subject: caf\xC3\xA9\r\n\r\nbody\r\n";
+      const std::string bytes = encode(e);
+      EXPECT_NE(bytes.find(utf8 ? "\nsmtputf8: yes\n" : "\nsmtputf8: no\n"), std::string::npos);
+      EXPECT_NE(bytes.find(eight_bit ? "\nbody: 8bitmime\n" : "\nbody: 7bit\n"), std::string::npos);
+      const auto back = decode(bytes);
+      ASSERT_TRUE(back) << back.error();
+      EXPECT_EQ(back->smtputf8, utf8);
+      EXPECT_EQ(back->eight_bit, eight_bit);
+      EXPECT_EQ(*back, e);
+    }
+  }
+}
+
+// Written by the version 1 encoder (before the MAIL FROM parameters were stored).
+constexpr std::string_view kVersion1File =
+    "hikyaku-spool 1\nqueue-id: V1\narrival: 1790000000\nmail-from: a@origin.example\n"
+    "upstream-from: a@origin.example\nattempts: 2\nnext-try: 1790000600\n"
+    "last-error: 451%204.3.0%20later\nrcpt-count: 1\nrcpt: pending b@dest.example \n"
+    "message-length: 24\nSubject: caf\xC3\xA9\r\n\r\nbody\r\n\n"
+    "end 518de6e09171ea35accff4ec90037db7ed4d3b005bc8c910125c97189c8738a0\n";
+
+TEST(SpoolFile, Version1FilesAreStillReadWithoutMailParameters) {
+  const auto e = decode(kVersion1File);
+  ASSERT_TRUE(e) << e.error();
+  EXPECT_EQ(e->queue_id, "V1");
+  EXPECT_EQ(e->attempts, 2u);
+  EXPECT_EQ(e->last_error, "451 4.3.0 later");
+  ASSERT_EQ(e->recipients.size(), 1u);
+  EXPECT_EQ(e->recipients[0].address, "b@dest.example");
+  EXPECT_EQ(e->message, "Subject: caf\xC3\xA9\r\n\r\nbody\r\n");
+  EXPECT_FALSE(e->smtputf8);
+  EXPECT_FALSE(e->eight_bit);
+  // A rewrite (after an attempt) writes version 2 with the same entry.
+  const std::string again = encode(*e);
+  EXPECT_EQ(again.rfind("hikyaku-spool 2\n", 0), 0u);
+  const auto back = decode(again);
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(*back, *e);
+}
+
 TEST(SpoolFile, HeaderHasNoRawCrOrControlOctets) {
   const std::string bytes = encode(hostile_entry());
   const auto header_end = bytes.find("message-length: ");
@@ -66,7 +115,7 @@ TEST(SpoolFile, HeaderHasNoRawCrOrControlOctets) {
     const auto c = static_cast<unsigned char>(bytes[i]);
     EXPECT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7F)) << "octet " << int(c) << " at " << i;
   }
-  EXPECT_EQ(bytes.rfind("hikyaku-spool 1\n", 0), 0u);
+  EXPECT_EQ(bytes.rfind("hikyaku-spool 2\n", 0), 0u);
 }
 
 TEST(SpoolFile, EveryTruncationIsRefusedWithAReason) {
@@ -97,7 +146,7 @@ TEST(SpoolFile, TrailingGarbageIsRefused) {
 TEST(SpoolFile, WrongMagicOrVersionIsRefused) {
   std::string bytes = encode(SpoolEntry{});
   std::string v2 = bytes;
-  v2[14] = '2';
+  v2[14] = '3';
   const auto r2 = decode(v2);
   ASSERT_FALSE(r2);
   EXPECT_NE(r2.error().find("version"), std::string::npos) << r2.error();

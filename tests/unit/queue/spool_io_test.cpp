@@ -1,9 +1,13 @@
 // Tests for queue/spool_io: durable write then scan in a temporary directory, leftover tmp.*
-// files and corrupt files reported (not fatal), and failures returned as error values.
+// files and corrupt files reported (not fatal), failures returned as error values, and the
+// spool lock (exclusive, skipped by scan like the control socket).
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -104,6 +108,47 @@ TEST_F(SpoolIo, BadNamesAreRefused) {
   EXPECT_FALSE(write_durably(dir_, "", "x"));
   EXPECT_FALSE(write_durably(dir_, "..", "x"));
   EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+TEST_F(SpoolIo, LockIsExclusiveUntilReleased) {
+  auto first = lock_spool(dir_);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(first->held());
+  // flock locks belong to the open file description: a second open conflicts even in-process.
+  auto second = lock_spool(dir_);
+  ASSERT_FALSE(second);
+  EXPECT_TRUE(second.error().locked_elsewhere()) << second.error().message;
+  *first = SpoolLock();
+  auto third = lock_spool(dir_);
+  ASSERT_TRUE(third) << third.error().message;
+  EXPECT_TRUE(third->held());
+}
+
+TEST_F(SpoolIo, LockOfAMissingDirectoryIsAnErrorValue) {
+  auto lock = lock_spool(dir_ + "/nope");
+  ASSERT_FALSE(lock);
+  EXPECT_EQ(lock.error().code, ENOENT);
+  EXPECT_FALSE(lock.error().locked_elsewhere());
+}
+
+TEST_F(SpoolIo, ScanSkipsTheLockFileAndTheControlSocket) {
+  auto lock = lock_spool(dir_);
+  ASSERT_TRUE(lock) << lock.error().message;
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string path = dir_ + "/control.sock";
+  ASSERT_LT(path.size(), sizeof(addr.sun_path));
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_TRUE(write_durably(dir_, "a1", encode(entry("a1"))));
+  const auto r = scan(dir_);
+  ::close(fd);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->entries.size(), 1u);
+  EXPECT_EQ(r->entries[0].name, "a1");
+  EXPECT_TRUE(r->problems.empty()) << r->problems.front().name << ": " << r->problems.front().reason;
 }
 
 TEST(SpoolIoError, NoSpaceIsRecognised) {
