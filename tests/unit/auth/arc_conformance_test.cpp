@@ -11,13 +11,14 @@
 #include <vector>
 
 #include "arc_suite_reader.hpp"
+#include "conformance_data.hpp"
 #include "auth/arc_verify.hpp"
 
 namespace hikyaku::auth {
 namespace {
 
-const char* kSuite = HIKYAKU_SOURCE_DIR
-    "/../shared/conformance/arc/upstream/tests/arc-draft-validation-tests.yml";
+const std::string kSuite =
+    test::conformance_path("arc/upstream/tests/arc-draft-validation-tests.yml").string();
 
 using suite::load_suite;
 
@@ -27,7 +28,7 @@ const std::map<std::string, std::string> kKnownFailures = {
 
 TEST(ArcConformance, ValiMailValidationSuite) {
   std::ifstream in(kSuite);
-  if (!in) GTEST_SKIP() << "../shared/conformance absent";
+  if (!in) GTEST_SKIP() << test::conformance_absent(kSuite);
   const auto scenarios = load_suite(in);
   int total = 0;
   int passed = 0;

@@ -14,13 +14,13 @@
 #include "arc_suite_reader.hpp"
 #include "auth/arc_seal.hpp"
 #include "auth/arc_verify.hpp"
+#include "conformance_data.hpp"
 #include "core/ascii.hpp"
 
 namespace hikyaku::auth {
 namespace {
 
-const char* kSuite =
-    HIKYAKU_SOURCE_DIR "/../shared/conformance/arc/upstream/tests/arc-draft-sign-tests.yml";
+const std::string kSuite = test::conformance_path("arc/upstream/tests/arc-draft-sign-tests.yml").string();
 
 // Every case that does not produce the expected headers, with why. Never edit the suite instead.
 const std::map<std::string, std::string> kKnownFailures = {
@@ -64,7 +64,7 @@ std::vector<std::string> split_colons(const std::string& s) {
 
 TEST(ArcSigningConformance, ValiMailSigningSuite) {
   std::ifstream in(kSuite);
-  if (!in) GTEST_SKIP() << "../shared/conformance absent";
+  if (!in) GTEST_SKIP() << test::conformance_absent(kSuite);
   const auto scenarios = suite::load_suite(in);
   int total = 0;
   int passed = 0;

@@ -18,12 +18,13 @@
 
 #include "auth/dkim_key_fetch.hpp"
 #include "auth/dkim_verify.hpp"
+#include "conformance_data.hpp"
 #include "dns/zone_file_resolver.hpp"
 
 namespace hikyaku::auth {
 namespace {
 
-const std::filesystem::path kDir = HIKYAKU_SOURCE_DIR "/../shared/conformance/dkim";
+const std::filesystem::path kDir = test::conformance_path("dkim");
 
 // cases.yml's vocabulary: pass | fail | invalid (permerror) | temperror | not-pass.
 bool matches(const std::string& want, DkimResult got) {
@@ -156,7 +157,7 @@ constexpr int64_t kDefaultNow = 1'700'000'000;  // after every t= in the data; n
 
 TEST(DkimConformance, SharedVectors) {
   if (!std::filesystem::exists(kDir / "cases.yml")) {
-    GTEST_SKIP() << "shared/conformance/dkim is not beside the source tree";
+    GTEST_SKIP() << test::conformance_absent(kDir / "cases.yml");
   }
   Runner run;
 

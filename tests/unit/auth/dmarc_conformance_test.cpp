@@ -1,4 +1,4 @@
-// DMARC conformance data in /work/shared/conformance/dmarc (see its README): libopendmarc's own
+// DMARC conformance data in ../shared/conformance/dmarc (see its README): libopendmarc's own
 // unit-test tables (record parsing, alignment, From-domain extraction, org domains), Stalwart
 // mail-auth's alignment and discovery cases, and ValiMail authheaders' message-level cases, run
 // through auth/ (RFC 7489). Expectations are never edited: where we decide differently on
@@ -20,13 +20,14 @@
 #include "auth/dmarc_lookup.hpp"
 #include "auth/from_domain.hpp"
 #include "auth/org_domain.hpp"
+#include "conformance_data.hpp"
 
 namespace hikyaku::auth {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kDir = fs::path(HIKYAKU_SOURCE_DIR) / ".." / "shared" / "conformance" / "dmarc";
+const fs::path kDir = test::conformance_path("dmarc");
 
 std::vector<std::string> lines_of(const fs::path& p) {
   std::ifstream in(p);
@@ -145,7 +146,7 @@ struct Tally {
 };
 
 #define SKIP_WITHOUT_DATA()                                                              \
-  if (!fs::exists(kDir / "README.md")) GTEST_SKIP() << "no conformance data at " << kDir
+  if (!fs::exists(kDir / "README.md")) GTEST_SKIP() << test::conformance_absent(kDir / "README.md")
 
 // ---- libopendmarc tables -------------------------------------------------------------------
 

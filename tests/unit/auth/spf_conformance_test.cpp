@@ -1,4 +1,4 @@
-// The openspf RFC 7208 suite (pyspf's rfc7208-tests.yml, /work/shared/conformance/spf) run
+// The openspf RFC 7208 suite (pyspf's rfc7208-tests.yml, ../shared/conformance/spf) run
 // through SpfEvaluator with each scenario's zone data. libspf2 predates RFC 7208: the cases it
 // gets wrong are listed below with the reason, exactly, so a change either way fails the test.
 #include <gtest/gtest.h>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "auth/spf_evaluator.hpp"
+#include "conformance_data.hpp"
 #include "core/ascii.hpp"
 
 namespace hikyaku::auth {
@@ -311,12 +312,12 @@ const std::map<std::string, std::string> kKnownDeviations = {
 };
 
 std::filesystem::path suite_dir() {
-  return std::filesystem::path(HIKYAKU_SOURCE_DIR) / ".." / "shared" / "conformance" / "spf";
+  return test::conformance_path("spf");
 }
 
 TEST(SpfConformance, Rfc7208Suite) {
   const auto path = suite_dir() / "pyspf" / "rfc7208-tests.yml";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "SPF suite not found at " << path;
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << test::conformance_absent(path);
   std::ifstream in(path, std::ios::binary);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto docs = load_documents(text);
