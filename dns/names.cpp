@@ -64,24 +64,28 @@ core::Expected<ParsedName, std::string> parse_name(std::string_view text) {
   return out;
 }
 
+void append_presentation_octet(std::string& out, unsigned char c, std::string_view specials,
+                               unsigned char lowest_plain) {
+  if (specials.find(static_cast<char>(c)) != std::string_view::npos) {
+    out += '\\';
+    out += static_cast<char>(c);
+  } else if (c < lowest_plain || c > 0x7e) {
+    out += '\\';
+    out += static_cast<char>('0' + c / 100);
+    out += static_cast<char>('0' + c / 10 % 10);
+    out += static_cast<char>('0' + c % 10);
+  } else {
+    out += static_cast<char>(c);
+  }
+}
+
 std::string labels_to_name(const Labels& labels) {
   if (labels.empty()) return ".";
   std::string out;
   for (size_t i = 0; i < labels.size(); ++i) {
     if (i) out += '.';
     for (char ch : labels[i]) {
-      auto c = static_cast<unsigned char>(ascii_lower(ch));
-      if (c == '.' || c == '\\') {
-        out += '\\';
-        out += static_cast<char>(c);
-      } else if (c < 0x21 || c > 0x7e) {
-        out += '\\';
-        out += static_cast<char>('0' + c / 100);
-        out += static_cast<char>('0' + c / 10 % 10);
-        out += static_cast<char>('0' + c % 10);
-      } else {
-        out += static_cast<char>(c);
-      }
+      append_presentation_octet(out, static_cast<unsigned char>(ascii_lower(ch)), ".\\", 0x21);
     }
   }
   return out;

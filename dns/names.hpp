@@ -35,6 +35,12 @@ core::Expected<ParsedName, std::string> parse_name(std::string_view text);
 // within a label and octets outside 0x21-0x7E written as "\." "\\" "\DDD".
 std::string labels_to_name(const Labels& labels);
 
+// Appends `c` in RFC 1035 §5.1 presentation form: a backslash and the octet when it is in
+// `specials`, backslash-DDD when it is below `lowest_plain` or above '~', else the octet
+// itself. Names use 0x21 (a space is escaped, so a name stays one token), quoted text 0x20.
+void append_presentation_octet(std::string& out, unsigned char c, std::string_view specials,
+                               unsigned char lowest_plain);
+
 // Octets the name takes on the wire (each label plus its length octet, plus the root octet).
 size_t wire_length(const Labels& labels);
 

@@ -2,6 +2,8 @@
 // RFC 7505 §3 null MX).
 #include "dns/types.hpp"
 
+#include "dns/names.hpp"
+
 #include <array>
 #include <utility>
 
@@ -33,19 +35,7 @@ bool iequals(std::string_view a, std::string_view b) {
 // TXT data for a log line: quoted, with '"', '\' and non-printable octets escaped.
 std::string quote_text(std::string_view text) {
   std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c > 0x7e) {
-      out += '\\';
-      out += static_cast<char>('0' + c / 100);
-      out += static_cast<char>('0' + c / 10 % 10);
-      out += static_cast<char>('0' + c % 10);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
+  for (unsigned char c : text) append_presentation_octet(out, c, "\"\\", 0x20);
   return out + "\"";
 }
 
