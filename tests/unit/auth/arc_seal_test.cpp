@@ -159,8 +159,17 @@ TEST(ArcSeal, ArcSealInAmsHeadersRefused) {
 }
 
 TEST(ArcSeal, FiftyFirstInstanceRefused) {
+  // Each seal is told the chain so far passes (what verifying it would say: the full check
+  // below proves it), so building 50 instances costs 50 seals, not 1,275 verifications.
   std::string raw = kMessage;
-  for (int i = 0; i < 50; ++i) raw = seal_once(raw);
+  for (int i = 0; i < 50; ++i) {
+    ArcResult so_far;
+    so_far.cv = i == 0 ? ArcResult::Cv::none : ArcResult::Cv::pass;
+    so_far.instances = i;
+    auto sealed = arc_seal(core::Message(raw), params(&so_far));
+    ASSERT_TRUE(sealed) << sealed.error();
+    raw = *sealed + raw;
+  }
   const core::Message m(raw);
   const ArcResult chain = arc_verify(m, lookup_for(rsa()));
   EXPECT_EQ(chain.cv, ArcResult::Cv::pass) << chain.reason;
