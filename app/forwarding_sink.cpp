@@ -64,8 +64,8 @@ namespace {
 // Runs every destination's delivery concurrently on `executor` and waits for all of them, or
 // until `budget` has passed (those still running keep running; their results go to
 // FanOut::late). With several destinations the transactions commit together
-// (relay/commit_gate): each holds its final "." until all are ready, so a message is delivered
-// everywhere or nowhere, except when upstreams answer the dot differently.
+// (relay/commit_gate): each holds its final "." until every other one is ready or has failed;
+// one destination's failure never holds back the others (the failed part is queued or bounced).
 asio::awaitable<std::shared_ptr<FanOut>> deliver_all(
     asio::any_io_executor executor, std::shared_ptr<const ForwardingContext> fwd,
     const DeliveryPlan& plan, const core::Envelope& env, const core::Address& sender,
@@ -77,10 +77,10 @@ asio::awaitable<std::shared_ptr<FanOut>> deliver_all(
   std::shared_ptr<asio::steady_timer> deadline;
   if (plan.groups.size() > 1) {
     gate = std::make_shared<relay::CommitGate>(executor, plan.groups.size());
-    // Held transactions are dropped (451 to the sender) when not all are ready in time.
+    // Those ready commit when the others take too long (the others commit when they get there).
     deadline = std::make_shared<asio::steady_timer>(executor, commit_timeout);
     deadline->async_wait([gate](boost::system::error_code ec) {
-      if (!ec) gate->abort();
+      if (!ec) gate->release();
     });
   }
   // At the budget nothing more is committed (the gate aborts) and the session moves on.

@@ -10,10 +10,16 @@
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
 #include "auth/spf_helper_main.hpp"
+#include "auth/spf_launcher.hpp"
 
 int main(int argc, char** argv) {
   // Hidden: an SPF helper process started by the relay with its socket on fd 3 (DESIGN §3).
-  if (argc == 2 && std::string_view(argv[1]) == "spf-helper") return hikyaku::auth::spf_helper_main(3);
+  // argv[2], when given, is the user a helper started as root becomes ([auth] spf_helper_user).
+  if ((argc == 2 || argc == 3) && std::string_view(argv[1]) == "spf-helper") {
+    return hikyaku::auth::spf_helper_main(3, argc == 3 ? argv[2] : "nobody");
+  }
+  // Hidden: the launcher that starts SPF helpers for a relay that has dropped root.
+  if (argc == 3 && std::string_view(argv[1]) == "spf-launcher") return hikyaku::auth::spf_launcher_main(3, argv[2]);
   CLI::App cli{"Hikyaku: an SMTP forwarding relay"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "hikyaku 0.1.0");

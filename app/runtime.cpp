@@ -58,6 +58,8 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     spf.pool_size = static_cast<size_t>(config->auth.spf_helpers);
     spf.check_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config->auth.spf_timeout);
     spf.rec_dom = config->server.hostname;
+    spf.helper_argv = {"/proc/self/exe", "spf-helper", config->auth.spf_helper_user};
+    spf.launcher = services.spf_launcher;
     spf.prestart = false;  // started by the first check, after privileges are dropped
     forwarding->spf = std::make_shared<auth::SpfHelperPool>(executor, forwarding->resolver, spf);
   }
@@ -92,6 +94,10 @@ bool Runtime::reload(const std::string& path) {
   };
   if (address_list(*old->config) != address_list(*config)) {
     spdlog::warn("reload: listen addresses changed; they take effect at the next restart");
+  }
+  if (old->config->auth.spf_helper_user != config->auth.spf_helper_user && services_.spf_launcher) {
+    spdlog::warn("reload: auth.spf_helper_user changed; it takes effect at the next restart "
+                 "(the helper launcher was started with root privileges, which are gone)");
   }
   // The queue runner is built once, at start (session_budget is read per message and applies).
   const auto& was = old->config->queue;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/dkim_verify.hpp"
+#include "auth/spf_launcher.hpp"
 #include "config/config.hpp"
 #include "core/expected.hpp"
 #include "dkim/signer.hpp"
@@ -25,6 +26,8 @@ struct ProcessServices {
   const auth::DkimVerifier* dkim_verifier = nullptr;
   // Start SPF helper processes for each configuration (not for `hikyaku check`).
   bool spf_helpers = false;
+  // Started while the process had root: SPF helpers then run as [auth] spf_helper_user.
+  std::shared_ptr<auth::SpfLauncher> spf_launcher;
   queue::QueueRunner* queue = nullptr;  // the durable queue (serve only)
 };
 

@@ -76,11 +76,24 @@ int serve(const std::string& config_path) {
   // Its spool rewrites (fsync) go to the worker pool, declared above so it outlives the runner.
   queue::QueueRunner queue_runner(io.get_executor(), queue_options(*config), queue_delivery,
                                   &workers);
+  // While we still have root: the launcher that starts each SPF helper as its own user
+  // (DESIGN §3), so no helper shares the service user's access to keys and spool.
+  std::shared_ptr<auth::SpfLauncher> spf_launcher;
+  if (geteuid() == 0) {
+    spf_launcher = auth::SpfLauncher::start("/proc/self/exe", config->auth.spf_helper_user);
+    if (!spf_launcher) {
+      spdlog::critical("cannot start the SPF helper launcher");
+      return 2;
+    }
+    spdlog::info("SPF helpers run as user {} (launcher pid {})", config->auth.spf_helper_user,
+                 spf_launcher->pid());
+  }
   const ProcessServices services{.pool = &pool,
                                  .signer = &signer,
                                  .workers = &workers,
                                  .dkim_verifier = &dkim_verifier,
                                  .spf_helpers = true,
+                                 .spf_launcher = spf_launcher,
                                  .queue = &queue_runner};
   std::shared_ptr<const ForwardingContext> forwarding;
   auto env = build_environment(config, io.get_executor(), services, &forwarding);

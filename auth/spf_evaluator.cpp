@@ -3,6 +3,8 @@
 // §4.6.4 lookup limits (the void-lookup limit is counted here: libspf2 predates it).
 #include "auth/spf_evaluator.hpp"
 
+#include "core/ip_address.hpp"
+
 // libspf2's headers are not self-contained and have no extern "C" (research/deps.md S1).
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -264,6 +266,16 @@ SpfOutcome SpfEvaluator::evaluate(const std::string& client_ip, const std::strin
     outcome.reason = "SPF library unavailable";
     return outcome;
   }
+  // libspf2 answers pass for any loopback client before it reads a record
+  // (SPF_REASON_LOCALHOST). A local client is this host or a proxy on it, never the sending
+  // MTA, so nothing can be decided about the sender from its address: none, as pypolicyd-spf
+  // does, so no pass is ever vouched for in our Authentication-Results, ARC seal or signature.
+  const auto address = core::IpAddress::parse(client_ip);
+  if (address && core::is_local_address(*address)) {
+    outcome.result = SpfResult::none;
+    outcome.reason = "client " + address->to_string() + " is a local address: SPF not checked";
+    return outcome;
+  }
   SPF_request_t* request = SPF_request_new(lib_->server);
   if (request == nullptr) {
     outcome.result = SpfResult::temperror;
@@ -305,6 +317,17 @@ SpfOutcome SpfEvaluator::evaluate(const std::string& client_ip, const std::strin
   err = SPF_request_query_mailfrom(request, &response);
   const SPF_result_t result = response ? SPF_response_result(response) : SPF_RESULT_INVALID;
   outcome.result = map_result(result, err);
+  // The same rule, should the library find another address of its own to wave through: a pass
+  // that no record gave is no pass.
+  const SPF_reason_t reason = response ? SPF_response_reason(response) : SPF_REASON_NONE;
+  if (outcome.result == SpfResult::pass &&
+      (reason == SPF_REASON_LOCALHOST || reason == SPF_REASON_LOCAL_POLICY)) {
+    if (response != nullptr) SPF_response_free(response);
+    SPF_request_free(request);
+    outcome.result = SpfResult::none;
+    outcome.reason = "the SPF library passed a local client without a record: SPF not checked";
+    return outcome;
+  }
   // The void limit ends the evaluation when it is passed (RFC 7208 §4.6.4). libspf2 does not
   // count, so passing it decides here, unless the void lookup that passed it was the last
   // query, for TXT, of a fail: that is the exp= lookup made after the result (§6.2), which

@@ -3,73 +3,19 @@
 // The evaluation itself (RFC 7208 §2.3, §2.4, §4.6.4) is spf_evaluator's.
 #include "auth/spf_helper_main.hpp"
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <grp.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <string>
 
 #include "auth/spf_evaluator.hpp"
+#include "auth/spf_sandbox.hpp"
 #include "auth/spf_wire.hpp"
 
 namespace hikyaku::auth {
 namespace {
-
-// Limits that bound what a hostile record can make libspf2 do here. The relay's per-check
-// timeout is the real bound on time; RLIMIT_CPU is a backstop for a helper spinning anyway.
-constexpr rlim_t kAddressSpace = 512ull * 1024 * 1024;
-constexpr rlim_t kCpuSeconds = 600;
-constexpr rlim_t kOpenFiles = 16;
-
-bool close_all_but(int keep) {
-  // close_range(2) over the gaps around stderr (2) and `keep`.
-  const unsigned a = 2, b = static_cast<unsigned>(keep);
-  const unsigned lo = a < b ? a : b, hi = a < b ? b : a;
-  if (lo > 0 && close_range(0, lo - 1, 0) != 0) return false;
-  if (hi > lo + 1 && close_range(lo + 1, hi - 1, 0) != 0) return false;
-  return close_range(hi + 1, ~0u, 0) == 0;
-}
-
-bool set_limit(int resource, rlim_t value) {
-  rlimit current{};
-  if (getrlimit(resource, &current) != 0) return false;
-  rlimit want{value, value};
-  if (current.rlim_max != RLIM_INFINITY && current.rlim_max < value) want = current;
-  return setrlimit(resource, &want) == 0;
-}
-
-// A helper never keeps root, even when the relay does (no [server] user): libspf2 parses
-// attacker-controlled records (DESIGN §3). It becomes nobody, with no supplementary groups.
-bool drop_root() {
-  if (geteuid() != 0) return true;
-  const passwd* pw = getpwnam("nobody");
-  const uid_t uid = pw ? pw->pw_uid : 65534;
-  const gid_t gid = pw ? pw->pw_gid : 65534;
-  return setgroups(0, nullptr) == 0 && setgid(gid) == 0 && setuid(uid) == 0 && geteuid() != 0 &&
-         getegid() != 0;
-}
-
-bool harden(int fd) {
-  if (!drop_root()) return false;
-  if (!close_all_but(fd)) return false;
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return false;
-  std::signal(SIGPIPE, SIG_IGN);
-  bool ok = set_limit(RLIMIT_CPU, kCpuSeconds) && set_limit(RLIMIT_NOFILE, kOpenFiles) &&
-            set_limit(RLIMIT_CORE, 0);
-#if !defined(__SANITIZE_ADDRESS__)
-  // AddressSanitizer reserves terabytes of shadow address space; the sanitized test build
-  // runs without this one limit.
-  ok = ok && set_limit(RLIMIT_AS, kAddressSpace);
-#endif
-  return ok;
-}
 
 bool read_exact(int fd, char* out, size_t n) {
   while (n > 0) {
@@ -121,17 +67,24 @@ bool send_message(int fd, const SpfMessage& m) {
   return frame && write_all(fd, *frame);
 }
 
+// Inside the sandbox the process ends with _exit: exit handlers (a sanitizer's leak check)
+// would need system calls the filter refuses.
+[[noreturn]] void finish(int status) {
+  std::fflush(stderr);
+  _exit(status);
+}
+
 [[noreturn]] void die(const char* why) {
   std::fprintf(stderr, "hikyaku spf-helper: %s\n", why);
-  std::fflush(stderr);
-  _exit(1);
+  finish(1);
 }
 
 }  // namespace
 
-int spf_helper_main(int fd) {
-  if (!harden(fd)) {
-    std::fprintf(stderr, "hikyaku spf-helper: hardening failed (errno %d)\n", errno);
+int spf_helper_main(int fd, const std::string& helper_user) {
+  const SandboxReport sandbox = enter_spf_sandbox(fd, helper_user);
+  if (!sandbox.ok) {
+    std::fprintf(stderr, "hikyaku spf-helper: cannot enter the sandbox: %s\n", sandbox.failure.c_str());
     return 2;
   }
   // Each lookup is a question to the relay and a blocking wait for its answer. A failed
@@ -149,12 +102,12 @@ int spf_helper_main(int fd) {
   for (;;) {
     SpfMessage message;
     const ReadStatus status = read_message(fd, message);
-    if (status == ReadStatus::eof) return 0;
-    if (status == ReadStatus::error) return 1;
+    if (status == ReadStatus::eof) finish(0);
+    if (status == ReadStatus::error) finish(1);
     const auto* request = std::get_if<SpfCheckRequest>(&message);
-    if (request == nullptr) return 1;
+    if (request == nullptr) finish(1);
     const SpfVerdict verdict = evaluator.check(*request);
-    if (!send_message(fd, verdict)) return 1;
+    if (!send_message(fd, verdict)) finish(1);
   }
 }
 

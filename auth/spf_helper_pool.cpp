@@ -4,8 +4,8 @@
 #include "auth/spf_helper_pool.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,21 +24,18 @@
 
 #include "auth/spf_wire.hpp"
 
-extern char** environ;
-
 namespace hikyaku::auth {
 
 namespace {
 // A helper asking for more than this in one check is broken or compromised (the evaluator in
 // it stops at far fewer, RFC 7208 §4.6.4): the check ends as temperror, the helper replaced.
 constexpr int kMaxQueriesPerCheck = 200;
-// The helper's end of the socketpair, as the helper program expects it.
-constexpr int kHelperFd = 3;
 }  // namespace
 
 struct SpfHelperPool::Helper {
   explicit Helper(asio::any_io_executor ex) : socket(std::move(ex)) {}
   pid_t pid = -1;
+  SpfLauncher* launcher = nullptr;  // started by the launcher (not our child), or null
   asio::local::stream_protocol::socket socket;
   size_t checks = 0;
 };
@@ -74,7 +71,10 @@ using Helper = SpfHelperPool::Helper;
 using Conversation = SpfHelperPool::Conversation;
 
 void kill_and_reap(Helper& h) {
-  if (h.pid > 0) {
+  if (h.pid > 0 && h.launcher != nullptr) {
+    h.launcher->kill(h.pid);  // another uid's process: the launcher kills and reaps it
+    h.pid = -1;
+  } else if (h.pid > 0) {
     ::kill(h.pid, SIGKILL);
     int status = 0;
     while (::waitpid(h.pid, &status, 0) < 0 && errno == EINTR) {
@@ -88,6 +88,12 @@ void kill_and_reap(Helper& h) {
 // True (and reaped) when an idle helper has died, e.g. killed from outside since its last check.
 bool has_exited(Helper& h) {
   if (h.pid <= 0) return true;
+  if (h.launcher != nullptr) {
+    // Not our child: an idle helper never writes, so a readable or hung-up socket means it
+    // has gone.
+    pollfd p{h.socket.native_handle(), POLLIN, 0};
+    return ::poll(&p, 1, 0) != 0;
+  }
   int status = 0;
   if (::waitpid(h.pid, &status, WNOHANG) != h.pid) return false;
   h.pid = -1;
@@ -220,48 +226,31 @@ void SpfHelperPool::shutdown() {
 
 std::shared_ptr<SpfHelperPool::Helper> SpfHelperPool::spawn() {
   if (shut_down_ || options_.helper_argv.empty()) return nullptr;
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return nullptr;
-  int child_end = sv[1];
-  if (child_end == kHelperFd) {
-    // dup2(3, 3) would keep FD_CLOEXEC and the helper would start without its socket.
-    child_end = ::fcntl(sv[1], F_DUPFD_CLOEXEC, kHelperFd + 1);
+  pid_t pid = -1;
+  int fd = -1;
+  if (options_.launcher) {
+    auto launched = options_.launcher->spawn();
+    if (!launched) return nullptr;
+    pid = launched->pid;
+    fd = launched->fd;
+  } else {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return nullptr;
+    pid = spawn_with_fd3(options_.helper_argv, sv[1]);
     ::close(sv[1]);
-    if (child_end < 0) {
+    if (pid <= 0) {
       ::close(sv[0]);
       return nullptr;
     }
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, child_end, kHelperFd);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&defaults, s);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> argv;
-  for (auto& a : options_.helper_argv) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ::close(child_end);
-  if (rc != 0) {
-    ::close(sv[0]);
-    return nullptr;
+    fd = sv[0];
   }
   auto helper = std::make_shared<Helper>(executor_);
   helper->pid = pid;
+  helper->launcher = options_.launcher.get();
   boost::system::error_code ec;
-  helper->socket.assign(asio::local::stream_protocol(), sv[0], ec);
+  helper->socket.assign(asio::local::stream_protocol(), fd, ec);
   if (ec) {
-    ::close(sv[0]);
+    ::close(fd);
     kill_and_reap(*helper);
     return nullptr;
   }

@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "auth/results.hpp"
+#include "auth/spf_launcher.hpp"
 #include "dns/resolver.hpp"
 
 namespace hikyaku::auth {
@@ -41,6 +42,9 @@ struct SpfHelperPoolOptions {
   // A helper is replaced after this many checks, so what leaks or accumulates in it is bounded.
   // Small, so a helper subverted by one hostile record answers few later checks.
   size_t max_checks_per_helper = 100;
+  // Started with root privileges, the relay starts helpers through this launcher, so they run
+  // as [auth] spf_helper_user rather than as the relay's service user. Null: posix_spawn here.
+  std::shared_ptr<SpfLauncher> launcher;
   // Start every helper in the constructor; false starts them at the first checks (the relay
   // builds its pool before dropping root, and helpers must run as the service user).
   bool prestart = true;

@@ -1,17 +1,24 @@
 #!/usr/bin/python3
 """SMTP load generator: COUNT messages of SIZE bytes over CONCURRENCY connections at once,
 one message per connection (as MTAs send), and reports messages/second and latency
-percentiles (connect to DATA reply). Loopback targets only; the loop is bounded by COUNT."""
+percentiles (connect to DATA reply). Loopback targets only; the loop is bounded by COUNT.
+With --proxy-from IP each connection opens with a PROXY v1 header claiming that client address
+(for a proxy_listen listener that trusts 127.0.0.1), so the relay authenticates a real,
+non-local client."""
 import argparse
 import asyncio
 import statistics
 import time
 
 
-async def one_message(host, port, rcpt, body, results, failures):
+async def one_message(host, port, rcpt, body, results, failures, proxy_from=None):
     start = time.perf_counter()
     try:
         reader, writer = await asyncio.open_connection(host, port)
+        if proxy_from:
+            family = "TCP6" if ":" in proxy_from else "TCP4"
+            local = "::1" if family == "TCP6" else "127.0.0.1"
+            writer.write(f"PROXY {family} {proxy_from} {local} 40000 25\r\n".encode())
 
         async def reply():
             while True:
@@ -51,6 +58,7 @@ async def main():
     p.add_argument("--count", type=int, default=2000)
     p.add_argument("--concurrency", type=int, default=20)
     p.add_argument("--size", type=int, default=4096)
+    p.add_argument("--proxy-from", help="client address claimed in a PROXY v1 header")
     a = p.parse_args()
     assert a.host.startswith("127.") or a.host == "::1", "loopback only"
     header = (f"From: load@origin.example\r\nTo: {a.rcpt}\r\nSubject: load\r\n"
@@ -62,7 +70,7 @@ async def main():
 
     async def bounded():
         async with sem:
-            await one_message(a.host, a.port, a.rcpt, body, results, failures)
+            await one_message(a.host, a.port, a.rcpt, body, results, failures, a.proxy_from)
 
     start = time.perf_counter()
     await asyncio.gather(*(bounded() for _ in range(a.count)))

@@ -20,7 +20,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-dns_port=$(free_port); sink_port=$(free_port); relay_port=$(free_port)
+dns_port=$(free_port); sink_port=$(free_port); relay_port=$(free_port); proxy_port=$(free_port)
 
 cat > "$work/bench.zone" <<ZONE
 \$ORIGIN dest.bench.
@@ -31,16 +31,22 @@ ns IN A 127.0.0.1
 @  IN MX 10 mx
 mx IN A 127.0.0.1
 ZONE
-# The senders' domain, so every message is authenticated as in production: SPF (libspf2 passes
-# loopback clients by itself, but the helper round trip is paid), DMARC p=reject aligned by SPF.
+# The senders' domain, so every message is authenticated as in production: load.py connects
+# through a PROXY listener claiming 192.0.2.25, which the SPF record authorizes (a loopback
+# client is never an SPF pass), and DMARC p=reject is aligned by SPF. smtp-source cannot send a
+# PROXY header: it connects from 127.0.0.1 to the plain listener as local.example, whose DMARC
+# policy is p=none, so its messages are checked (DKIM, DMARC; SPF is not asked for a local
+# client) and forwarded.
 cat > "$work/origin.zone" <<ZONE
 \$ORIGIN origin.example.
 \$TTL 3600
 @  IN SOA ns hostmaster 1 3600 600 86400 60
 @  IN NS ns
 ns IN A 127.0.0.1
-@  IN TXT "v=spf1 ip4:127.0.0.1 -all"
+@  IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
 _dmarc IN TXT "v=DMARC1; p=reject"
+local IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+_dmarc.local IN TXT "v=DMARC1; p=none"
 ZONE
 cat > "$work/nsd.conf" <<NSD
 server:
@@ -82,6 +88,8 @@ cat > "$work/hikyaku.toml" <<CONF
 [server]
 hostname = "bench.hikyaku.test"
 listen = ["127.0.0.1:$relay_port"]
+proxy_listen = ["127.0.0.1:$proxy_port"]
+trusted_proxies = ["127.0.0.1"]
 max_connections_per_ip = 1000
 [dns]
 servers = ["127.0.0.1:$dns_port"]
@@ -105,11 +113,11 @@ for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$relay_port) 2>/dev/null && b
 
 echo "== hikyaku $(git -C "$root" rev-parse --short HEAD) on $(nproc) cores: $count x ${size}B, $concurrency concurrent senders, DKIM signing ${DKIM:-0}"
 echo "-- load.py (one message per connection, latency from connect to the DATA reply)"
-/usr/bin/python3 "$root/bench/load.py" --port "$relay_port" --rcpt user@hikyaku.bench \
+/usr/bin/python3 "$root/bench/load.py" --port "$proxy_port" --proxy-from 192.0.2.25 --rcpt user@hikyaku.bench \
   --count "$count" --concurrency "$concurrency" --size "$size"
 echo "-- smtp-source (Postfix's load tool)"
 start=$(date +%s.%N)
-/usr/sbin/smtp-source -s "$concurrency" -m "$count" -l "$size" -f load@origin.example \
+/usr/sbin/smtp-source -s "$concurrency" -m "$count" -l "$size" -f load@local.origin.example \
   -t user@hikyaku.bench 127.0.0.1:$relay_port
 end=$(date +%s.%N)
 /usr/bin/python3 -c "import sys; c=$count; t=$end-$start; print(f'smtp-source: {c} messages in {t:.2f}s = {c/t:.0f} msg/s')"

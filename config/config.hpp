@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/ip_address.hpp"
+
 namespace hikyaku::config {
 
 using Duration = std::chrono::milliseconds;
@@ -49,6 +51,10 @@ struct ServerConfig {
   size_t max_errors = 10;
   // SIGTERM: how long sessions may finish their current transaction before 421.
   Duration shutdown_grace = std::chrono::seconds(30);
+  // The peers (addresses or prefixes) allowed to connect to a proxy listener, whose PROXY header
+  // then says who the client is. A header is a claim: from anyone else it could name any
+  // address (loopback, an SPF-authorized host), so a connection from elsewhere is closed.
+  std::vector<core::IpPrefix> trusted_proxies;
   // PROXY header must arrive within this time on a proxy listener.
   Duration proxy_timeout = std::chrono::seconds(10);
   // TLS handshake deadline after STARTTLS.
@@ -72,9 +78,10 @@ struct RelayConfig {
   Duration data_start_timeout = std::chrono::minutes(2);
   Duration data_block_timeout = std::chrono::minutes(3);
   Duration final_reply_timeout = std::chrono::minutes(10);
-  // A message for several destination domains is committed everywhere or nowhere: each
-  // upstream transaction waits before its final "." until all are ready. This bounds that wait
-  // (the upstream holding the body waits for the dot only some minutes, RFC 5321 §4.5.3.2.5).
+  // A message for several destination domains is committed together: each upstream
+  // transaction waits before its final "." until every other one is ready or has failed. This
+  // bounds that wait; past it the ready ones commit (the upstream holding the body waits for
+  // the dot only some minutes, RFC 5321 §4.5.3.2.5).
   Duration commit_timeout = std::chrono::minutes(2);
   std::vector<std::string> source_ipv4;
   std::vector<std::string> source_ipv6;
@@ -101,6 +108,9 @@ struct AuthConfig {
   // its helper is killed and the result is temperror.
   int spf_helpers = 2;
   Duration spf_timeout = std::chrono::seconds(20);
+  // The user SPF helpers run as when started with root privileges: never root, and not
+  // server.user, so a helper subverted by a hostile record cannot read the keys or the spool.
+  std::string spf_helper_user = "nobody";
   // All DKIM key, ARC key and DMARC record lookups of one message together; past it the rest are
   // temporary failures (the message is deferred).
   Duration lookup_timeout = std::chrono::seconds(30);

@@ -125,6 +125,24 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
     out.listen.push_back(address);
   }
 
+  std::vector<StringItem> proxies;
+  r.read_string_array("trusted_proxies", proxies);
+  for (const auto& item : proxies) {
+    auto prefix = core::IpPrefix::parse(item.value);
+    if (!prefix) {
+      r.diag().error(item.line, item.path + ": " + quote(item.value) +
+                                    " is not an address or prefix (e.g. \"192.0.2.10\", \"10.0.0.0/8\", "
+                                    "\"2001:db8::/32\"; host bits must be zero)");
+      continue;
+    }
+    out.trusted_proxies.push_back(*prefix);
+  }
+  if (addresses.size() > plain && proxies.empty()) {
+    r.error(line_of_key(r, "proxy_listen"), "proxy_listen",
+            "proxy_listen needs trusted_proxies: the peers allowed to send a PROXY header "
+            "(a header from anyone else could claim any client address)");
+  }
+
   r.read_count("max_message_size", out.max_message_size, 1);
   r.read_count("max_recipients", out.max_recipients, 1);
   r.read_count("max_command_line", out.max_command_line, 512, "RFC 5321 §4.5.3.1.4");
@@ -183,7 +201,7 @@ void read_relay(TableReader& r, RelayConfig& out) {
   r.read_bool("verify_certificates", out.verify_certificates);
 }
 
-void read_auth(TableReader& r, AuthConfig& out) {
+void read_auth(TableReader& r, AuthConfig& out, const std::string& server_user) {
   std::string id;
   if (r.read_string("authserv_id", id)) {
     if (is_token(id)) {
@@ -200,6 +218,16 @@ void read_auth(TableReader& r, AuthConfig& out) {
   int64_t helpers = out.spf_helpers;
   if (r.read_integer("spf_helpers", helpers, 1, 64)) out.spf_helpers = static_cast<int>(helpers);
   r.read_duration("spf_timeout", out.spf_timeout, false);
+  if (r.read_string("spf_helper_user", out.spf_helper_user)) {
+    if (out.spf_helper_user.empty() || out.spf_helper_user == "root") {
+      r.error(line_of_key(r, "spf_helper_user"), "spf_helper_user",
+              "spf_helper_user must name an unprivileged user (SPF helpers never run as root)");
+    } else if (out.spf_helper_user == server_user) {
+      r.error(line_of_key(r, "spf_helper_user"), "spf_helper_user",
+              "spf_helper_user must differ from server.user: a helper subverted by a hostile SPF "
+              "record could otherwise read the keys and the spool");
+    }
+  }
   r.read_duration("lookup_timeout", out.lookup_timeout, false);
 }
 

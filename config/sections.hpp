@@ -14,7 +14,8 @@ namespace hikyaku::config::detail {
 void read_server(TableReader& r, const std::filesystem::path& base, ServerConfig& out);
 void read_dns(TableReader& r, DnsConfig& out);
 void read_relay(TableReader& r, RelayConfig& out);
-void read_auth(TableReader& r, AuthConfig& out);
+// server_user: [server] user, which the SPF helpers must not share.
+void read_auth(TableReader& r, AuthConfig& out, const std::string& server_user);
 void read_srs(TableReader& r, SrsConfig& out);
 void read_dkim(TableReader& r, const std::filesystem::path& base, std::vector<DkimKeyConfig>& out);
 void read_arc(TableReader& r, const std::filesystem::path& base, ArcConfig& out);

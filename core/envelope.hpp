@@ -15,6 +15,7 @@ struct SessionInfo {
   std::string session_id;     // unique per connection, in every log line
   std::string client_ip;      // textual, from the socket or the PROXY header
   uint16_t client_port = 0;
+  std::string proxy_ip;       // the trusted proxy that announced client_ip ("" when direct)
   std::string local_ip;
   uint16_t local_port = 0;
   std::string client_rdns;    // reverse name when known, else empty

@@ -42,10 +42,27 @@ void CommitGate::abort() {
   if (decision_ == CommitDecision::pending) decide(CommitDecision::abort);
 }
 
+void CommitGate::release() {
+  Serial serial(*this);
+  if (decision_ == CommitDecision::pending) decide(CommitDecision::commit);
+}
+
 void CommitGate::count_arrival() {
   Serial serial(*this);
   ++arrived_;
-  if (decision_ == CommitDecision::pending && arrived_ >= parties_) decide(CommitDecision::commit);
+  decide_when_everyone_is_in();
+}
+
+void CommitGate::count_withdrawal(bool had_arrived) {
+  Serial serial(*this);
+  if (had_arrived) --arrived_;
+  ++withdrawn_;
+  decide_when_everyone_is_in();
+}
+
+void CommitGate::decide_when_everyone_is_in() {
+  if (decision_ != CommitDecision::pending || arrived_ + withdrawn_ < parties_) return;
+  decide(arrived_ > 0 ? CommitDecision::commit : CommitDecision::abort);
 }
 
 void CommitGate::decide(CommitDecision d) {
@@ -68,13 +85,14 @@ CommitParty::CommitParty(std::shared_ptr<CommitGate> gate) : gate_(std::move(gat
 
 CommitParty::~CommitParty() {
   // Gone before the decision (a delivery that ended without arriving, or a waiter torn down):
-  // this party will never send its dot, so nobody may.
+  // this party will never send its dot, so nobody waits for it.
   if (gate_) withdraw();
 }
 
 asio::awaitable<bool> CommitParty::arrive() {
   const auto gate = gate_;
-  if (!arrived_ && !withdrawn_) {
+  if (left_) co_return false;  // it left before the decision: it may not send its dot
+  if (!arrived_) {
     arrived_ = true;
     gate->count_arrival();
   }
@@ -82,8 +100,11 @@ asio::awaitable<bool> CommitParty::arrive() {
 }
 
 void CommitParty::withdraw() {
+  const bool counts = !withdrawn_ && gate_->decision() == CommitDecision::pending;
   withdrawn_ = true;
-  gate_->abort();
+  if (!counts) return;
+  left_ = true;
+  gate_->count_withdrawal(arrived_);
 }
 
 }  // namespace hikyaku::relay

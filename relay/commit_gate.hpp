@@ -1,7 +1,10 @@
 // Two-phase commit across the upstream transactions of one message (DESIGN §1 step 7): each
-// transaction sends its whole body but holds the final "." until every one has got that far;
-// if any fails first, the others close without the dot, so the upstream discards the
-// incomplete transaction (RFC 5321 §3.3, §4.1.1.4) and the sender gets one clean reply.
+// transaction sends its whole body but holds the final "." until every other one has either
+// got that far or failed, so the dots go out together and the window in which one upstream
+// has the message and another is still undecided stays small. A destination that fails does
+// not hold back the others: they commit, and the failed part goes to the queue (a temporary
+// failure) or gets a DSN (a permanent one). RFC 5321 §3.3, §4.1.1.4: a transaction closed
+// without its "." is discarded by the upstream.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -20,16 +23,16 @@ enum class CommitDecision { pending, commit, abort };
 // executor (one io_context thread, or one strand): nothing is locked. Debug builds assert that
 // no two calls overlap.
 //
-// A decision, once made, stays: commit when all N parties have arrived, abort as soon as one
-// withdraws (or abort() is called) before that. Waiters are woken through a steady_timer that
-// never expires on its own and is cancelled when the decision is made (Asio 1.18 has no
-// cancellation slots).
+// A decision, once made, stays: commit when every party has arrived or withdrawn and at least
+// one arrived (abort when all withdrew), commit at once on release(), abort on abort().
+// Waiters are woken through a steady_timer that never expires on its own and is cancelled when
+// the decision is made (Asio 1.18 has no cancellation slots).
 //
 // The gate has no deadline of its own. While a party waits at the gate its upstream waits for
 // the rest of the message, and servers give up after their data timeout (RFC 5321
 // §4.5.3.2.5/7: 3-5 minutes, against 10 for our final reply). The caller bounds the wait:
-// withdraw() a party that is too slow, or abort() the gate; either wakes every waiter with
-// false at once.
+// release() the parties that are ready when the slow ones take too long, or abort() when
+// nothing more may be committed (the session's budget has passed).
 class CommitGate : public std::enable_shared_from_this<CommitGate> {
  public:
   CommitGate(asio::any_io_executor executor, size_t parties);
@@ -41,18 +44,24 @@ class CommitGate : public std::enable_shared_from_this<CommitGate> {
   // never counted as arrived, so the gate could only abort). A join beyond `parties` is a
   // caller bug: it aborts the gate, so nothing is committed on a miscount.
   std::shared_ptr<CommitParty> join();
-  // Decides abort now unless already decided (the caller's overall deadline).
+  // Decides abort now unless already decided: nothing more is committed.
   void abort();
+  // Decides commit now unless already decided: the parties waiting send their dot, and so does
+  // any that arrives later (the caller stops waiting for slow parties).
+  void release();
 
   CommitDecision decision() const { return decision_; }
   size_t parties() const { return parties_; }
   size_t joined() const { return joined_; }
   size_t arrived() const { return arrived_; }
+  size_t withdrawn() const { return withdrawn_; }
   const asio::any_io_executor& executor() const { return executor_; }
 
  private:
   friend class CommitParty;
   void count_arrival();
+  void count_withdrawal(bool had_arrived);
+  void decide_when_everyone_is_in();
   void decide(CommitDecision d);
   asio::awaitable<bool> wait();
 
@@ -60,7 +69,8 @@ class CommitGate : public std::enable_shared_from_this<CommitGate> {
   asio::steady_timer wake_;  // expires never; cancel() wakes every waiter
   size_t parties_;
   size_t joined_ = 0;
-  size_t arrived_ = 0;
+  size_t arrived_ = 0;    // arrived and still there
+  size_t withdrawn_ = 0;  // left, arrived or not
   CommitDecision decision_ = CommitDecision::pending;
   struct Serial;                   // debug check that calls never overlap
   std::atomic<bool> busy_{false};  // set during each call: overlapping calls mean two threads
@@ -76,13 +86,13 @@ class CommitParty {
   CommitParty& operator=(const CommitParty&) = delete;
   ~CommitParty();
 
-  // The party has sent its body and holds the dot: waits until every party has arrived (true:
-  // send the dot) or any withdrew (false: close without it). Returns at once when the gate has
-  // already decided. Arriving again only waits again (it counts once).
+  // The party has sent its body and holds the dot: waits for the decision (true: send the dot;
+  // false: close without it). Returns at once when the gate has already decided. Arriving
+  // again only waits again (it counts once).
   asio::awaitable<bool> arrive();
-  // The party will not (or no longer) take part: its delivery failed or ended before the dot,
-  // or the caller gives up on it. Aborts the gate unless it has decided already (then this
-  // does nothing, so calling it after every delivery, however it ended, is always safe).
+  // The party will not (or no longer) take part: its delivery failed or ended before the dot.
+  // The others no longer wait for it. Does nothing once the gate has decided (so calling it
+  // after every delivery, however it ended, is always safe) or when called twice.
   void withdraw();
 
   bool has_arrived() const { return arrived_; }
@@ -93,6 +103,7 @@ class CommitParty {
   std::shared_ptr<CommitGate> gate_;
   bool arrived_ = false;
   bool withdrawn_ = false;
+  bool left_ = false;  // withdrew before the decision: counted out, never commits
 };
 
 }  // namespace hikyaku::relay

@@ -39,6 +39,15 @@ size_t ConnectionTracker::total() const {
   return total_;
 }
 
+bool is_trusted_proxy(const std::string& peer_ip, const std::vector<core::IpPrefix>& trusted) {
+  const auto address = core::IpAddress::parse(peer_ip);
+  if (!address) return false;
+  for (const auto& prefix : trusted) {
+    if (prefix.contains(*address)) return true;
+  }
+  return false;
+}
+
 struct Server::Listener {
   tcp::acceptor acceptor;
   bool proxy = false;
@@ -103,6 +112,15 @@ asio::awaitable<void> Server::serve(tcp::socket socket, bool proxy) {
   SessionStart start;
   start.info.session_id = new_session_id();
   if (proxy) {
+    // Only a trusted proxy may say who the client is (its header is believed as written).
+    fill_endpoints(socket, start.info);
+    if (!start.info.client_ip.empty() && !is_trusted_proxy(start.info.client_ip, server.trusted_proxies)) {
+      spdlog::warn("{}: refused connection from [{}]:{} to a PROXY listener: not in server.trusted_proxies",
+                   start.info.session_id, start.info.client_ip, start.info.client_port);
+      error_code ec;
+      socket.close(ec);
+      co_return;
+    }
     std::string failure = co_await read_proxy_header(socket, server.proxy_timeout, start);
     if (!failure.empty()) {
       spdlog::warn("{}: refused connection from [{}]: {}", start.info.session_id,

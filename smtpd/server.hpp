@@ -28,6 +28,10 @@ using EnvironmentProvider = std::function<std::shared_ptr<const SessionEnvironme
 
 class SessionControl;
 
+// True when peer_ip (canonical text) lies in one of the trusted prefixes: a PROXY header is
+// believed only from such a peer.
+bool is_trusted_proxy(const std::string& peer_ip, const std::vector<core::IpPrefix>& trusted);
+
 // Counts connections in total and per client IP; the limits come from the environment in force
 // when the connection arrives.
 class ConnectionTracker {

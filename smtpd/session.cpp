@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/ip_address.hpp"
 #include "smtpd/proxy_protocol.hpp"
 #include "smtpd/server_protocol.hpp"
 #include "smtpd/session_stream.hpp"
@@ -42,11 +43,8 @@ void fill_endpoints(const asio::ip::tcp::socket& socket, core::SessionInfo& info
   error_code ec;
   auto remote = socket.remote_endpoint(ec);
   if (!ec) {
-    auto addr = remote.address();
-    if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
-      addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-    }
-    info.client_ip = addr.to_string();
+    const std::string text = remote.address().to_string();
+    info.client_ip = core::canonical_ip(text).value_or(text);  // v4-mapped unmapped
     info.client_port = remote.port();
   }
   auto local = socket.local_endpoint(ec);
@@ -76,7 +74,10 @@ asio::awaitable<std::string> read_proxy_header(asio::ip::tcp::socket& socket,
     auto parsed = parse_proxy_header(buffer);
     if (auto* header = std::get_if<ProxyHeader>(&parsed)) {
       if (!header->local) {
-        start.info.client_ip = header->source_ip;
+        // The claimed address in one form (v4-mapped unmapped, RFC 5952) before SPF, DNSBL
+        // and the per-client limits see it.
+        start.info.proxy_ip = start.info.client_ip;
+        start.info.client_ip = core::canonical_ip(header->source_ip).value_or(header->source_ip);
         start.info.client_port = header->source_port;
         start.info.local_ip = header->dest_ip;
         start.info.local_port = header->dest_port;
@@ -124,7 +125,12 @@ class Session {
 
   asio::awaitable<void> run() {
     const auto& info = protocol_.session();
-    spdlog::info("{}: connect from [{}]:{}", info.session_id, info.client_ip, info.client_port);
+    if (info.proxy_ip.empty()) {
+      spdlog::info("{}: connect from [{}]:{}", info.session_id, info.client_ip, info.client_port);
+    } else {
+      spdlog::info("{}: connect from [{}]:{} via [{}]", info.session_id, info.client_ip, info.client_port,
+                   info.proxy_ip);
+    }
     control_->attach([this] { stream_.cancel(); });
     if (auto refusal = co_await sink_->on_connect(info)) {
       spdlog::info("{}: reject: CONNECT from [{}]: {}", info.session_id, info.client_ip,

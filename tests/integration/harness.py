@@ -47,6 +47,7 @@ BASE_CONFIG = """
 hostname = "mx.hikyaku.test"
 listen = {listen}
 proxy_listen = {proxy_listen}
+trusted_proxies = {trusted_proxies}
 {server_extra}
 
 {tls}
@@ -98,10 +99,12 @@ class Hikyaku:
 
     def __init__(self, workdir, port=None, proxy_port=None, server_extra="", tls=None,
                  domains_extra="", dns=None, relay_port=25, connect_timeout="5s", relay_extra="",
-                 listen=None, queue_extra="", retry_interval="1s"):
+                 listen=None, queue_extra="", retry_interval="1s",
+                 trusted_proxies=("127.0.0.1", "::1")):
         self.workdir = workdir
         self.port = port or free_port()
         self.proxy_port = proxy_port
+        self.trusted_proxies = list(trusted_proxies)
         self.config_path = os.path.join(workdir, "hikyaku.toml")
         self.log_path = os.path.join(workdir, "hikyaku.log")
         self.server_extra = server_extra
@@ -128,6 +131,7 @@ class Hikyaku:
             tls = f'[server.tls]\ncertificate = "{self.tls[0]}"\nprivate_key = "{self.tls[1]}"\n'
         return BASE_CONFIG.format(
             listen=str(listen).replace("'", '"'), proxy_listen=str(proxy).replace("'", '"'),
+            trusted_proxies=str(self.trusted_proxies if proxy else []).replace("'", '"'),
             server_extra=self.server_extra, tls=tls, dns_servers=f'["{self.dns}"]',
             relay_port=self.relay_port, connect_timeout=self.connect_timeout,
             relay_extra=self.relay_extra, spool=self.spool, queue_extra=self.queue_extra,
@@ -246,6 +250,40 @@ class SmtpClient:
 
     def close(self):
         self.sock.close()
+
+
+def descendants(pid):
+    """{pid: argv} of every live descendant of `pid` (from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append((int(entry), argv))
+    out, todo = {}, [pid]
+    while todo:
+        for child, argv in children.get(todo.pop(), []):
+            out[child] = argv
+            todo.append(child)
+    return out
+
+
+def spf_helper_pids(relay_pid):
+    """The relay's SPF helper processes (started directly or through its launcher)."""
+    return [p for p, argv in descendants(relay_pid).items() if argv[1:2] == ["spf-helper"]]
+
+
+def proc_status(pid, field):
+    """A field of /proc/PID/status, split ("Uid:" -> ["0", "0", "0", "0"])."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(line for line in f if line.startswith(field + ":")).split()[1:]
 
 
 class RelayTestCase(unittest.TestCase):

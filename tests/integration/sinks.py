@@ -75,6 +75,21 @@ class TempFailSink(AcceptingSink):
         return "450 4.2.1 Mailbox busy, try later"
 
 
+class RcptDeferSink(AcceptingSink):
+    """Greylists: answers 450 to the first `times` RCPTs (every one when times is None), then
+    accepts."""
+
+    def __init__(self, host, port, times=1):
+        super().__init__(host, port)
+        self.times, self.deferred = times, 0
+
+    def rcpt_reply(self, address):
+        if self.times is None or self.deferred < self.times:
+            self.deferred += 1
+            return "450 4.2.0 <%s>: Recipient address rejected: Greylisted, try again later" % address
+        return None
+
+
 class PermFailSink(AcceptingSink):
     def rcpt_reply(self, address):
         return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address

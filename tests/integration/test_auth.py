@@ -14,7 +14,7 @@ import unittest
 import dkim
 import nacl.signing
 
-from harness import HIKYAKU, RelayTestCase, SmtpClient, free_port
+from harness import HIKYAKU, RelayTestCase, SmtpClient, free_port, spf_helper_pids
 from nsd_harness import NsdServer
 from sinks import AcceptingSink
 
@@ -292,15 +292,77 @@ class Authentication(RelayTestCase):
         # Helpers start with the first check (after the relay has dropped privileges).
         self.assertTrue(self.send(r, message("alice@reject.example"), client_ip="198.51.100.7").startswith("250"))
         self.sink.messages.clear()
-        children = subprocess.run(["pgrep", "-P", str(r.proc.pid)], capture_output=True,
-                                  text=True).stdout.split()
+        children = spf_helper_pids(r.proc.pid)
         self.assertTrue(children, "no SPF helper processes")
         for pid in children:
-            os.kill(int(pid), 9)
+            os.kill(pid, 9)
         reply = self.send(r, message("alice@reject.example"), client_ip="198.51.100.7")
-        self.assertTrue(reply.startswith("250"), reply)
+        self.assertTrue(reply.startswith("250"), reply + "\n" + r.read_log()[-3000:])
         self.assertIn("spf=pass", self.arrived_results())
 
+
+    # A spoof we must never vouch for: libspf2 passes loopback clients before reading a record,
+    # so behind a local TCP proxy (every client 127.0.0.1) MAIL FROM and From at a p=reject
+    # domain would pass SPF, align, and be sealed and signed by us. reject.example's SPF record
+    # authorizes no loopback address.
+    def spoof(self, client):
+        """The spoofed message sent by `client` (a connected SmtpClient); the DATA reply."""
+        self.assertTrue(client.command("EHLO client.provider.example").startswith("250"))
+        self.assertTrue(client.command("MAIL FROM:<ceo@reject.example>").startswith("250"))
+        self.assertTrue(client.command("RCPT TO:<info@hikyaku.example>").startswith("250"))
+        self.assertTrue(client.command("DATA").startswith("354"))
+        client.send(message("ceo@reject.example", subject="wire the money") + b".\r\n")
+        reply = client.reply()
+        client.command("QUIT")
+        client.close()
+        return reply
+
+    def test_loopback_client_on_plain_listener_gets_no_spf_pass(self):
+        r = self.start()
+        reply = self.spoof(SmtpClient(r.port))
+        # The refusal is decided before anything is relayed: nothing can reach the sink later.
+        self.assertTrue(reply.startswith("550 5.7.1"), reply)
+        self.assertEqual(self.sink.messages, [])
+        log = r.read_log()
+        self.assertIn("auth spf=none (smtp.mailfrom=ceo@reject.example: client 127.0.0.1 is a local "
+                      "address: SPF not checked)", log)
+        self.assertIn("dmarc=fail p=reject: refused", log)
+        self.assertNotIn("spf=pass", log)
+
+    def test_trusted_proxy_claiming_loopback_gets_no_spf_pass(self):
+        r = self.start()
+        for header in (b"PROXY TCP4 127.0.0.1 127.0.0.1 40000 25\r\n",
+                       b"PROXY TCP6 ::ffff:127.0.0.1 ::1 40001 25\r\n",
+                       b"PROXY TCP6 ::1 ::1 40002 25\r\n"):
+            reply = self.spoof(SmtpClient(self.proxy_port, prefix=header))
+            self.assertTrue(reply.startswith("550 5.7.1"), (header, reply))
+        self.assertEqual(self.sink.messages, [])
+        log = r.read_log()
+        # The v4-mapped claim is canonicalised before SPF, DNSBL and the limits see it.
+        self.assertIn("connect from [127.0.0.1]:40001 via [127.0.0.1]", log)
+        self.assertNotIn("::ffff:", log)
+        self.assertNotIn("spf=pass", log)
+
+    def test_untrusted_peer_cannot_claim_an_address(self):
+        # 198.51.100.7 is authorized by reject.example's SPF (through the include chain): a
+        # header claiming it from a peer that is no trusted proxy must never be believed.
+        proxy_port = free_port()
+        rules = ("\n[[domain]]\nname = \"hikyaku.example\"\n"
+                 "[[domain.rule]]\naddress = \"info\"\nforward = [\"user@dest.example\"]\n")
+        r = self.relay(dns=self.nsd.address, relay_port=self.port, proxy_port=proxy_port,
+                       domains_extra=rules, trusted_proxies=["192.0.2.1", "2001:db8::/32"])
+        c = SmtpClient(proxy_port, prefix=b"PROXY TCP4 198.51.100.7 127.0.0.1 40000 25\r\n",
+                       read_banner=False)
+        self.assertTrue(c.closed())
+        self.assertTrue(r.wait_for_log("to a PROXY listener: not in server.trusted_proxies"))
+        self.assertNotIn("connect from [198.51.100.7]", r.read_log())
+        # The same header from a trusted peer is believed (the proof that the refusal is about
+        # the peer, not the header).
+        r2 = self.start()
+        reply = self.send(r2, message("ceo@reject.example"), client_ip="198.51.100.7",
+                          mail_from="ceo@reject.example")
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(self.sink.messages), 1)
 
 
 class AuthCommand(RelayTestCase):
@@ -339,6 +401,14 @@ class AuthCommand(RelayTestCase):
         self.assertIn("dkim=pass", out)
         self.assertIn("DMARC: pass from=reject.example", out)
         self.assertIn("Action: accept", out)
+
+    def test_loopback_ip_is_no_spf_pass(self):
+        p = self.auth(message("alice@reject.example"), "--dns", self.nsd.address, "--ip", "127.0.0.1",
+                      "--helo", "client.provider.example", "--mail-from", "alice@reject.example")
+        out = p.stdout.decode()
+        self.assertEqual(p.returncode, 1, out + p.stderr.decode())
+        self.assertIn("spf=none", out)
+        self.assertIn("Action: refuse: 550 5.7.1", out)
 
     def test_usage_errors_exit_2(self):
         p = self.auth(b"", "--ip", "192.0.2.1", "--helo", "x", "--mail-from", "<>")

@@ -267,17 +267,17 @@ class Forwarding(RelayTestCase):
         self.assert_arrived_intact(v6)
         self.assert_arrived_intact(v4)
 
-    def test_one_destination_refusing_means_none_delivered_in_the_session(self):
-        """Two-phase commit: the accepting destination holds its final dot, the other refuses,
-        so the accepting one is aborted and receives nothing in the session; the queue takes it
-        (test_queue covers its retry and the DSN) and the sender gets 250."""
+    def test_one_destination_refusing_does_not_hold_back_the_other(self):
+        """The accepting destination holds its final dot until the other has answered; that one
+        refuses, so the accepting one commits in the session (test_queue covers the DSN) and
+        the sender gets 250."""
         v6 = self.sink(AcceptingSink, "::1")
         self.sink(PermFailSink, "127.0.0.8")
         r = self.start()
         _, reply = send(r, ["v6@hikyaku.example", "perm@hikyaku.example"])
         self.assertTrue(reply.startswith("250 2.0.0"), reply)
         self.assertIn("1 recipient(s) refused", reply)
-        self.assertIn("status=queued", r.read_log())
+        self.assertEqual([m["rcpt_tos"] for m in v6.messages], [["user@v6.dest.example"]])
 
     def test_multi_destination_rule(self):
         v6 = self.sink(AcceptingSink, "::1")

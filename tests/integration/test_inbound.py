@@ -6,7 +6,8 @@ import subprocess
 import time
 import unittest
 
-from harness import (HIKYAKU, RelayTestCase, SmtpClient, free_port, make_certificate, swaks)
+from harness import (HIKYAKU, Hikyaku, RelayTestCase, SmtpClient, free_port, make_certificate, proc_status,
+                     spf_helper_pids, swaks)
 
 
 class SwaksSessions(RelayTestCase):
@@ -266,24 +267,37 @@ class Privileges(RelayTestCase):
     def test_drops_root_after_binding(self):
         if os.geteuid() != 0:
             self.skipTest("needs root to show the switch to another user")
-        r = self.relay(server_extra='user = "nobody"')
-        with open(f"/proc/{r.proc.pid}/status") as f:
-            uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
         import pwd
+        daemon = pwd.getpwnam("daemon").pw_uid
         nobody = pwd.getpwnam("nobody").pw_uid
-        self.assertEqual([int(u) for u in uids], [nobody] * 4)  # real, effective, saved, fs
-        self.assertIn("running as user nobody", r.read_log())
+        os.chmod(self.workdir, 0o777)  # the spool is made by the service user
+        r = self.relay(server_extra='user = "daemon"')
+        self.assertEqual([int(u) for u in proc_status(r.proc.pid, "Uid")], [daemon] * 4)  # real, eff, saved, fs
+        self.assertIn("running as user daemon", r.read_log())
+        self.assertIn("SPF helpers run as user nobody", r.read_log())
         _, out = swaks(r.port, "--to", "noreply@example.com")
         self.assertIn("250 2.0.0 Ok", out)
-        # SPF helpers start with the first check, so they run as the service user too.
+        # SPF helpers start with the first check, after the relay dropped root; the launcher
+        # started before that runs them as auth.spf_helper_user, never as the service user.
         swaks(r.port, "--from", "sender@origin.example", "--to", "info@example.com")
-        helpers = subprocess.run(["pgrep", "-P", str(r.proc.pid)], capture_output=True,
-                                 text=True).stdout.split()
+        helpers = spf_helper_pids(r.proc.pid)
         self.assertTrue(helpers, "no SPF helper was started")
+        relay_net = os.readlink(f"/proc/{r.proc.pid}/ns/net")
         for pid in helpers:
-            with open(f"/proc/{pid}/status") as f:
-                uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
-            self.assertEqual([int(u) for u in uids], [nobody] * 4)
+            self.assertEqual([int(u) for u in proc_status(pid, "Uid")], [nobody] * 4)
+            self.assertEqual(proc_status(pid, "Seccomp"), ["2"])  # a filter is installed
+            self.assertEqual(proc_status(pid, "NoNewPrivs"), ["1"])
+            self.assertNotEqual(os.readlink(f"/proc/{pid}/ns/net"), relay_net)
+            fds = set(os.listdir(f"/proc/{pid}/fd"))
+            self.assertIn("3", fds)  # its socket to the relay
+            self.assertLessEqual(fds, {"2", "3"})  # and stderr at most
+
+    def test_helper_user_must_differ_from_service_user(self):
+        r = Hikyaku(self.workdir, server_extra='user = "nobody"\n')
+        r.write_config(r.config_text() + '\n[auth]\nspf_helper_user = "nobody"\n')
+        p = subprocess.run([HIKYAKU, "check", "-c", r.config_path], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn("spf_helper_user must differ from server.user", p.stderr)
 
 
 class CheckCommand(unittest.TestCase):

@@ -14,7 +14,7 @@ import unittest
 
 from harness import HIKYAKU, RelayTestCase, free_port
 from nsd_harness import NsdServer
-from sinks import AcceptingSink, DotFailSink, PermFailSink, StallingSink
+from sinks import AcceptingSink, DotFailSink, PermFailSink, RcptDeferSink, StallingSink, TempFailSink
 from test_forwarding import MESSAGE, ORIGIN_ZONE, RULES, ZONE, send
 
 SENDER = "author@implicit.dest.example"  # its MX (implicit, 127.0.0.7) receives the DSNs
@@ -124,18 +124,61 @@ class Queue(RelayTestCase):
         self.assertEqual(origin.messages, [])
         self.assertEqual(self.spool_files(r), [])
 
-    def test_destination_refusing_at_rcpt_aborts_the_other_which_is_then_queued(self):
-        """Two-phase commit: the other destination is aborted before its dot, so nothing is
-        delivered in the session; it is queued and delivered on retry, the refusal gets a DSN."""
+    def test_destination_refusing_at_rcpt_does_not_hold_back_the_other(self):
+        """The other destination is delivered in the session (the 250 comes after its upstream's
+        250); the refusal gets a DSN."""
         v6 = self.sink(AcceptingSink, "::1")
         self.sink(PermFailSink, "127.0.0.8")
         origin = self.sink(AcceptingSink, "127.0.0.7")
         r = self.start()
         _, reply = send(r, ["v6@hikyaku.example", "perm@hikyaku.example"], sender=SENDER)
         self.assertTrue(reply.startswith("250 2.0.0"), reply)
-        self.assertTrue(v6.wait_for(1, timeout=15), r.read_log()[-3000:])
+        self.assertEqual(len(v6.messages), 1)
+        self.assertIn("forwarded (", reply)
         self.assertTrue(origin.wait_for(1, timeout=15))
         self.assertIn(b"Status: 5.1.1", origin.messages[0]["data"])
+        self.assertEqual(len(v6.messages), 1)  # never sent again
+
+    def test_destination_deferring_at_rcpt_does_not_hold_back_the_other(self):
+        """A greylisting destination answers 450 at RCPT: the ready one is delivered in the
+        session, the deferred part written to the spool before the 250, and after a kill -9 right
+        after that 250 the restarted server delivers it, once."""
+        v6 = self.sink(AcceptingSink, "::1")
+        grey = self.sink(RcptDeferSink, "127.0.0.9", times=1)
+        r = self.start(retry_interval="1h")
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250 2.0.0"), reply)
+        self.assertIn("queued as", reply)
+        self.assertEqual(len(v6.messages), 1)
+        self.assertEqual(grey.deferred, 1)
+        self.assertEqual(len(self.spool_files(r)), 1)
+        r.signal(9)
+        r.proc.wait(timeout=30)
+        self.relays.remove(r)  # killed on purpose: its exit status is no failure
+        r.log.close()
+        r2 = self.start(retry_interval="1h", port=r.port)
+        self.assertTrue(r2.wait_for_log("1 entry resumed"), r2.read_log())
+        code, out = self.queue_cli(r2, "flush")
+        self.assertEqual(code, 0, out)
+        self.assertTrue(grey.wait_for(1, timeout=15), r2.read_log()[-3000:])
+        self.assertEqual(grey.messages[0]["rcpt_tos"], ["user@temp.dest.example"])
+        deadline = time.time() + 15
+        while self.spool_files(r2) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.spool_files(r2), [])
+        self.assertEqual(len(v6.messages), 1)
+        self.assertEqual(len(grey.messages), 1)
+
+    def test_destination_deferring_at_end_of_data_does_not_hold_back_the_other(self):
+        v6 = self.sink(AcceptingSink, "::1")
+        late = self.sink(DotFailSink, "127.0.0.9", times=None)
+        r = self.start(retry_interval="1h")
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250 2.0.0"), reply)
+        self.assertIn("queued as", reply)
+        self.assertEqual(len(v6.messages), 1)
+        self.assertEqual(late.refused, 1)
+        self.assertEqual(len(self.spool_files(r)), 1)
 
     def test_stalled_destination_is_queued_after_the_session_budget(self):
         self.sink(StallingSink, "127.0.0.12")
@@ -156,7 +199,9 @@ class Queue(RelayTestCase):
         self.assertEqual(len(self.spool_files(r)), 1)
 
     def test_unwritable_spool_gives_452_and_nothing_is_claimed(self):
-        v6 = self.sink(AcceptingSink, "::1")
+        # Nothing delivered (one destination defers at RCPT, the other refuses): the deferred
+        # part and the DSN must be written, and cannot be.
+        self.sink(TempFailSink, "::1")
         self.sink(PermFailSink, "127.0.0.8")
         r = self.start()
         # Root ignores permissions: make the spool path a file instead of a directory.
@@ -165,8 +210,6 @@ class Queue(RelayTestCase):
             f.write("not a directory\n")
         _, reply = send(r, ["v6@hikyaku.example", "perm@hikyaku.example"], sender=SENDER)
         self.assertTrue(reply.startswith("452 4.3.1"), reply)
-        time.sleep(0.3)
-        self.assertEqual(v6.messages, [])
         self.assertIn("cannot queue the undelivered part", r.read_log())
 
     def test_unwritable_spool_after_partial_delivery_gives_554_never_4xx(self):

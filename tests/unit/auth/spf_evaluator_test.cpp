@@ -38,6 +38,27 @@ TEST_F(SpfEvaluatorTest, PassFailSoftfailNeutral) {
   EXPECT_EQ(result("203.0.113.9", "bob@plus.example.com"), SpfResult::pass);
 }
 
+// libspf2 passes loopback clients before reading any record (SPF_REASON_LOCALHOST). Behind a
+// local proxy every client would then pass SPF for any domain, and DMARC with it: a local client
+// gets none, for both identities, and no record is even asked for.
+TEST_F(SpfEvaluatorTest, LocalClientIsNeverAPass) {
+  for (const char* local : {"127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1", "::127.0.0.1",
+                            "0.0.0.0", "::"}) {
+    asked_.clear();
+    for (const char* sender : {"alice@example.com", "bob@plus.example.com"}) {
+      const auto outcome = mail_from(local, sender);
+      EXPECT_EQ(outcome.result, SpfResult::none) << local << " " << sender;
+      EXPECT_NE(outcome.reason.find("local address"), std::string::npos) << outcome.reason;
+    }
+    EXPECT_EQ(evaluator_.check_helo(local, "plus.example.com").result, SpfResult::none) << local;
+    EXPECT_TRUE(asked_.empty()) << local << ": " << asked_.front();
+  }
+  // The neighbours of loopback are ordinary clients: +all passes them.
+  EXPECT_EQ(result("128.0.0.1", "bob@plus.example.com"), SpfResult::pass);
+  EXPECT_EQ(result("126.255.255.255", "bob@plus.example.com"), SpfResult::pass);
+  EXPECT_EQ(result("2001:db8::1", "bob@plus.example.com"), SpfResult::pass);
+}
+
 TEST_F(SpfEvaluatorTest, FailCarriesTheExplanation) {
   const auto fail = mail_from("192.0.2.130", "alice@example.com");
   EXPECT_EQ(fail.result, SpfResult::fail);

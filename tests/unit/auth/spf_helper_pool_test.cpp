@@ -192,6 +192,64 @@ TEST_F(SpfHelperPoolTest, IdleHelperKilledIsReplacedBeforeTheNextCheck) {
   EXPECT_FALSE(alive(first));  // reaped
 }
 
+// A relay that dropped root starts helpers through the launcher it started while it had root:
+// the helpers are the launcher's children, killed and reaped by it on the pool's request.
+TEST_F(SpfHelperPoolTest, ThroughTheLauncherHelpersAreNotOurChildren) {
+  auto launcher = std::shared_ptr<SpfLauncher>(SpfLauncher::start(HIKYAKU_SPF_TEST_HELPER, "nobody"));
+  ASSERT_TRUE(launcher);
+  auto o = options();
+  o.pool_size = 1;
+  o.launcher = launcher;
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
+  ASSERT_EQ(pool.helper_pids().size(), 1u);
+  const pid_t first = pool.helper_pids().front();
+  std::ifstream stat("/proc/" + std::to_string(first) + "/stat");
+  std::string line;
+  ASSERT_TRUE(std::getline(stat, line));
+  const auto fields = line.substr(line.rfind(')') + 2);
+  EXPECT_EQ(std::stoi(fields.substr(2)), launcher->pid()) << line;  // its parent is the launcher
+  EXPECT_EQ(check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"}).mail_from.result,
+            SpfResult::pass);
+  // An idle helper that died (its socket hangs up) is replaced before the next check.
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  ASSERT_TRUE(run_until(io_, [&] { return !alive_not_zombie(first); }));
+  EXPECT_EQ(check(pool, {"192.0.2.130", "helo.example.com", "alice@example.com"}).mail_from.result,
+            SpfResult::fail);
+  ASSERT_EQ(pool.helper_pids().size(), 1u);
+  const pid_t second = pool.helper_pids().front();
+  EXPECT_NE(second, first);
+  // The launcher outlives the deaths of its helpers (it reaps them and goes on).
+  EXPECT_TRUE(alive_not_zombie(launcher->pid()));
+  ASSERT_EQ(::kill(second, SIGKILL), 0);
+  ASSERT_TRUE(run_until(io_, [&] { return !alive_not_zombie(second); }));
+  ::usleep(100 * 1000);  // the launcher's SIGCHLD and reap
+  EXPECT_TRUE(alive_not_zombie(launcher->pid()));
+  EXPECT_EQ(check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"}).mail_from.result,
+            SpfResult::pass);
+  // A helper held past the deadline is killed by the launcher on the pool's request.
+  o.check_timeout = 300ms;
+  SpfHelperPool slow(io_.get_executor(), shared_resolver(), o);
+  const pid_t held = slow.helper_pids().front();
+  resolver_.hold = "example.com";
+  const auto timed_out = check(slow, {"192.0.2.7", "helo.example.com", "alice@example.com"});
+  EXPECT_EQ(timed_out.mail_from.result, SpfResult::temperror);
+  EXPECT_TRUE(run_until(io_, [&] { return !alive_not_zombie(held); })) << "helper " << held << " still running";
+  resolver_.release();
+}
+
+TEST_F(SpfHelperPoolTest, LauncherGoneMeansTemperrorNotAPass) {
+  auto launcher = std::shared_ptr<SpfLauncher>(SpfLauncher::start(HIKYAKU_SPF_TEST_HELPER, "nobody"));
+  ASSERT_TRUE(launcher);
+  ASSERT_EQ(::kill(launcher->pid(), SIGKILL), 0);
+  auto o = options();
+  o.launcher = launcher;
+  o.prestart = false;
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
+  const auto v = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});
+  EXPECT_EQ(v.mail_from.result, SpfResult::temperror);
+  EXPECT_EQ(v.mail_from.reason, "no SPF helper available");
+}
+
 TEST_F(SpfHelperPoolTest, HelpersNeverRunAsRoot) {
   SpfHelperPool pool(io_.get_executor(), shared_resolver(), options());
   const auto v = check(pool, {"192.0.2.7", "helo.example.com", "alice@example.com"});

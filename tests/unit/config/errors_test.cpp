@@ -151,8 +151,28 @@ const ErrorCase kCases[] = {
      {"t.toml:2: server.listen[0]: bad listen address \"::1:2525\": an IPv6 address needs brackets, as in "
       "[::1]:2525"}},
     {"listen_missing_port",
-     "[server]\nproxy_listen = [\"127.0.0.1\"]\n",
+     "[server]\nproxy_listen = [\"127.0.0.1\"]\ntrusted_proxies = [\"127.0.0.1\"]\n",
      {"t.toml:2: server.proxy_listen[0]: bad listen address \"127.0.0.1\": missing ':PORT'"}},
+    {"spf_helper_user_root",
+     "[auth]\nspf_helper_user = \"root\"\n",
+     {"t.toml:2: auth.spf_helper_user: spf_helper_user must name an unprivileged user (SPF helpers never run "
+      "as root)"}},
+    {"spf_helper_user_is_the_service_user",
+     "[server]\nuser = \"hikyaku\"\n[auth]\nspf_helper_user = \"hikyaku\"\n",
+     {"t.toml:4: auth.spf_helper_user: spf_helper_user must differ from server.user: a helper subverted by a "
+      "hostile SPF record could otherwise read the keys and the spool"}},
+    {"proxy_listen_without_trusted_proxies",
+     "[server]\nproxy_listen = [\"127.0.0.1:10025\"]\n",
+     {"t.toml:2: server.proxy_listen: proxy_listen needs trusted_proxies: the peers allowed to send a PROXY "
+      "header (a header from anyone else could claim any client address)"}},
+    {"trusted_proxies_bad_entries",
+     "[server]\ntrusted_proxies = [\"192.0.2.1/24\", \"proxy.example\", \"2001:db8::/129\", \"10.0.0.0/8\"]\n",
+     {"t.toml:2: server.trusted_proxies[0]: \"192.0.2.1/24\" is not an address or prefix (e.g. \"192.0.2.10\", "
+      "\"10.0.0.0/8\", \"2001:db8::/32\"; host bits must be zero)",
+      "t.toml:2: server.trusted_proxies[1]: \"proxy.example\" is not an address or prefix (e.g. \"192.0.2.10\", "
+      "\"10.0.0.0/8\", \"2001:db8::/32\"; host bits must be zero)",
+      "t.toml:2: server.trusted_proxies[2]: \"2001:db8::/129\" is not an address or prefix (e.g. \"192.0.2.10\", "
+      "\"10.0.0.0/8\", \"2001:db8::/32\"; host bits must be zero)"}},
     {"listen_port_range",
      "[server]\nlisten = [\"127.0.0.1:65536\"]\n",
      {"t.toml:2: server.listen[0]: bad listen address \"127.0.0.1:65536\": port must be a number from 1 to "
@@ -164,7 +184,7 @@ const ErrorCase kCases[] = {
      "[server]\nlisten = [\"[::1:25\"]\n",
      {"t.toml:2: server.listen[0]: bad listen address \"[::1:25\": missing ']' after IPv6 address"}},
     {"listen_duplicate_across_lists",
-     "[server]\nlisten = [\"[::1]:2525\"]\nproxy_listen = [\"[0::1]:2525\"]\n",
+     "[server]\nlisten = [\"[::1]:2525\"]\nproxy_listen = [\"[0::1]:2525\"]\ntrusted_proxies = [\"::1\"]\n",
      {"t.toml:3: server.proxy_listen[0]: [::1]:2525 is already listed at line 2"}},
     {"dns_server_port_zero",
      "[dns]\nservers = [\"127.0.0.1:0\"]\n",

@@ -81,6 +81,8 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
   const char* keys[] = {"hostname",
                         "listen",
                         "proxy_listen",
+                        "trusted_proxies",
+                        "spf_helper_user",
                         "max_message_size",
                         "max_recipients",
                         "max_command_line",
@@ -242,6 +244,7 @@ TEST(ConfigValues, EveryKeySetAtOnce) {
 hostname = "mx1.example.net"
 listen = ["0.0.0.0:25", "[::]:25"]
 proxy_listen = ["127.0.0.1:10025", "[0:0::1]:10025"]
+trusted_proxies = ["127.0.0.1", "::1", "10.0.0.0/8", "::ffff:192.0.2.0/120"]
 max_message_size = 1048576
 max_recipients = 50
 max_command_line = 2048
@@ -321,6 +324,11 @@ catch_all = { action = "drop" }
   EXPECT_EQ(c.server.listen[2].text(), "127.0.0.1:10025");
   EXPECT_EQ(c.server.listen[3].host, "::1");  // canonical form
   EXPECT_TRUE(c.server.listen[3].proxy);
+  ASSERT_EQ(c.server.trusted_proxies.size(), 4u);
+  EXPECT_EQ(c.server.trusted_proxies[0].to_string(), "127.0.0.1/32");
+  EXPECT_EQ(c.server.trusted_proxies[1].to_string(), "::1/128");
+  EXPECT_EQ(c.server.trusted_proxies[2].to_string(), "10.0.0.0/8");
+  EXPECT_EQ(c.server.trusted_proxies[3].to_string(), "192.0.2.0/24");  // the IPv4 it maps
   EXPECT_EQ(c.server.max_message_size, 1048576u);
   EXPECT_EQ(c.server.max_recipients, 50u);
   EXPECT_EQ(c.server.max_command_line, 2048u);

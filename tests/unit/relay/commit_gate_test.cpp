@@ -1,6 +1,7 @@
-// CommitGate alone (DESIGN §1 step 7): commit only when every party arrived, abort as soon as
-// one withdraws (waiters wake at once), a party dropped without arriving withdraws, decisions
-// stay, one party, a miscount. Single-threaded io_context, polled: no timing involved.
+// CommitGate alone (DESIGN §1 step 7): commit when every party arrived or withdrew (waiters
+// wake at once), abort only when all withdrew or on abort(), release() at the deadline, a
+// party dropped without arriving withdraws, decisions stay, one party, a miscount.
+// Single-threaded io_context, polled: no timing involved.
 #include "relay/commit_gate.hpp"
 
 #include <gtest/gtest.h>
@@ -52,23 +53,34 @@ TEST(CommitGate, AllArriveThenEveryoneCommits) {
   EXPECT_TRUE(a->has_arrived());
 }
 
-TEST(CommitGate, WithdrawBeforeAnyArrivalAbortsEveryLaterArrival) {
+// One destination failing (greylisted at RCPT, a dropped connection) must not hold back the
+// others: they commit once everyone else has arrived or left.
+TEST(CommitGate, WithdrawBeforeAnyArrivalLetsTheOthersCommit) {
   asio::io_context io;
   auto gate = std::make_shared<CommitGate>(io.get_executor(), 3);
   auto a = gate->join(), b = gate->join(), c = gate->join();
   a->withdraw();
-  EXPECT_EQ(gate->decision(), CommitDecision::abort);
+  EXPECT_EQ(gate->decision(), CommitDecision::pending);
   EXPECT_TRUE(a->has_withdrawn());
+  EXPECT_EQ(gate->withdrawn(), 1u);
   std::optional<bool> rb, rc;
   spawn_arrive(io, b, rb);
+  poll(io);
+  EXPECT_FALSE(rb.has_value());  // c is still on its way
   spawn_arrive(io, c, rc);
-  poll(io);  // no waiting: the decision is already there
+  poll(io);
   ASSERT_TRUE(rb && rc);
-  EXPECT_FALSE(*rb);
-  EXPECT_FALSE(*rc);
+  EXPECT_TRUE(*rb);
+  EXPECT_TRUE(*rc);
+  EXPECT_EQ(gate->decision(), CommitDecision::commit);
+  std::optional<bool> ra;
+  spawn_arrive(io, a, ra);  // a party that left may not send its dot after all
+  poll(io);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_FALSE(*ra);
 }
 
-TEST(CommitGate, WithdrawAfterSomeArrivedWakesThemAtOnce) {
+TEST(CommitGate, TheLastWithdrawalCommitsThoseWaiting) {
   asio::io_context io;
   auto gate = std::make_shared<CommitGate>(io.get_executor(), 3);
   auto a = gate->join(), b = gate->join(), c = gate->join();
@@ -81,15 +93,26 @@ TEST(CommitGate, WithdrawAfterSomeArrivedWakesThemAtOnce) {
   c->withdraw();
   poll(io);  // woken without waiting for anything else
   ASSERT_TRUE(ra && rb);
-  EXPECT_FALSE(*ra);
-  EXPECT_FALSE(*rb);
-  EXPECT_EQ(gate->decision(), CommitDecision::abort);
+  EXPECT_TRUE(*ra);
+  EXPECT_TRUE(*rb);
+  EXPECT_EQ(gate->decision(), CommitDecision::commit);
   c->withdraw();  // again: harmless
+  EXPECT_EQ(gate->decision(), CommitDecision::commit);
+  EXPECT_EQ(gate->withdrawn(), 1u);
+}
+
+TEST(CommitGate, EveryoneWithdrawingAborts) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+  auto a = gate->join(), b = gate->join();
+  a->withdraw();
+  EXPECT_EQ(gate->decision(), CommitDecision::pending);
+  b->withdraw();
   EXPECT_EQ(gate->decision(), CommitDecision::abort);
 }
 
-TEST(CommitGate, AnArrivedPartyWithdrawingBeforeTheDecisionAborts) {
-  // The caller gives up on a slow gate by withdrawing a party that already waits.
+TEST(CommitGate, AnArrivedPartyWithdrawingNoLongerCounts) {
+  // A party torn down while it waits will not send its dot; the other still may.
   asio::io_context io;
   auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
   auto a = gate->join(), b = gate->join();
@@ -97,15 +120,17 @@ TEST(CommitGate, AnArrivedPartyWithdrawingBeforeTheDecisionAborts) {
   spawn_arrive(io, a, ra);
   poll(io);
   ASSERT_FALSE(ra.has_value());
+  EXPECT_EQ(gate->arrived(), 1u);
   a->withdraw();
-  poll(io);
-  ASSERT_TRUE(ra.has_value());
-  EXPECT_FALSE(*ra);
+  EXPECT_EQ(gate->arrived(), 0u);
+  EXPECT_EQ(gate->decision(), CommitDecision::pending);
   std::optional<bool> rb;
   spawn_arrive(io, b, rb);
   poll(io);
   ASSERT_TRUE(rb.has_value());
-  EXPECT_FALSE(*rb);
+  EXPECT_TRUE(*rb);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_TRUE(*ra);  // woken by the decision; its caller has already given up on it
 }
 
 TEST(CommitGate, DroppingAPartyWithoutArrivingWithdrawsIt) {
@@ -120,8 +145,29 @@ TEST(CommitGate, DroppingAPartyWithoutArrivingWithdrawsIt) {
   b.reset();  // its delivery ended on a path that neither arrived nor withdrew
   poll(io);
   ASSERT_TRUE(ra.has_value());
-  EXPECT_FALSE(*ra);
-  EXPECT_EQ(gate->decision(), CommitDecision::abort);
+  EXPECT_TRUE(*ra);
+  EXPECT_EQ(gate->decision(), CommitDecision::commit);
+}
+
+TEST(CommitGate, ReleaseCommitsTheWaitingAndLaterArrivals) {
+  // The commit deadline: those ready go, the slow one goes when it gets there.
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+  auto a = gate->join(), b = gate->join();
+  std::optional<bool> ra, rb;
+  spawn_arrive(io, a, ra);
+  poll(io);
+  ASSERT_FALSE(ra.has_value());
+  gate->release();
+  poll(io);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_TRUE(*ra);
+  spawn_arrive(io, b, rb);
+  poll(io);
+  ASSERT_TRUE(rb.has_value());
+  EXPECT_TRUE(*rb);
+  gate->abort();  // decided already: no effect
+  EXPECT_EQ(gate->decision(), CommitDecision::commit);
 }
 
 TEST(CommitGate, DroppingPartiesAfterACommitChangesNothing) {
