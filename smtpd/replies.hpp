@@ -77,8 +77,13 @@ inline SmtpReply too_many_recipients() { return make(452, "4.5.3", "Error: too m
 inline SmtpReply data_bare_cr_lf() {
   return make(550, "5.6.11", "Error: bare CR or LF in message data (SMTP smuggling defence)");
 }
-inline SmtpReply data_line_too_long() {
-  return make(500, "5.5.2", "Error: line too long in message data");
+// §4.5.3.1.6 / §4.3.2: after DATA only 250, 552, 554, 451, 452, 450, 550 are valid; 552 with
+// 5.3.4 ("message too big for system", RFC 3463 §3.4): the limit is ours, so the text names it.
+inline SmtpReply data_line_too_long(size_t limit) {
+  return make(552, "5.3.4",
+              "Error: message has a line longer than " + std::to_string(limit) +
+                  " octets (RFC 5321 4.5.3.1.6); refused rather than rewrapped, which would "
+                  "break its signatures");
 }
 
 // Session endings (§3.8: 421 before closing).

@@ -30,7 +30,10 @@ struct ProtocolSettings {
 
 // What the driver must do next. Polled with ServerProtocol::next().
 namespace action {
-struct Send { std::string bytes; };          // write these bytes (may be batched: PIPELINING)
+struct Send {                                 // write these bytes (may be batched: PIPELINING)
+  std::string bytes;
+  std::string note;  // non-empty: why this refusal was given, for the log (the reply is shorter)
+};
 struct NeedInput { std::chrono::milliseconds timeout; };  // flush output, then read
 struct CheckRecipient { core::Address rcpt; };  // ask the sink; answer with recipient_checked()
 struct DeliverMessage {};                    // ask the sink; answer with message_delivered()
