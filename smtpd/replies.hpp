@@ -46,6 +46,11 @@ inline SmtpReply bad_octet() {
 inline SmtpReply syntax(std::string_view usage) {
   return make(501, "5.5.4", "Syntax: " + std::string(usage));
 }
+// §4.1.1.1: Domain or address literal, US-ASCII; 5.5.2 as a syntax error (RFC 3463 §3.6).
+inline SmtpReply bad_helo_octets() {
+  return make(501, "5.5.2", "Error: HELO/EHLO argument must be printable US-ASCII (A-labels for an "
+                            "internationalized name)");
+}
 inline SmtpReply bad_sender() { return make(501, "5.1.7", "Bad sender address syntax"); }
 inline SmtpReply bad_recipient() { return make(501, "5.1.3", "Bad recipient address syntax"); }
 inline SmtpReply bad_parameters() {
