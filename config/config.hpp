@@ -38,6 +38,11 @@ struct ServerConfig {
   uint64_t max_message_size = 26214400;
   // RFC 5321 §4.5.3.1.8 requires accepting at least 100; more only multiplies upstream work.
   size_t max_recipients = 100;
+  // Mail loops (RFC 5321 §6.3): a message with more Received: fields than this is refused at
+  // the end of data with 554 5.4.6. §6.3 asks for a large threshold ("normally at least 100");
+  // 50 is Postfix's hopcount_limit, which has been enough for real paths for decades, and a
+  // loop through a forwarder multiplies mail at every turn, so it is stopped sooner.
+  size_t max_hops = 50;
   // RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command.
   Duration command_timeout = std::chrono::minutes(5);
   // RFC 5321 §4.5.3.2.5-6: 3 minutes between data blocks (the client's own limit).

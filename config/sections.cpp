@@ -127,6 +127,7 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
 
   r.read_count("max_message_size", out.max_message_size, 1);
   r.read_count("max_recipients", out.max_recipients, 1);
+  r.read_count("max_hops", out.max_hops, 1);
   r.read_count("max_command_line", out.max_command_line, 512, "RFC 5321 §4.5.3.1.4");
   r.read_count("max_text_line", out.max_text_line, 1000, "RFC 5321 §4.5.3.1.6");
   r.read_duration("command_timeout", out.command_timeout, false);

@@ -91,6 +91,9 @@ inline SmtpReply data_line_too_long(size_t limit) {
                   "break its signatures");
 }
 
+// RFC 5321 §6.3 (loops), RFC 3463 §3.5 X.4.6 "Routing loop detected"; Postfix's wording.
+inline SmtpReply too_many_hops() { return make(554, "5.4.6", "Error: too many hops"); }
+
 // Session endings (§3.8: 421 before closing).
 inline SmtpReply too_many_errors(std::string_view host) {
   return make(421, "4.7.0", with_host(host, "Error: too many errors"));

@@ -34,6 +34,7 @@ ProtocolSettings ProtocolSettings::from(const config::ServerConfig& server) {
   s.max_text_line = server.max_text_line;
   s.max_message_size = server.max_message_size;
   s.max_recipients = server.max_recipients;
+  s.max_hops = server.max_hops;
   s.max_errors = server.max_errors;
   s.tls_available = server.tls.has_value();
   return s;
@@ -198,6 +199,17 @@ void ServerMachine::on_data_end() {
   if (outcome == DataOutcome::ok) {
     message_ = core::Message(data_->take_message());
     data_.reset();
+    // RFC 5321 §6.3: counting Received: fields detects loops; past the limit the message is
+    // refused here, before any upstream sees it again.
+    const size_t hops = message_.find("Received").size();
+    if (hops > settings_.max_hops) {
+      message_ = core::Message{};
+      fail(replies::too_many_hops(),
+           "message refused: " + std::to_string(hops) + " Received: fields, over max_hops " +
+               std::to_string(settings_.max_hops) + " (mail loop, RFC 5321 6.3)");
+      end_transaction();
+      return;
+    }
     transition(State::delivery);
     request(action::DeliverMessage{});
     return;

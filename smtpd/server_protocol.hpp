@@ -23,6 +23,7 @@ struct ProtocolSettings {
   size_t max_text_line = 1000;      // octets including CRLF
   uint64_t max_message_size = 26214400;
   size_t max_recipients = 100;
+  size_t max_hops = 50;             // Received: fields a message may carry (RFC 5321 §6.3)
   size_t max_errors = 10;
   bool tls_available = false;       // STARTTLS offered (until TLS is on)
   static ProtocolSettings from(const config::ServerConfig& server);

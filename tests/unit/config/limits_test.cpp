@@ -43,6 +43,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Boundary{"max_command_line", 511, "must be at least 512 (RFC 5321 §4.5.3.1.4)"},
                       Boundary{"max_text_line", 999, "must be at least 1000 (RFC 5321 §4.5.3.1.6)"},
                       Boundary{"max_recipients", 0, "must be at least 1"},
+                      Boundary{"max_hops", 0, "must be at least 1"},
                       Boundary{"max_message_size", 0, "must be at least 1"},
                       Boundary{"max_connections", 0, "must be at least 1"},
                       Boundary{"max_connections_per_ip", 0, "must be at least 1"},

@@ -98,6 +98,54 @@ TEST(SmtpdLimits, TextLineLimitIsConfigurable) {
   }
 }
 
+// RFC 5321 §6.3: Received: fields counted at the end of data; more than max_hops (50 in
+// the default settings) is a loop, refused with 554 5.4.6 and logged with the count.
+std::string with_received(size_t hops) {
+  std::string m;
+  for (size_t i = 0; i < hops; ++i) {
+    m += "Received: from h" + std::to_string(i) + ".example by h" + std::to_string(i + 1) +
+         ".example;\r\n\tMon, 7 Dec 2026 10:00:00 +0000\r\n";
+  }
+  return m + "received-by: not a Received field\r\nSubject: loop\r\n\r\nReceived: in the body\r\n";
+}
+
+TEST(SmtpdLimits, ReceivedHops49_50_51) {
+  ASSERT_EQ(test_settings().max_hops, 50u);
+  for (size_t hops : {49u, 50u}) {
+    auto d = ready_for_data();
+    EXPECT_EQ(d->feed("DATA\r\n" + with_received(hops) + ".\r\n"),
+              "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued as X\r\n")
+        << hops;
+    EXPECT_EQ(d->messages.size(), 1u);
+  }
+  auto d = ready_for_data();
+  EXPECT_EQ(d->feed("DATA\r\n" + with_received(51) + ".\r\nNOOP\r\n"),
+            "354 End data with <CR><LF>.<CR><LF>\r\n554 5.4.6 Error: too many hops\r\n"
+            "250 2.0.0 Ok\r\n");
+  EXPECT_TRUE(d->messages.empty());
+  EXPECT_FALSE(d->protocol.in_transaction());
+  ASSERT_EQ(d->notes.size(), 1u);
+  EXPECT_EQ(d->notes[0],
+            "message refused: 51 Received: fields, over max_hops 50 (mail loop, RFC 5321 6.3)");
+  // The field name is matched without regard to case (RFC 5322 §1.2.2).
+  auto e = ready_for_data();
+  std::string lower = with_received(51);
+  for (size_t p = lower.find("Received:"); p != std::string::npos; p = lower.find("Received:", p + 1)) {
+    lower.replace(p, 9, "RECEIVED:");
+  }
+  EXPECT_EQ(codes(e->feed("DATA\r\n" + lower + ".\r\n")), (std::vector<int>{354, 554}));
+}
+
+TEST(SmtpdLimits, HopLimitIsConfigurable) {
+  auto s = test_settings();
+  s.max_hops = 2;
+  s.max_message_size = 100000;
+  auto d = ready_for_data(s);
+  EXPECT_EQ(codes(d->feed("DATA\r\n" + with_received(2) + ".\r\n")), (std::vector<int>{354, 250}));
+  auto e = ready_for_data(s);
+  EXPECT_EQ(codes(e->feed("DATA\r\n" + with_received(3) + ".\r\n")), (std::vector<int>{354, 554}));
+}
+
 // A message of exactly `size` octets: lines of 500 and a last one of 2..501.
 std::string body_of(size_t size) {
   std::string b;
