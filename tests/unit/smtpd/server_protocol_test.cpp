@@ -353,6 +353,7 @@ TEST(SmtpdProtocolSettings, FromServerConfig) {
   c.max_text_line = 2000;
   c.max_message_size = 1234;
   c.max_recipients = 7;
+  c.max_hops = 11;
   c.max_errors = 3;
   auto s = ProtocolSettings::from(c);
   EXPECT_EQ(s.hostname, "mx9.example");
@@ -360,6 +361,7 @@ TEST(SmtpdProtocolSettings, FromServerConfig) {
   EXPECT_EQ(s.max_text_line, 2000u);
   EXPECT_EQ(s.max_message_size, 1234u);
   EXPECT_EQ(s.max_recipients, 7u);
+  EXPECT_EQ(s.max_hops, 11u);
   EXPECT_EQ(s.max_errors, 3u);
   EXPECT_FALSE(s.tls_available);
   c.tls = config::TlsConfig{"cert.pem", "key.pem"};
