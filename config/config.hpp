@@ -83,6 +83,14 @@ struct RelayConfig {
   Duration commit_timeout = std::chrono::minutes(2);
   std::vector<std::string> source_ipv4;
   std::vector<std::string> source_ipv6;
+  // MX hosts tried per destination domain, best preference first (Postfix has no host cap,
+  // only smtp_mx_address_limit). A domain can publish hundreds of MX records, each costing
+  // A/AAAA lookups and connects; 5 covers real deployments (large providers publish 5).
+  size_t max_mx_hosts = 5;
+  // Addresses connected to per destination domain, over all its MX hosts (Postfix:
+  // smtp_mx_address_limit 5). 10 lets five hosts be tried over both families, and ten
+  // connect timeouts of 30s fill the 5-minute session budget, so more would never be reached.
+  size_t max_addresses = 10;
   // Address families for destination MX hosts: "ipv6_first" (IPv6, then IPv4 on failure),
   // "ipv4_first", "ipv4_only", "ipv6_only".
   std::string address_family = "ipv6_first";

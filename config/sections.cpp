@@ -173,6 +173,8 @@ void read_relay(TableReader& r, RelayConfig& out) {
   r.read_duration("final_reply_timeout", out.final_reply_timeout, false);
   read_ip_list(r, "source_ipv4", false, out.source_ipv4);
   read_ip_list(r, "source_ipv6", true, out.source_ipv6);
+  r.read_count("max_mx_hosts", out.max_mx_hosts, 1);
+  r.read_count("max_addresses", out.max_addresses, 1);
   if (r.read_string("address_family", out.address_family) &&
       out.address_family != "ipv6_first" && out.address_family != "ipv4_first" &&
       out.address_family != "ipv4_only" && out.address_family != "ipv6_only") {

@@ -3,6 +3,8 @@
 // order, and the next host after a temporary failure. A 5xx or any transaction result decides.
 #include "relay/domain_delivery.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -68,6 +70,8 @@ DomainDeliveryOptions DomainDeliveryOptions::from(const config::RelayConfig& rel
   o.port = relay.port;
   o.pool = pool;
   o.ipv4_only = relay.ipv4_only;
+  o.max_mx_hosts = relay.max_mx_hosts;
+  o.max_addresses = relay.max_addresses;
   if (relay.address_family == "ipv4_first") o.family = FamilyPolicy::ipv4_first;
   if (relay.address_family == "ipv4_only") o.family = FamilyPolicy::ipv4_only;
   if (relay.address_family == "ipv6_only") o.family = FamilyPolicy::ipv6_only;
@@ -102,7 +106,21 @@ asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
 
   bool any_temporary = false;
   const FamilyPolicy family = options.family_for(domain);
-  for (const auto& host : hops.hosts) {
+  // The caps on next hops: the best max_mx_hosts hosts, max_addresses addresses over them all.
+  const size_t host_count = std::min(hops.hosts.size(), std::max<size_t>(options.max_mx_hosts, 1));
+  if (host_count < hops.hosts.size()) {
+    out.tried.push_back(fmt::format("{} more MX host(s) not tried (max_mx_hosts {})",
+                                    hops.hosts.size() - host_count, options.max_mx_hosts));
+  }
+  size_t addresses_left = std::max<size_t>(options.max_addresses, 1);
+  for (size_t h = 0; h < host_count; ++h) {
+    const std::string& host = hops.hosts[h];
+    if (addresses_left == 0) {
+      out.tried.push_back(fmt::format("{}: not tried (max_addresses {} reached)", host,
+                                      options.max_addresses));
+      any_temporary = true;
+      continue;
+    }
     const HostAddresses addrs = co_await lookup_addresses(resolver, host, family);
     if (!addrs.cname_note.empty()) {
       // RFC 2181 §10.3: an MX target must not be an alias. Followed anyway, as MTAs do.
@@ -110,8 +128,14 @@ asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
     }
     std::vector<asio::ip::tcp::endpoint> endpoints;
     for (const auto& a : order_addresses(addrs.aaaa, addrs.a, family)) {
+      if (endpoints.size() == addresses_left) {
+        out.tried.push_back(fmt::format("{}: more addresses not tried (max_addresses {})", host,
+                                        options.max_addresses));
+        break;
+      }
       endpoints.emplace_back(a, options.port);
     }
+    addresses_left -= endpoints.size();
     if (endpoints.empty()) {
       any_temporary = any_temporary || addrs.temporary || !hops.implicit_mx || !addrs.nxdomain;
       out.tried.push_back(fmt::format("{}: no usable address{}", host,

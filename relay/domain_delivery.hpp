@@ -21,6 +21,8 @@ struct DomainDeliveryOptions {
   uint16_t port = 25;                            // relay.port
   FamilyPolicy family = FamilyPolicy::ipv6_first;  // relay.address_family
   std::vector<std::string> ipv4_only;              // relay.ipv4_only: A-label domains
+  size_t max_mx_hosts = 5;                         // relay.max_mx_hosts
+  size_t max_addresses = 10;                       // relay.max_addresses, over all hosts
   ConnectionPool* pool = nullptr;
 
   // The policy for one destination domain (A-labels): IPv4 only when listed, else `family`.

@@ -49,7 +49,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Boundary{"max_connections_per_ip", 0, "must be at least 1"},
                       Boundary{"max_errors", 0, "must be at least 1"},
                       Boundary{"dns.cache_entries", -1, "must not be negative"},
-                      Boundary{"relay.port", 0, "must be from 1 to 65535"}),
+                      Boundary{"relay.port", 0, "must be from 1 to 65535"},
+                      Boundary{"relay.max_mx_hosts", 0, "must be at least 1"},
+                      Boundary{"relay.max_addresses", 0, "must be at least 1"}),
     [](const ::testing::TestParamInfo<Boundary>& info) {
       std::string name = info.param.key;
       for (auto& c : name) c = c == '.' ? '_' : c;

@@ -113,6 +113,8 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "final_reply_timeout",
                         "source_ipv4",
                         "source_ipv6",
+                        "max_mx_hosts",
+                        "max_addresses",
                         "address_family",
                         "ipv4_only",
                         "verify_certificates",
