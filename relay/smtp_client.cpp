@@ -80,7 +80,7 @@ SmtpConnection::SmtpConnection(beast::tcp_stream stream, std::string host,
     : stream_(std::move(stream)),
       protocol_(ClientSettings{options.helo_name, host,
                                options.starttls && options.tls_context != nullptr,
-                               options.timeouts}),
+                               options.timeouts, ClientSettings{}.body_chunk, options.own_names}),
       host_(std::move(host)),
       endpoint_(std::move(endpoint)),
       options_(options) {}

@@ -31,6 +31,8 @@ struct ClientOptions {
   bool verify_certificate = false;  // check the chain and the host name (then a bad one fails)
   ClientTimeouts timeouts;
   std::shared_ptr<ClientTlsContext> tls_context;  // required for STARTTLS; from make_client_tls
+  // Our own host names, lowercase: an upstream greeting with one is a loop (ClientSettings).
+  std::vector<std::string> own_names;
 
   // helo_name, connect_timeout and the source addresses of each family from [relay] (the
   // loader has validated them; an unparsable one is ignored), a TLS context made here.
