@@ -31,6 +31,20 @@ std::string upstream_text(const relay::DomainOutcome& o, const core::SmtpReply& 
   return fmt::format("{} said: {} {}", o.decided.host, r.code, text);
 }
 
+// Long lists in a reply are summarised (RFC 5321 §4.5.3.1.5 bounds each reply line; a reply
+// naming a hundred destinations helps nobody): the first kShownInReply, then "and N more".
+constexpr size_t kShownInReply = 3;
+
+std::string summarize(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < kShownInReply; ++i) {
+    if (i) out += separator;
+    out += items[i];
+  }
+  if (items.size() > kShownInReply) out += fmt::format(" and {} more", items.size() - kShownInReply);
+  return out;
+}
+
 // The enhanced code to give: the upstream's when it has the right class, else a default.
 std::string enhanced_for(const core::SmtpReply& r, char cls, std::string_view fallback) {
   if (!r.enhanced.empty() && r.enhanced[0] == cls) return r.enhanced;
@@ -86,7 +100,7 @@ DataReply compose_data_reply(const std::vector<relay::DomainOutcome>& outcomes,
       }
     }
   }
-  for (const auto& d : delivered_to) out.delivered_to += (out.delivered_to.empty() ? "" : "; ") + d;
+  out.delivered_to = summarize(delivered_to, "; ");
 
   if (!any_unfinished && temporary == 0 && permanent == 0 && retry == 0) {
     out.status = MessageStatus::delivered;
@@ -134,10 +148,11 @@ core::SmtpReply spool_failure_reply(const DataReply& r, const std::string& why) 
   if (r.delivered == 0) {
     return core::SmtpReply::make(452, "4.3.1", "Insufficient system storage, try again later");
   }
-  std::string text = "Partially delivered (" + r.delivered_to + "); not delivered to";
-  for (const auto& q : r.to_queue) text += " <" + q.address + ">";
-  for (const auto& f : r.refused) text += " <" + f.address + ">";
-  text += ": cannot queue the rest (" + why + ")";
+  std::vector<std::string> missed;
+  for (const auto& q : r.to_queue) missed.push_back("<" + q.address + ">");
+  for (const auto& f : r.refused) missed.push_back("<" + f.address + ">");
+  std::string text = "Partially delivered (" + r.delivered_to + "); not delivered to " +
+                     summarize(missed, " ") + ": cannot queue the rest (" + why + ")";
   return core::SmtpReply::make(554, "5.3.1", text);
 }
 

@@ -40,7 +40,8 @@ struct DataReply {
   std::vector<QueuedRecipient> to_queue;   // `queued` only
   std::vector<RefusedRecipient> refused;   // `queued` only
   size_t delivered = 0;                    // recipients accepted upstream
-  std::string delivered_to;                // "mx.a 250 ...; mx.b 250 ..." for replies
+  // "mx.a 250 ...; mx.b 250 ..." for replies: the first three destinations, then "and N more".
+  std::string delivered_to;
 };
 
 // `transaction_id` is named in a 250. Upstream text is passed through prefixed with the host.

@@ -31,7 +31,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   cache.max_entries = config->dns.cache_entries;
   forwarding->resolver = std::make_shared<dns::CachingResolver>(
       std::shared_ptr<dns::Resolver>(std::move(*unbound)), cache);
-  forwarding->delivery = relay::DomainDeliveryOptions::from(config->relay, services.pool);
+  forwarding->delivery = relay::DomainDeliveryOptions::from(*config, services.pool);
   forwarding->srs = srs;
   // Every bad key, each as FILE:LINE: message like the loader's errors.
   std::vector<dkim::SigningKey> keys;

@@ -40,6 +40,11 @@ struct ServerConfig {
   uint64_t max_message_size = 26214400;
   // RFC 5321 §4.5.3.1.8 requires accepting at least 100; more only multiplies upstream work.
   size_t max_recipients = 100;
+  // Mail loops (RFC 5321 §6.3): a message with more Received: fields than this is refused at
+  // the end of data with 554 5.4.6. §6.3 asks for a large threshold ("normally at least 100");
+  // 50 is Postfix's hopcount_limit, which has been enough for real paths for decades, and a
+  // loop through a forwarder multiplies mail at every turn, so it is stopped sooner.
+  size_t max_hops = 50;
   // RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command.
   Duration command_timeout = std::chrono::minutes(5);
   // RFC 5321 §4.5.3.2.5-6: 3 minutes between data blocks (the client's own limit).
@@ -85,6 +90,14 @@ struct RelayConfig {
   Duration commit_timeout = std::chrono::minutes(2);
   std::vector<std::string> source_ipv4;
   std::vector<std::string> source_ipv6;
+  // MX hosts tried per destination domain, best preference first (Postfix has no host cap,
+  // only smtp_mx_address_limit). A domain can publish hundreds of MX records, each costing
+  // A/AAAA lookups and connects; 5 covers real deployments (large providers publish 5).
+  size_t max_mx_hosts = 5;
+  // Addresses connected to per destination domain, over all its MX hosts (Postfix:
+  // smtp_mx_address_limit 5). 10 lets five hosts be tried over both families, and ten
+  // connect timeouts of 30s fill the 5-minute session budget, so more would never be reached.
+  size_t max_addresses = 10;
   // Address families for destination MX hosts: "ipv6_first" (IPv6, then IPv4 on failure),
   // "ipv4_first", "ipv4_only", "ipv6_only".
   std::string address_family = "ipv6_first";

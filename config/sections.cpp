@@ -145,6 +145,7 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
 
   r.read_count("max_message_size", out.max_message_size, 1);
   r.read_count("max_recipients", out.max_recipients, 1);
+  r.read_count("max_hops", out.max_hops, 1);
   r.read_count("max_command_line", out.max_command_line, 512, "RFC 5321 §4.5.3.1.4");
   r.read_count("max_text_line", out.max_text_line, 1000, "RFC 5321 §4.5.3.1.6");
   r.read_duration("command_timeout", out.command_timeout, false);
@@ -190,6 +191,8 @@ void read_relay(TableReader& r, RelayConfig& out) {
   r.read_duration("final_reply_timeout", out.final_reply_timeout, false);
   read_ip_list(r, "source_ipv4", false, out.source_ipv4);
   read_ip_list(r, "source_ipv6", true, out.source_ipv6);
+  r.read_count("max_mx_hosts", out.max_mx_hosts, 1);
+  r.read_count("max_addresses", out.max_addresses, 1);
   if (r.read_string("address_family", out.address_family) &&
       out.address_family != "ipv6_first" && out.address_family != "ipv4_first" &&
       out.address_family != "ipv4_only" && out.address_family != "ipv6_only") {

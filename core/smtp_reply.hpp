@@ -1,11 +1,15 @@
 // An SMTP reply as a value: basic code, enhanced status code and text lines.
 // RFC 5321 §4.2 (reply syntax, multiline replies), RFC 3463/2034 (enhanced status codes).
 #pragma once
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace hikyaku::core {
+
+// RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets, code and CRLF included.
+inline constexpr size_t kMaxReplyLine = 512;
 
 struct SmtpReply {
   int code = 250;
@@ -19,7 +23,8 @@ struct SmtpReply {
   bool permanent() const { return code >= 500; }
 
   // The wire form: "250-first\r\n250 last\r\n", the enhanced code repeated on every line
-  // (RFC 2034 §4). CR, LF and NUL in text are replaced so a reply can never inject a line.
+  // (RFC 2034 §4). CR, LF and NUL in text are replaced so a reply can never inject a line. A
+  // line that would pass kMaxReplyLine octets is continued on more lines (RFC 5321 §4.2.1).
   std::string render() const;
   // One line for logs: "250 2.0.0 text / more".
   std::string summary() const;

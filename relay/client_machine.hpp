@@ -71,6 +71,7 @@ struct ClientMachine {
   void on_reply(const core::SmtpReply& reply);
   void after_hello();
   void fail(Stage stage, core::SmtpReply reply, bool from_upstream, bool polite);
+  void fail_loop(Stage stage, const core::SmtpReply& reply);  // an upstream that is ourselves
   void interrupt(const core::SmtpReply& made_up);
   Stage stage() const;
   milliseconds input_timeout() const;

@@ -68,6 +68,17 @@ Extensions parse_ehlo(const core::SmtpReply& reply) {
   return ext;
 }
 
+bool greets_as_us(const core::SmtpReply& reply, const std::vector<std::string>& own_names) {
+  if (reply.lines.empty() || own_names.empty()) return false;
+  std::string_view first = reply.lines.front();
+  const size_t sp = first.find(' ');
+  if (sp != std::string_view::npos) first = first.substr(0, sp);
+  std::string name = core::ascii_lower(first);
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  if (name.empty()) return false;
+  return std::find(own_names.begin(), own_names.end(), name) != own_names.end();
+}
+
 size_t TransactionResult::accepted_count() const {
   return static_cast<size_t>(std::count_if(recipients.begin(), recipients.end(),
                                            [](const RecipientResult& r) { return r.accepted(); }));
@@ -214,7 +225,9 @@ void ClientMachine::on_reply(const core::SmtpReply& reply) {
   switch (state) {
     case ClientState::greeting:
       // RFC 5321 §3.1: 220 opens the session; 554 (or 4xx) refuses it.
-      if (reply.code == 220) {
+      if (reply.code == 220 && greets_as_us(reply, settings.own_names)) {
+        fail_loop(Stage::greeting, reply);
+      } else if (reply.code == 220) {
         send("EHLO " + settings.helo_name + "\r\n", settings.timeouts.ehlo);
         state = ClientState::ehlo;
       } else {
@@ -222,7 +235,9 @@ void ClientMachine::on_reply(const core::SmtpReply& reply) {
       }
       return;
     case ClientState::ehlo:
-      if (klass == 2) {
+      if (klass == 2 && greets_as_us(reply, settings.own_names)) {
+        fail_loop(Stage::ehlo, reply);
+      } else if (klass == 2) {
         ext = parse_ehlo(reply);
         after_hello();
       } else if (klass == 5 && !closing) {
@@ -292,6 +307,21 @@ void ClientMachine::fail(Stage at, core::SmtpReply reply, bool from_upstream, bo
   if (polite && !closing) send("QUIT\r\n", settings.timeouts.quit);
   out.emplace_back(client_action::Failed{ConnectionFailure{at, std::move(reply), from_upstream}});
   state = ClientState::closed;
+}
+
+// RFC 5321 §5.1, §6.3: the upstream named itself with our own host name; it is ourselves (an
+// MX or a proxy pointing back here). QUIT, and the failure says "loop" so the host is skipped.
+void ClientMachine::fail_loop(Stage at, const core::SmtpReply& reply) {
+  std::string name = reply.lines.empty() ? "" : reply.lines.front();
+  name = name.substr(0, name.find(' '));
+  fail(at,
+       made_up(554, "5.4.6",
+               (at == Stage::greeting ? "greeted us with our own host name " : "answered EHLO with our own host name ") +
+                   name + ": mail loops back to myself"),
+       false, true);
+  for (auto& a : out) {
+    if (auto* f = std::get_if<client_action::Failed>(&a)) f->failure.loop = true;
+  }
 }
 
 void ClientMachine::interrupt(const core::SmtpReply& reply) {

@@ -42,6 +42,9 @@ struct ClientSettings {
   bool starttls = true;   // opportunistic STARTTLS when offered (RFC 3207)
   ClientTimeouts timeouts;
   size_t body_chunk = 64 * 1024;  // source octets per data write (each under data_block)
+  // Our own host names, lowercase (server.hostname, relay.helo_name): an upstream that greets
+  // or answers EHLO with one of them is ourselves, a loop (relay/loop_detection.hpp).
+  std::vector<std::string> own_names;
 };
 
 // What the server said it supports in its EHLO reply (RFC 5321 §4.1.1.1, RFC 1869 §4.3).
@@ -56,6 +59,11 @@ struct Extensions {
   uint64_t size_limit = 0;             // SIZE's argument; 0: no fixed maximum (RFC 1870 §4)
 };
 Extensions parse_ehlo(const core::SmtpReply& reply);
+
+// True when the first word of the first line of `reply` (the 220 greeting or the 250 to EHLO,
+// RFC 5321 §4.2, §4.1.1.1: "220 <domain>", "250 <domain>") is one of `own_names` (lowercase;
+// any case in the reply, one trailing dot allowed): the upstream is ourselves, a mail loop.
+bool greets_as_us(const core::SmtpReply& reply, const std::vector<std::string>& own_names);
 
 // One mail transaction for one upstream: an envelope for one destination domain's recipients.
 struct OutboundTransaction {
@@ -118,6 +126,7 @@ struct ConnectionFailure {
   Stage stage = Stage::connect;
   core::SmtpReply reply;  // the upstream's reply, or a made-up 4xx
   bool from_upstream = false;
+  bool loop = false;      // the upstream is ourselves (greets_as_us): skip the host
   bool temporary() const { return !reply.permanent(); }
 };
 

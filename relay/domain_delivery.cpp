@@ -3,8 +3,12 @@
 // order, and the next host after a temporary failure. A 5xx or any transaction result decides.
 #include "relay/domain_delivery.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "core/address.hpp"
 
 namespace hikyaku::relay {
 
@@ -21,6 +25,11 @@ ConnectionOutcome fail_all(const OutboundTransaction& tx, Stage stage, core::Smt
   out.failure = ConnectionFailure{stage, reply, false};
   for (const auto& r : tx.recipients) out.result.recipients.push_back({r, reply, false});
   return out;
+}
+
+std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
+  const auto a = ep.address();
+  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
 }
 
 struct HostAddresses {
@@ -68,9 +77,25 @@ DomainDeliveryOptions DomainDeliveryOptions::from(const config::RelayConfig& rel
   o.port = relay.port;
   o.pool = pool;
   o.ipv4_only = relay.ipv4_only;
+  o.max_mx_hosts = relay.max_mx_hosts;
+  o.max_addresses = relay.max_addresses;
   if (relay.address_family == "ipv4_first") o.family = FamilyPolicy::ipv4_first;
   if (relay.address_family == "ipv4_only") o.family = FamilyPolicy::ipv4_only;
   if (relay.address_family == "ipv6_only") o.family = FamilyPolicy::ipv6_only;
+  return o;
+}
+
+DomainDeliveryOptions DomainDeliveryOptions::from(const config::Config& config,
+                                                  ConnectionPool* pool) {
+  DomainDeliveryOptions o = from(config.relay, pool);
+  o.self = SelfAddresses::of(config.server.listen);
+  for (const auto& name : {config.server.hostname, config.relay.helo_name}) {
+    std::string lower = core::ascii_lower(name);
+    if (!lower.empty() && std::find(o.client.own_names.begin(), o.client.own_names.end(), lower) ==
+                              o.client.own_names.end()) {
+      o.client.own_names.push_back(std::move(lower));
+    }
+  }
   return o;
 }
 
@@ -101,16 +126,50 @@ asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
   }
 
   bool any_temporary = false;
+  bool loop_seen = false;  // a host was ourselves (skipped)
   const FamilyPolicy family = options.family_for(domain);
-  for (const auto& host : hops.hosts) {
+  // The caps on next hops: the best max_mx_hosts hosts, max_addresses addresses over them all.
+  const size_t host_count = std::min(hops.hosts.size(), std::max<size_t>(options.max_mx_hosts, 1));
+  if (host_count < hops.hosts.size()) {
+    out.tried.push_back(fmt::format("{} more MX host(s) not tried (max_mx_hosts {})",
+                                    hops.hosts.size() - host_count, options.max_mx_hosts));
+  }
+  size_t addresses_left = std::max<size_t>(options.max_addresses, 1);
+  for (size_t h = 0; h < host_count; ++h) {
+    const std::string& host = hops.hosts[h];
+    if (addresses_left == 0) {
+      out.tried.push_back(fmt::format("{}: not tried (max_addresses {} reached)", host,
+                                      options.max_addresses));
+      any_temporary = true;
+      continue;
+    }
     const HostAddresses addrs = co_await lookup_addresses(resolver, host, family);
     if (!addrs.cname_note.empty()) {
       // RFC 2181 §10.3: an MX target must not be an alias. Followed anyway, as MTAs do.
       spdlog::warn("MX host of {} is a CNAME ({}); followed", domain, addrs.cname_note);
     }
     std::vector<asio::ip::tcp::endpoint> endpoints;
+    bool self_address = false;
     for (const auto& a : order_addresses(addrs.aaaa, addrs.a, family)) {
-      endpoints.emplace_back(a, options.port);
+      const asio::ip::tcp::endpoint endpoint(a, options.port);
+      if (options.self && options.self->is_self(endpoint)) {
+        // RFC 5321 §5.1: never relay to ourselves; the address is one we listen on.
+        out.tried.push_back(fmt::format("{} [{}]: one of our own listening addresses; skipped",
+                                        host, endpoint_text(endpoint)));
+        self_address = true;
+        continue;
+      }
+      if (endpoints.size() == addresses_left) {
+        out.tried.push_back(fmt::format("{}: more addresses not tried (max_addresses {})", host,
+                                        options.max_addresses));
+        break;
+      }
+      endpoints.push_back(endpoint);
+    }
+    addresses_left -= endpoints.size();
+    if (endpoints.empty() && self_address) {
+      loop_seen = true;
+      continue;
     }
     if (endpoints.empty()) {
       any_temporary = any_temporary || addrs.temporary || !hops.implicit_mx || !addrs.nxdomain;
@@ -121,6 +180,14 @@ asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
     ConnectionOutcome attempt = co_await deliver_to_host(executor, host, endpoints, tx,
                                                          options.client, options.pool);
     for (auto& line : attempt.attempts) out.tried.push_back(host + " " + line);
+    if (attempt.failure && attempt.failure->loop) {
+      // The upstream named itself with our host name: ourselves behind another address.
+      out.tried.push_back(fmt::format("{} [{}]: {}", host, attempt.endpoint,
+                                      attempt.failure->reply.summary()));
+      spdlog::warn("MX host {} of {} is ourselves: {}", host, domain, attempt.failure->reply.summary());
+      loop_seen = true;
+      continue;
+    }
     if (attempt.failure && attempt.failure->temporary()) {
       // RFC 5321 §5.1: a host that cannot be reached or answers 4xx before the transaction:
       // try the next one.
@@ -133,7 +200,11 @@ asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
     out.decided = std::move(attempt);
     co_return out;
   }
-  if (out.decided.host.empty()) {
+  if (out.decided.host.empty() && loop_seen && !any_temporary) {
+    // Every host that could be tried was ourselves: permanent, as Postfix says it.
+    spdlog::warn("mail for {} loops back to myself", domain);
+    out.decided = fail_all(tx, Stage::connect, loops_back(domain));
+  } else if (out.decided.host.empty()) {
     // No host had an address. An implicit MX whose name does not exist is permanent.
     out.decided =
         any_temporary

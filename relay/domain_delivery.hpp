@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dns/resolver.hpp"
+#include "relay/loop_detection.hpp"
 #include "relay/next_hop.hpp"
 #include "relay/smtp_client.hpp"
 
@@ -21,12 +22,19 @@ struct DomainDeliveryOptions {
   uint16_t port = 25;                            // relay.port
   FamilyPolicy family = FamilyPolicy::ipv6_first;  // relay.address_family
   std::vector<std::string> ipv4_only;              // relay.ipv4_only: A-label domains
+  size_t max_mx_hosts = 5;                         // relay.max_mx_hosts
+  size_t max_addresses = 10;                       // relay.max_addresses, over all hosts
+  // Our listening addresses: a next hop among them is ourselves (relay/loop_detection.hpp).
+  std::shared_ptr<const SelfAddresses> self;
   ConnectionPool* pool = nullptr;
 
   // The policy for one destination domain (A-labels): IPv4 only when listed, else `family`.
   FamilyPolicy family_for(const std::string& domain) const;
   // Options from [relay]; the loader has validated the values.
   static DomainDeliveryOptions from(const config::RelayConfig& relay, ConnectionPool* pool);
+  // The same, with loop detection from [server]: its listeners, and its host name and
+  // relay.helo_name as our own names.
+  static DomainDeliveryOptions from(const config::Config& config, ConnectionPool* pool);
 };
 
 struct DomainOutcome {

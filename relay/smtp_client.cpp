@@ -61,15 +61,7 @@ ClientOptions ClientOptions::from(const config::RelayConfig& relay) {
   ClientOptions o;
   o.helo_name = relay.helo_name;
   o.connect_timeout = relay.connect_timeout;
-  error_code ec;
-  if (!relay.source_ipv4.empty()) {
-    auto a = ip::make_address_v4(relay.source_ipv4.front(), ec);
-    if (!ec) o.source_ipv4 = a;
-  }
-  if (!relay.source_ipv6.empty()) {
-    auto a = ip::make_address_v6(relay.source_ipv6.front(), ec);
-    if (!ec) o.source_ipv6 = a;
-  }
+  o.sources = SourceAddresses::parse(relay.source_ipv4, relay.source_ipv6);
   o.verify_certificate = relay.verify_certificates;
   o.timeouts.greeting = relay.command_timeout;
   o.timeouts.ehlo = relay.command_timeout;
@@ -88,7 +80,7 @@ SmtpConnection::SmtpConnection(beast::tcp_stream stream, std::string host,
     : stream_(std::move(stream)),
       protocol_(ClientSettings{options.helo_name, host,
                                options.starttls && options.tls_context != nullptr,
-                               options.timeouts}),
+                               options.timeouts, ClientSettings{}.body_chunk, options.own_names}),
       host_(std::move(host)),
       endpoint_(std::move(endpoint)),
       options_(options) {}
@@ -158,16 +150,16 @@ asio::awaitable<ConnectResult> connect_to(asio::any_io_executor executor, std::s
   error_code ec;
   stream.socket().open(endpoint.protocol(), ec);
   if (!ec) {
-    // The egress address of the destination's family (DESIGN §1 step 6); port 0: any.
-    if (endpoint.address().is_v4() && options.source_ipv4) {
-      stream.socket().bind(ip::tcp::endpoint(*options.source_ipv4, 0), ec);
-    } else if (endpoint.address().is_v6() && options.source_ipv6) {
-      stream.socket().bind(ip::tcp::endpoint(*options.source_ipv6, 0), ec);
-    }
+    // The next egress address of the destination's family (DESIGN §1 step 6); port 0: any.
+    const auto source = options.sources ? options.sources->next_for(endpoint.address())
+                                        : std::optional<ip::address>{};
+    if (source) stream.socket().bind(ip::tcp::endpoint(*source, 0), ec);
     if (ec) {
       result.failure = ConnectionFailure{
           Stage::connect,
-          connect_failure(host, endpoint, "cannot bind source address: " + ec.message()), false};
+          connect_failure(host, endpoint,
+                          "cannot bind source address " + source->to_string() + ": " + ec.message()),
+          false};
       co_return result;
     }
   }
@@ -304,8 +296,9 @@ asio::awaitable<ConnectionOutcome> deliver_to_host(asio::any_io_executor executo
       }
       ConnectionOutcome out = co_await deliver_over(*connected.connection, tx);
       if (out.failure && !out.held && out.failure->stage == Stage::tls_handshake && round == 0 &&
-          attempt_options.starttls && !attempt_options.verify_certificate) {
-        // Opportunistic TLS (RFC 7435 §3): a failed handshake is retried once in the clear.
+          attempt_options.plaintext_retry_allowed()) {
+        // Opportunistic TLS (RFC 7435 §3): a failed handshake is retried once in the clear,
+        // on the same address (Postfix does the same at smtp_tls_security_level = may).
         attempts.push_back(attempt_line(out));
         attempt_options.starttls = false;
         continue;

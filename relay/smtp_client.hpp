@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "relay/client_protocol.hpp"
 #include "relay/client_stream.hpp"
+#include "relay/source_addresses.hpp"
 #include "core/asio.hpp"
 
 namespace hikyaku::relay {
@@ -24,16 +25,25 @@ class ConnectionPool;
 struct ClientOptions {
   std::string helo_name;
   milliseconds connect_timeout = std::chrono::seconds(30);
-  std::optional<asio::ip::address_v4> source_ipv4;  // bind before connecting over IPv4
-  std::optional<asio::ip::address_v6> source_ipv6;
+  // The egress addresses to bind, in turn by family; null or empty: the system chooses.
+  std::shared_ptr<SourceAddresses> sources;
   bool starttls = true;             // opportunistic STARTTLS when offered
   bool verify_certificate = false;  // check the chain and the host name (then a bad one fails)
   ClientTimeouts timeouts;
   std::shared_ptr<ClientTlsContext> tls_context;  // required for STARTTLS; from make_client_tls
+  // Our own host names, lowercase: an upstream greeting with one is a loop (ClientSettings).
+  std::vector<std::string> own_names;
 
-  // helo_name, connect_timeout and the first source address of each family from [relay]
-  // (the loader has validated them; an unparsable one is ignored), a TLS context made here.
+  // helo_name, connect_timeout and the source addresses of each family from [relay] (the
+  // loader has validated them; an unparsable one is ignored), a TLS context made here.
   static ClientOptions from(const config::RelayConfig& relay);
+
+  // After a failed STARTTLS handshake, may the same address be tried again without TLS?
+  // Opportunistic TLS (RFC 7435 §3, Postfix smtp_tls_security_level = may): yes, since a
+  // plaintext delivery is what the destination would get from a sender without TLS. Not when
+  // certificates are verified. This is the seam for destination policies: MTA-STS (RFC 8461
+  // §5, "enforce") and DANE (RFC 7672 §2.2) make it false for the domains they cover.
+  bool plaintext_retry_allowed() const { return starttls && !verify_certificate; }
 };
 
 // One connection to one upstream address, with its protocol state. Used by one coroutine at a

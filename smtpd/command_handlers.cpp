@@ -12,6 +12,17 @@ using core::SmtpReply;
 
 namespace {
 
+// RFC 5321 §4.1.1.1: the argument of HELO/EHLO is a Domain or an address literal, both
+// US-ASCII (an internationalized name is sent as A-labels). Control octets and 8-bit octets
+// are refused, so the name we keep (and write into Received:, Authentication-Results:,
+// logs) is always printable 7-bit text.
+bool printable_ascii(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 bool has_non_ascii(std::string_view s) {
   for (unsigned char c : s) {
     if (c >= 0x80) return true;
@@ -140,6 +151,10 @@ void ServerMachine::dispatch(const Command& cmd) {
 void ServerMachine::cmd_hello(std::string_view arg, bool esmtp) {
   if (arg.empty()) {
     fail(replies::syntax(esmtp ? "EHLO hostname" : "HELO hostname"));
+    return;
+  }
+  if (!printable_ascii(arg)) {
+    fail(replies::bad_helo_octets());
     return;
   }
   const bool had_transaction = state_ == State::transaction;

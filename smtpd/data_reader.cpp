@@ -24,8 +24,16 @@ void DataReader::count(size_t n) {
   line_length_ += n;
   if (line_length_ > limits_.max_text_line && !too_long_) {
     too_long_ = true;
+    long_line_number_ = lines_ + 1;
     drop_body();
   }
+}
+
+void DataReader::end_line() {
+  ++lines_;
+  if (long_line_number_ == lines_) long_line_length_ = line_length_;
+  line_length_ = 0;
+  state_ = State::line_start;
 }
 
 void DataReader::store(std::string_view octets) {
@@ -51,16 +59,20 @@ size_t DataReader::feed(std::string_view bytes) {
     const char c = bytes[i];
     switch (state_) {
       case State::line_start:
-        count(1);
         ++i;
         if (c == '.') {
+          // §4.5.3.1.6: the dot added for transparency (§4.5.2) is not part of the line's
+          // length; it is counted below only if it turns out not to be one (".\r" + not LF).
           state_ = State::dot;
-        } else if (c == '\r') {
-          state_ = State::cr;
         } else {
-          if (c == '\n') flag_bare();
-          store(std::string_view(&c, 1));
-          state_ = State::text;
+          count(1);
+          if (c == '\r') {
+            state_ = State::cr;
+          } else {
+            if (c == '\n') flag_bare();
+            store(std::string_view(&c, 1));
+            state_ = State::text;
+          }
         }
         break;
       case State::dot:

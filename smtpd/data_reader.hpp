@@ -13,7 +13,7 @@ enum class DataOutcome {
   reading,        // the end-of-data line has not been seen yet
   ok,             // a good message: take_message()
   bare_cr_lf,     // a CR or LF not part of a CRLF pair somewhere in the data
-  line_too_long,  // a line over max_text_line octets on the wire (including CRLF)
+  line_too_long,  // a line over max_text_line octets (CRLF included, a stuffing dot not)
   too_big,        // more than max_message_size octets after unstuffing
 };
 
@@ -39,6 +39,10 @@ class DataReader {
   std::string take_message() { return std::move(body_); }
   // Octets of the message after unstuffing, counted even when it is no longer kept.
   uint64_t size() const { return size_; }
+  // The first line over max_text_line (1-based) and its length in octets, CRLF included and a
+  // stuffing dot not (§4.5.3.1.6); 0 when there is none. For the log line of the refusal.
+  uint64_t long_line_number() const { return long_line_number_; }
+  uint64_t long_line_length() const { return long_line_length_; }
 
  private:
   enum class State {
@@ -51,7 +55,7 @@ class DataReader {
   };
   void store(std::string_view octets);
   void store_crlf();
-  void end_line() { line_length_ = 0; state_ = State::line_start; }
+  void end_line();
   void count(size_t n);
   bool failed() const { return bare_ || too_long_ || too_big_; }
   void drop_body();
@@ -60,7 +64,10 @@ class DataReader {
   State state_ = State::line_start;
   std::string body_;
   uint64_t size_ = 0;
-  size_t line_length_ = 0;  // octets of the current line on the wire so far
+  size_t line_length_ = 0;  // octets of the current line so far (a stuffing dot not counted)
+  uint64_t lines_ = 0;      // lines ended so far
+  uint64_t long_line_number_ = 0;
+  uint64_t long_line_length_ = 0;
   bool bare_ = false;
   bool too_long_ = false;
   bool too_big_ = false;

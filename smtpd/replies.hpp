@@ -46,6 +46,11 @@ inline SmtpReply bad_octet() {
 inline SmtpReply syntax(std::string_view usage) {
   return make(501, "5.5.4", "Syntax: " + std::string(usage));
 }
+// §4.1.1.1: Domain or address literal, US-ASCII; 5.5.2 as a syntax error (RFC 3463 §3.6).
+inline SmtpReply bad_helo_octets() {
+  return make(501, "5.5.2", "Error: HELO/EHLO argument must be printable US-ASCII (A-labels for an "
+                            "internationalized name)");
+}
 inline SmtpReply bad_sender() { return make(501, "5.1.7", "Bad sender address syntax"); }
 inline SmtpReply bad_recipient() { return make(501, "5.1.3", "Bad recipient address syntax"); }
 inline SmtpReply bad_parameters() {
@@ -77,9 +82,17 @@ inline SmtpReply too_many_recipients() { return make(452, "4.5.3", "Error: too m
 inline SmtpReply data_bare_cr_lf() {
   return make(550, "5.6.11", "Error: bare CR or LF in message data (SMTP smuggling defence)");
 }
-inline SmtpReply data_line_too_long() {
-  return make(500, "5.5.2", "Error: line too long in message data");
+// §4.5.3.1.6 / §4.3.2: after DATA only 250, 552, 554, 451, 452, 450, 550 are valid; 552 with
+// 5.3.4 ("message too big for system", RFC 3463 §3.4): the limit is ours, so the text names it.
+inline SmtpReply data_line_too_long(size_t limit) {
+  return make(552, "5.3.4",
+              "Error: message has a line longer than " + std::to_string(limit) +
+                  " octets (RFC 5321 4.5.3.1.6); refused rather than rewrapped, which would "
+                  "break its signatures");
 }
+
+// RFC 5321 §6.3 (loops), RFC 3463 §3.5 X.4.6 "Routing loop detected"; Postfix's wording.
+inline SmtpReply too_many_hops() { return make(554, "5.4.6", "Error: too many hops"); }
 
 // Session endings (§3.8: 421 before closing).
 inline SmtpReply too_many_errors(std::string_view host) {

@@ -34,6 +34,7 @@ ProtocolSettings ProtocolSettings::from(const config::ServerConfig& server) {
   s.max_text_line = server.max_text_line;
   s.max_message_size = server.max_message_size;
   s.max_recipients = server.max_recipients;
+  s.max_hops = server.max_hops;
   s.max_errors = server.max_errors;
   s.tls_available = server.tls.has_value();
   return s;
@@ -88,15 +89,15 @@ void ServerMachine::transition(State to) {
   state_ = to;
 }
 
-void ServerMachine::send(const core::SmtpReply& reply) {
+void ServerMachine::send(const core::SmtpReply& reply, std::string note) {
   if (state_ == State::closed) return;
-  pending_.push_back(action::Send{reply.render()});
+  pending_.push_back(action::Send{reply.render(), std::move(note)});
 }
 
 // Postfix smtpd_hard_error_limit: a client that keeps failing is a scanner or broken.
-void ServerMachine::fail(const core::SmtpReply& reply) {
+void ServerMachine::fail(const core::SmtpReply& reply, std::string note) {
   if (state_ == State::closed) return;
-  send(reply);
+  send(reply, std::move(note));
   ++errors_;
   if (settings_.max_errors != 0 && errors_ >= settings_.max_errors) {
     drop_requests();
@@ -198,18 +199,36 @@ void ServerMachine::on_data_end() {
   if (outcome == DataOutcome::ok) {
     message_ = core::Message(data_->take_message());
     data_.reset();
+    // RFC 5321 §6.3: counting Received: fields detects loops; past the limit the message is
+    // refused here, before any upstream sees it again.
+    const size_t hops = message_.find("Received").size();
+    if (hops > settings_.max_hops) {
+      message_ = core::Message{};
+      fail(replies::too_many_hops(),
+           "message refused: " + std::to_string(hops) + " Received: fields, over max_hops " +
+               std::to_string(settings_.max_hops) + " (mail loop, RFC 5321 6.3)");
+      end_transaction();
+      return;
+    }
     transition(State::delivery);
     request(action::DeliverMessage{});
     return;
   }
-  data_.reset();
   switch (outcome) {
     case DataOutcome::bare_cr_lf: fail(replies::data_bare_cr_lf()); break;
-    case DataOutcome::line_too_long: fail(replies::data_line_too_long()); break;
+    case DataOutcome::line_too_long:
+      // §4.5.3.1.6; refused, not rewrapped: a forwarder that changed the body would break the
+      // author's DKIM signature (DESIGN §1 step 5). The reply is one valid after DATA (§4.3.2).
+      fail(replies::data_line_too_long(settings_.max_text_line),
+           "message refused: line " + std::to_string(data_->long_line_number()) + " of the data has " +
+               std::to_string(data_->long_line_length()) + " octets, over max_text_line " +
+               std::to_string(settings_.max_text_line) + " (RFC 5321 4.5.3.1.6)");
+      break;
     case DataOutcome::too_big: fail(replies::too_big()); break;
     case DataOutcome::reading:
     case DataOutcome::ok: break;
   }
+  data_.reset();
   end_transaction();  // §4.1.1.4: the transaction ends with the reply to the end of data
 }
 

@@ -23,6 +23,7 @@ struct ProtocolSettings {
   size_t max_text_line = 1000;      // octets including CRLF
   uint64_t max_message_size = 26214400;
   size_t max_recipients = 100;
+  size_t max_hops = 50;             // Received: fields a message may carry (RFC 5321 §6.3)
   size_t max_errors = 10;
   bool tls_available = false;       // STARTTLS offered (until TLS is on)
   static ProtocolSettings from(const config::ServerConfig& server);
@@ -30,7 +31,10 @@ struct ProtocolSettings {
 
 // What the driver must do next. Polled with ServerProtocol::next().
 namespace action {
-struct Send { std::string bytes; };          // write these bytes (may be batched: PIPELINING)
+struct Send {                                 // write these bytes (may be batched: PIPELINING)
+  std::string bytes;
+  std::string note;  // non-empty: why this refusal was given, for the log (the reply is shorter)
+};
 struct NeedInput { std::chrono::milliseconds timeout; };  // flush output, then read
 struct CheckRecipient { core::Address rcpt; };  // ask the sink; answer with recipient_checked()
 struct DeliverMessage {};                    // ask the sink; answer with message_delivered()

@@ -43,8 +43,8 @@ struct ServerMachine {
 
   // --- core machine (server_protocol.cpp) ---
   void transition(State to);  // the one place the state changes
-  void send(const core::SmtpReply& reply);
-  void fail(const core::SmtpReply& reply);  // an error reply: counted against max_errors
+  void send(const core::SmtpReply& reply, std::string note = {});  // note: for the log
+  void fail(const core::SmtpReply& reply, std::string note = {});  // counted against max_errors
   void request(Action action);              // CheckRecipient / DeliverMessage / StartTls
   void close();
   void drop_requests();                     // pending requests never handed to the driver

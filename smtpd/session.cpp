@@ -184,6 +184,10 @@ class Session {
       apply_shutdown();
       Action action = protocol_.next();
       if (auto* send = std::get_if<action::Send>(&action)) {
+        if (!send->note.empty()) {
+          spdlog::info("{}: reject from [{}]: {}", protocol_.session().session_id,
+                       protocol_.session().client_ip, send->note);
+        }
         output_ += send->bytes;
       } else if (auto* need = std::get_if<action::NeedInput>(&action)) {
         if (!co_await flush()) co_return;

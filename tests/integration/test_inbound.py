@@ -136,6 +136,35 @@ class RawSessions(RelayTestCase):
         self.assertTrue(c.command("NOOP").startswith("250"))
         c.close()
 
+    def test_long_line_at_the_boundary_with_a_stuffing_dot(self):
+        """RFC 5321 §4.5.3.1.6: 1000 octets with CRLF, the stuffing dot not counted."""
+        r = self.relay()
+        c = SmtpClient(r.port)
+        c.command("EHLO client.example.org")
+        for length, code in ((999, "250"), (1000, "250"), (1001, "552 5.3.4")):
+            c.command("MAIL FROM:<s@origin.example>")
+            c.command("RCPT TO:<noreply@example.com>")
+            self.assertTrue(c.command("DATA").startswith("354"))
+            line = b"." + b"." * (length - 2) + b"\r\n"  # stuffed: one more dot on the wire
+            c.send(b"Subject: a\r\n\r\n" + line + b"after\r\n.\r\n")
+            reply = c.reply()
+            self.assertTrue(reply.startswith(code), (length, reply))
+        self.assertIn("longer than 1000 octets", reply)
+        self.assertTrue(c.command("NOOP").startswith("250"))
+        c.close()
+        self.assertRegex(r.read_log(), r"reject from \[127\.0\.0\.1\]: message refused: line 3 of the "
+                                       r"data has 1001 octets, over max_text_line 1000")
+
+    def test_eight_bit_ehlo_refused(self):
+        r = self.relay()
+        c = SmtpClient(r.port)
+        c.send(b"EHLO b\xc3\xbccher.example\r\n")
+        self.assertTrue(c.reply().startswith("501 5.5.2"))
+        c.send(b"HELO \xff\r\n")
+        self.assertTrue(c.reply().startswith("501 5.5.2"))
+        self.assertTrue(c.command("EHLO xn--bcher-kva.example").startswith("250-"))
+        c.close()
+
     def test_idle_timeout_gives_421(self):
         r = self.relay(server_extra='command_timeout = "1s"')
         c = SmtpClient(r.port)

@@ -150,5 +150,61 @@ TEST(DataReply, TransactionAbortedForAnotherDestinationIsQueued) {
   EXPECT_EQ(r2.reply.code, 451);
 }
 
+// RFC 5321 §4.5.3.1.5: a reply naming many destinations or recipients names the first three
+// and counts the rest; and whatever its length, no line of it passes 512 octets.
+TEST(DataReply, ManyDestinationsAreSummarised) {
+  std::vector<relay::DomainOutcome> outcomes;
+  for (int i = 0; i < 40; ++i) {
+    const std::string d = "d" + std::to_string(i) + ".example";
+    outcomes.push_back(outcome(d, "mx." + d, {ok}, ok));
+  }
+  auto r = compose_data_reply(outcomes, "T1.1");
+  EXPECT_EQ(r.status, MessageStatus::delivered);
+  EXPECT_NE(r.reply.lines[0].find("mx.d2.example 250"), std::string::npos);
+  EXPECT_EQ(r.reply.lines[0].find("mx.d3.example"), std::string::npos);
+  EXPECT_NE(r.reply.lines[0].find("and 37 more"), std::string::npos) << r.reply.lines[0];
+  const std::string wire = r.reply.render();
+  for (size_t pos = 0; pos < wire.size();) {
+    const size_t eol = wire.find("\r\n", pos);
+    ASSERT_NE(eol, std::string::npos);
+    EXPECT_LE(eol + 2 - pos, core::kMaxReplyLine);
+    pos = eol + 2;
+  }
+}
+
+TEST(DataReply, SpoolFailureNamesAFewRecipientsAndCountsTheRest) {
+  std::vector<core::SmtpReply> busy_all(30, busy);
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {ok}, ok),
+                               outcome("b.example", "mx.b.example", busy_all)},
+                              "T");
+  ASSERT_EQ(r.status, MessageStatus::queued);
+  const auto failure = spool_failure_reply(r, "disk full");
+  EXPECT_EQ(failure.code, 554);
+  EXPECT_EQ(failure.lines[0],
+            "Partially delivered (mx.a.example 250 2.0.0 Ok: queued as Q1); not delivered to "
+            "<u0@b.example> <u1@b.example> <u2@b.example> and 27 more: cannot queue the rest "
+            "(disk full)");
+}
+
+TEST(DataReply, LongUpstreamRefusalIsPassedBackAsAMultilineReply) {
+  core::SmtpReply upstream;
+  upstream.code = 550;
+  upstream.enhanced = "5.7.1";
+  for (int i = 0; i < 8; ++i) upstream.lines.push_back("policy line " + std::to_string(i) + std::string(90, 'p'));
+  auto r = compose_data_reply({outcome("a.example", "mx.a.example", {upstream})}, "T");
+  ASSERT_EQ(r.status, MessageStatus::refused);
+  const std::string wire = r.reply.render();
+  size_t lines = 0;
+  for (size_t pos = 0; pos < wire.size(); ++lines) {
+    const size_t eol = wire.find("\r\n", pos);
+    ASSERT_NE(eol, std::string::npos);
+    EXPECT_LE(eol + 2 - pos, core::kMaxReplyLine);
+    EXPECT_EQ(wire.substr(pos, 10), eol + 2 == wire.size() ? "550 5.7.1 " : "550-5.7.1 ");
+    pos = eol + 2;
+  }
+  EXPECT_GE(lines, 2u);
+  EXPECT_NE(wire.find("policy line 7"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hikyaku::app

@@ -59,6 +59,17 @@ TEST(ReceivedHeader, HostileHeloCannotBreakTheField) {
   }
 }
 
+// smtpd refuses an 8-bit HELO (501 5.5.2); whatever reaches the header is still made 7-bit,
+// the PTR name included (DNS labels may hold any octet).
+TEST(ReceivedHeader, EightBitHeloAndPtrNameStaySevenBit) {
+  auto env = sample();
+  env.session.helo = "b\xc3\xbc" "cher.example";
+  env.session.client_rdns = "\xff\x80.example";
+  const auto h = received_header(env, "mx.example.net", kNoon);
+  for (unsigned char c : h) EXPECT_LT(c, 0x80) << h;
+  EXPECT_NE(h.find("from b??cher.example (??.example ["), std::string::npos) << h;
+}
+
 TEST(ReceivedHeader, EmptyHeloIsUnknown) {
   auto env = sample();
   env.session.helo.clear();

@@ -43,12 +43,15 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Boundary{"max_command_line", 511, "must be at least 512 (RFC 5321 §4.5.3.1.4)"},
                       Boundary{"max_text_line", 999, "must be at least 1000 (RFC 5321 §4.5.3.1.6)"},
                       Boundary{"max_recipients", 0, "must be at least 1"},
+                      Boundary{"max_hops", 0, "must be at least 1"},
                       Boundary{"max_message_size", 0, "must be at least 1"},
                       Boundary{"max_connections", 0, "must be at least 1"},
                       Boundary{"max_connections_per_ip", 0, "must be at least 1"},
                       Boundary{"max_errors", 0, "must be at least 1"},
                       Boundary{"dns.cache_entries", -1, "must not be negative"},
-                      Boundary{"relay.port", 0, "must be from 1 to 65535"}),
+                      Boundary{"relay.port", 0, "must be from 1 to 65535"},
+                      Boundary{"relay.max_mx_hosts", 0, "must be at least 1"},
+                      Boundary{"relay.max_addresses", 0, "must be at least 1"}),
     [](const ::testing::TestParamInfo<Boundary>& info) {
       std::string name = info.param.key;
       for (auto& c : name) c = c == '.' ? '_' : c;

@@ -85,6 +85,7 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "spf_helper_user",
                         "max_message_size",
                         "max_recipients",
+                        "max_hops",
                         "max_command_line",
                         "max_text_line",
                         "command_timeout",
@@ -114,6 +115,8 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "final_reply_timeout",
                         "source_ipv4",
                         "source_ipv6",
+                        "max_mx_hosts",
+                        "max_addresses",
                         "address_family",
                         "ipv4_only",
                         "verify_certificates",
@@ -169,6 +172,7 @@ TEST(ConfigDefaults, EmptyDocumentGivesTheDefaultsOfConfigHpp) {
   EXPECT_EQ(c.server.max_text_line, 1000u);
   EXPECT_EQ(c.server.max_message_size, 26214400u);
   EXPECT_EQ(c.server.max_recipients, 100u);
+  EXPECT_EQ(c.server.max_hops, 50u);
   EXPECT_EQ(c.server.command_timeout, 5min);
   EXPECT_EQ(c.server.data_timeout, 3min);
   EXPECT_EQ(c.server.max_connections, 1000u);

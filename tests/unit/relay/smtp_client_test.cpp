@@ -301,8 +301,10 @@ TEST(SmtpClient, BindsTheConfiguredSourceAddress) {
   // 127.0.0.2 tells a bound source from the default one; fall back where it is missing.
   const std::string source = can_bind("127.0.0.2") ? "127.0.0.2" : "127.0.0.1";
   auto opts = fast_options();
-  opts.source_ipv4 = ip::make_address_v4(source);
-  opts.source_ipv6 = ip::make_address_v6("::1");  // not used for an IPv4 destination
+  // ::1 is not used for an IPv4 destination.
+  opts.sources = std::make_shared<SourceAddresses>(
+      std::vector<ip::address_v4>{ip::make_address_v4(source)},
+      std::vector<ip::address_v6>{ip::make_address_v6("::1")});
   auto out = complete(io, deliver_to_host(io.get_executor(), "sink.test", {server.endpoint()},
                                           transaction({"bob"}), opts));
   ASSERT_FALSE(out.failure) << out.failure->reply.summary();
@@ -310,16 +312,64 @@ TEST(SmtpClient, BindsTheConfiguredSourceAddress) {
   EXPECT_EQ(server.log().peers[0], source);
 }
 
+// Every configured egress address of the family is used, in turn, connection by connection
+// (127.0.0.x addresses are all on the loopback interface and can be bound).
+TEST(SmtpClient, SourceAddressesAreUsedRoundRobin) {
+  if (!can_bind("127.0.0.2") || !can_bind("127.0.0.3")) GTEST_SKIP() << "127.0.0.2/3 missing";
+  asio::io_context io;
+  FakeSmtpServer server(io, "127.0.0.1", {});
+  auto opts = fast_options();
+  opts.sources = SourceAddresses::parse({"127.0.0.2", "127.0.0.3", "127.0.0.4"}, {});
+  for (int i = 0; i < 4; ++i) {
+    auto out = complete(io, deliver_to_host(io.get_executor(), "sink.test", {server.endpoint()},
+                                            transaction({"bob"}), opts));
+    ASSERT_FALSE(out.failure) << out.failure->reply.summary();
+  }
+  EXPECT_EQ(server.log().peers,
+            (std::vector<std::string>{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.2"}));
+}
+
+TEST(SourceAddresses, RoundRobinByFamily) {
+  auto s = SourceAddresses::parse({"192.0.2.1", "192.0.2.2"},
+                                             {"2001:db8::1", "2001:db8::2", "2001:db8::3"});
+  const auto v4 = ip::make_address("198.51.100.9");
+  const auto v6 = ip::make_address("2001:db8:ffff::9");
+  const auto mapped = ip::make_address("::ffff:198.51.100.9");
+  EXPECT_EQ(s->next_for(v4)->to_string(), "192.0.2.1");
+  EXPECT_EQ(s->next_for(v6)->to_string(), "2001:db8::1");
+  EXPECT_EQ(s->next_for(mapped)->to_string(), "192.0.2.2");  // an IPv4 host: an IPv4 source
+  EXPECT_EQ(s->next_for(v6)->to_string(), "2001:db8::2");
+  EXPECT_EQ(s->next_for(v4)->to_string(), "192.0.2.1");
+  EXPECT_EQ(s->next_for(v6)->to_string(), "2001:db8::3");
+  EXPECT_EQ(s->next_for(v6)->to_string(), "2001:db8::1");
+  auto only_v4 = SourceAddresses::parse({"192.0.2.1"}, {});
+  EXPECT_FALSE(only_v4->next_for(v6).has_value());
+  EXPECT_EQ(only_v4->next_for(v4)->to_string(), "192.0.2.1");
+  EXPECT_EQ(only_v4->next_for(v4)->to_string(), "192.0.2.1");
+}
+
+TEST(SourceAddresses, FromRelayConfigKeepsEveryAddress) {
+  config::RelayConfig relay;
+  relay.source_ipv4 = {"192.0.2.1", "192.0.2.2"};
+  relay.source_ipv6 = {"2001:db8::1"};
+  const auto opts = ClientOptions::from(relay);
+  ASSERT_TRUE(opts.sources);
+  EXPECT_EQ(opts.sources->ipv4().size(), 2u);
+  EXPECT_EQ(opts.sources->ipv6().size(), 1u);
+}
+
 TEST(SmtpClient, UnbindableSourceAddressIsAConnectFailure) {
   asio::io_context io;
   FakeSmtpServer server(io, "127.0.0.1", {});
   auto opts = fast_options();
-  opts.source_ipv4 = ip::make_address_v4("192.0.2.77");  // not on this host: bind fails
+  // Not on this host: bind fails.
+  opts.sources = SourceAddresses::parse({"192.0.2.77"}, {});
   auto out = complete(io, deliver_to_host(io.get_executor(), "sink.test", {server.endpoint()},
                                           transaction({"bob"}), opts));
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->stage, Stage::connect);
-  EXPECT_NE(out.failure->reply.summary().find("bind"), std::string::npos);
+  EXPECT_NE(out.failure->reply.summary().find("cannot bind source address 192.0.2.77"),
+            std::string::npos);
   EXPECT_EQ(server.log().connections, 0);
 }
 

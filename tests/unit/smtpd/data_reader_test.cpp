@@ -102,10 +102,34 @@ TEST(DataReader, TextLineLimit999_1000_1001) {
   EXPECT_EQ(r.consumed, 1001u + 6 + 3);
 }
 
-TEST(DataReader, TextLineLimitCountsTheStuffedDot) {
-  // 1000 octets on the wire with the stuffing dot: fine; 1001: too long.
-  EXPECT_EQ(read_all("." + text_line(999, '.') + ".\r\n").outcome, DataOutcome::ok);
-  EXPECT_EQ(read_all("." + text_line(1000, '.') + ".\r\n").outcome, DataOutcome::line_too_long);
+TEST(DataReader, TextLineLimitExcludesTheStuffingDot) {
+  // RFC 5321 §4.5.3.1.6: 1000 octets including CRLF, "not counting the leading dot duplicated
+  // for transparency". A stuffed line of 999/1000 octets is 1000/1001 on the wire: both fine.
+  for (auto read : {read_all, read_bytewise}) {
+    auto r999 = read("." + text_line(999, '.') + ".\r\n", limits());
+    EXPECT_EQ(r999.outcome, DataOutcome::ok);
+    EXPECT_EQ(r999.message, text_line(999, '.'));
+    auto r1000 = read("." + text_line(1000, '.') + ".\r\n", limits());
+    EXPECT_EQ(r1000.outcome, DataOutcome::ok);
+    EXPECT_EQ(r1000.message, text_line(1000, '.'));
+    // 1001 octets after unstuffing (1002 on the wire): too long, read to the real end.
+    auto r1001 = read("." + text_line(1001, '.') + "after\r\n.\r\n", limits());
+    EXPECT_EQ(r1001.outcome, DataOutcome::line_too_long);
+    EXPECT_EQ(r1001.consumed, 1u + 1001 + 7 + 3);
+  }
+}
+
+TEST(DataReader, TextLineLimitWithoutStuffingBytewise) {
+  EXPECT_EQ(read_bytewise(text_line(999) + ".\r\n").outcome, DataOutcome::ok);
+  EXPECT_EQ(read_bytewise(text_line(1000) + ".\r\n").outcome, DataOutcome::ok);
+  EXPECT_EQ(read_bytewise(text_line(1001) + ".\r\n").outcome, DataOutcome::line_too_long);
+}
+
+TEST(DataReader, TextLineLimitFollowsTheConfiguredValue) {
+  // A larger [server] max_text_line moves the boundary with it.
+  EXPECT_EQ(read_all("." + text_line(2000, '.') + ".\r\n", limits(2000)).outcome, DataOutcome::ok);
+  EXPECT_EQ(read_all("." + text_line(2001, '.') + ".\r\n", limits(2000)).outcome,
+            DataOutcome::line_too_long);
 }
 
 TEST(DataReader, MessageSizeLimitNMinus1NNPlus1) {

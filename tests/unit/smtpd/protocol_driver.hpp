@@ -75,6 +75,7 @@ class Driver {
         EXPECT_GE(send->bytes.size(), 2u);
         EXPECT_EQ(send->bytes.substr(send->bytes.size() - 2), "\r\n");
         out += send->bytes;
+        if (!send->note.empty()) notes.push_back(send->note);
       } else if (auto* need = std::get_if<action::NeedInput>(&a)) {
         last_timeout = need->timeout;
         return;
@@ -114,6 +115,7 @@ class Driver {
   bool tls_succeeds = true;
 
   std::string out;  // every byte sent, greeting included
+  std::vector<std::string> notes;  // the log reasons given with refusals
   int closes = 0;
   int starttls = 0;
   std::chrono::milliseconds last_timeout{0};

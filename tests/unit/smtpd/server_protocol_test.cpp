@@ -49,6 +49,36 @@ TEST(SmtpdServerProtocol, HeloAndEhloNeedAnArgument) {
   EXPECT_EQ(d.feed("MAIL FROM:<a@b.test>\r\n"), "503 5.5.1 Error: send HELO/EHLO first\r\n");
 }
 
+// RFC 5321 §4.1.1.1: the argument is US-ASCII. 8-bit octets (UTF-8 or not) and control
+// octets are refused with 501 5.5.2 and nothing of them is kept; a clean EHLO then works.
+TEST(SmtpdServerProtocol, HeloWithEightBitOrControlOctetsIsRefused) {
+  const std::string refusal =
+      "501 5.5.2 Error: HELO/EHLO argument must be printable US-ASCII (A-labels for an "
+      "internationalized name)\r\n";
+  const std::vector<std::string> bad = {
+      "EHLO b\xc3\xbc" "cher.example\r\n",  // UTF-8 U-label
+      "EHLO \xff\xfe\r\n",                // not UTF-8 at all
+      "HELO host\x80\r\n",                 // one octet just past ASCII
+      "EHLO host\x1b[31m\r\n",             // a terminal escape for whoever reads the log
+      "HELO a\tb\r\n",                     // a control octet
+      "EHLO host\x7f\r\n",                 // DEL
+  };
+  for (const auto& line : bad) {
+    Driver d;
+    EXPECT_EQ(d.feed(line), refusal) << line;
+    EXPECT_EQ(d.protocol.session().helo, "") << line;
+    EXPECT_EQ(d.feed("MAIL FROM:<a@b.test>\r\n"), "503 5.5.1 Error: send HELO/EHLO first\r\n");
+    EXPECT_EQ(d.feed("EHLO xn--bcher-kva.example\r\n"), kEhloReply);
+    EXPECT_EQ(d.protocol.session().helo, "xn--bcher-kva.example");
+  }
+  // The whole printable range, spaces and address literals included, is taken as it is.
+  Driver d;
+  std::string printable;
+  for (char c = 0x21; c < 0x7f; ++c) printable += c;
+  EXPECT_EQ(d.feed("HELO [192.0.2.1] " + printable + "\r\n"), "250 mx.test\r\n");
+  EXPECT_EQ(d.protocol.session().helo, "[192.0.2.1] " + printable);
+}
+
 TEST(SmtpdServerProtocol, UnknownCommandsAndBdat) {
   Driver d;
   EXPECT_EQ(d.feed("FOO bar\r\n"), "500 5.5.2 Error: command not recognized\r\n");
@@ -323,6 +353,7 @@ TEST(SmtpdProtocolSettings, FromServerConfig) {
   c.max_text_line = 2000;
   c.max_message_size = 1234;
   c.max_recipients = 7;
+  c.max_hops = 11;
   c.max_errors = 3;
   auto s = ProtocolSettings::from(c);
   EXPECT_EQ(s.hostname, "mx9.example");
@@ -330,6 +361,7 @@ TEST(SmtpdProtocolSettings, FromServerConfig) {
   EXPECT_EQ(s.max_text_line, 2000u);
   EXPECT_EQ(s.max_message_size, 1234u);
   EXPECT_EQ(s.max_recipients, 7u);
+  EXPECT_EQ(s.max_hops, 11u);
   EXPECT_EQ(s.max_errors, 3u);
   EXPECT_FALSE(s.tls_available);
   c.tls = config::TlsConfig{"cert.pem", "key.pem"};

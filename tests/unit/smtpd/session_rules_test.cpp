@@ -50,9 +50,100 @@ TEST(SmtpdLimits, TextLine999_1000_1001) {
   auto d = ready_for_data();
   EXPECT_EQ(d->feed("DATA\r\n" + text_line(1001) + "more\r\n.\r\nNOOP\r\n"),
             "354 End data with <CR><LF>.<CR><LF>\r\n"
-            "500 5.5.2 Error: line too long in message data\r\n250 2.0.0 Ok\r\n");
+            "552 5.3.4 Error: message has a line longer than 1000 octets (RFC 5321 4.5.3.1.6); "
+            "refused rather than rewrapped, which would break its signatures\r\n250 2.0.0 Ok\r\n");
   EXPECT_TRUE(d->messages.empty());
   EXPECT_FALSE(d->protocol.in_transaction());
+}
+
+// RFC 5321 §4.5.3.1.6: the stuffing dot (§4.5.2) is not counted; the refusal is a reply valid
+// after DATA (§4.3.2), given once the real end of data has been read, and logged with a reason.
+TEST(SmtpdLimits, TextLineWithStuffingDot999_1000_1001) {
+  for (size_t total : {999u, 1000u}) {
+    auto d = ready_for_data();
+    EXPECT_EQ(d->feed("DATA\r\n." + text_line(total) + ".\r\n"),
+              "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued as X\r\n")
+        << total;
+    ASSERT_EQ(d->messages.size(), 1u);
+    EXPECT_EQ(d->messages[0], text_line(total));
+    EXPECT_TRUE(d->notes.empty());
+  }
+  auto d = ready_for_data();
+  // Fed in pieces: nothing is answered before the real end of data.
+  EXPECT_EQ(d->feed("DATA\r\n." + text_line(1001) + "more\r\n"),
+            "354 End data with <CR><LF>.<CR><LF>\r\n");
+  const std::string reply = d->feed(".\r\nNOOP\r\n");
+  EXPECT_EQ(codes(reply), (std::vector<int>{552, 250}));
+  EXPECT_EQ(reply.rfind("552 5.3.4 ", 0), 0u) << reply;
+  EXPECT_TRUE(d->messages.empty());
+  ASSERT_EQ(d->notes.size(), 1u);
+  EXPECT_EQ(d->notes[0],
+            "message refused: line 1 of the data has 1001 octets, over max_text_line 1000 "
+            "(RFC 5321 4.5.3.1.6)");
+}
+
+TEST(SmtpdLimits, TextLineLimitIsConfigurable) {
+  auto s = test_settings();
+  s.max_text_line = 2000;
+  s.max_message_size = 100000;
+  for (size_t total : {2000u, 2001u}) {
+    auto d = ready_for_data(s);
+    const std::string reply = d->feed("DATA\r\nok\r\n" + text_line(total) + ".\r\n");
+    EXPECT_EQ(codes(reply), (std::vector<int>{354, total == 2000u ? 250 : 552})) << reply;
+    if (total == 2001u) {
+      EXPECT_NE(reply.find("longer than 2000 octets"), std::string::npos) << reply;
+      ASSERT_EQ(d->notes.size(), 1u);
+      EXPECT_NE(d->notes[0].find("line 2 of the data has 2001 octets"), std::string::npos);
+    }
+  }
+}
+
+// RFC 5321 §6.3: Received: fields counted at the end of data; more than max_hops (50 in
+// the default settings) is a loop, refused with 554 5.4.6 and logged with the count.
+std::string with_received(size_t hops) {
+  std::string m;
+  for (size_t i = 0; i < hops; ++i) {
+    m += "Received: from h" + std::to_string(i) + ".example by h" + std::to_string(i + 1) +
+         ".example;\r\n\tMon, 7 Dec 2026 10:00:00 +0000\r\n";
+  }
+  return m + "received-by: not a Received field\r\nSubject: loop\r\n\r\nReceived: in the body\r\n";
+}
+
+TEST(SmtpdLimits, ReceivedHops49_50_51) {
+  ASSERT_EQ(test_settings().max_hops, 50u);
+  for (size_t hops : {49u, 50u}) {
+    auto d = ready_for_data();
+    EXPECT_EQ(d->feed("DATA\r\n" + with_received(hops) + ".\r\n"),
+              "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued as X\r\n")
+        << hops;
+    EXPECT_EQ(d->messages.size(), 1u);
+  }
+  auto d = ready_for_data();
+  EXPECT_EQ(d->feed("DATA\r\n" + with_received(51) + ".\r\nNOOP\r\n"),
+            "354 End data with <CR><LF>.<CR><LF>\r\n554 5.4.6 Error: too many hops\r\n"
+            "250 2.0.0 Ok\r\n");
+  EXPECT_TRUE(d->messages.empty());
+  EXPECT_FALSE(d->protocol.in_transaction());
+  ASSERT_EQ(d->notes.size(), 1u);
+  EXPECT_EQ(d->notes[0],
+            "message refused: 51 Received: fields, over max_hops 50 (mail loop, RFC 5321 6.3)");
+  // The field name is matched without regard to case (RFC 5322 §1.2.2).
+  auto e = ready_for_data();
+  std::string lower = with_received(51);
+  for (size_t p = lower.find("Received:"); p != std::string::npos; p = lower.find("Received:", p + 1)) {
+    lower.replace(p, 9, "RECEIVED:");
+  }
+  EXPECT_EQ(codes(e->feed("DATA\r\n" + lower + ".\r\n")), (std::vector<int>{354, 554}));
+}
+
+TEST(SmtpdLimits, HopLimitIsConfigurable) {
+  auto s = test_settings();
+  s.max_hops = 2;
+  s.max_message_size = 100000;
+  auto d = ready_for_data(s);
+  EXPECT_EQ(codes(d->feed("DATA\r\n" + with_received(2) + ".\r\n")), (std::vector<int>{354, 250}));
+  auto e = ready_for_data(s);
+  EXPECT_EQ(codes(e->feed("DATA\r\n" + with_received(3) + ".\r\n")), (std::vector<int>{354, 554}));
 }
 
 // A message of exactly `size` octets: lines of 500 and a last one of 2..501.
