@@ -350,6 +350,23 @@ void read_log(TableReader& r, LogConfig& out) {
 }
 
 // "PREFIX" as ADDRESS/LENGTH (RFC 4632 §3.1, RFC 4291 §2.3) or a bare address.
+// Labels of 1-63 letters, digits, '-' or '_', at least two, at most 253 octets (RFC 1035 §2.3.4).
+static bool dns_name_ok(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > 253 || name.find('.') == std::string_view::npos) return false;
+  size_t label = 0;
+  for (const char c : name) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok || ++label > 63) return false;
+  }
+  return label > 0;
+}
+
 static bool valid_prefix(std::string_view text) {
   const size_t slash = text.find('/');
   const std::string_view ip = text.substr(0, slash);
@@ -378,7 +395,17 @@ void read_doctor(TableReader& r, const fs::path& base, DoctorConfig& out) {
     }
     out.inbound_mx.push_back(InboundMx{static_cast<unsigned>(std::stoi(pref)), std::move(*ascii)});
   }
-  read_domain_name(r, "spf_include", out.spf_include);
+  // An SPF include target is a DNS name, often with an underscore label ("_spf.example.net",
+  // RFC 7208 §4.6.1 allows any domain-spec), so host-name (IDNA) rules do not apply.
+  std::string include;
+  if (r.read_string("spf_include", include)) {
+    if (!dns_name_ok(include)) {
+      r.error(line_of_key(r, "spf_include"), "spf_include", quote(include) + " is not a domain name");
+    } else {
+      out.spf_include = core::ascii_lower(include);
+      if (out.spf_include.back() == '.') out.spf_include.pop_back();
+    }
+  }
   std::vector<StringItem> prefixes;
   r.read_string_array("egress_prefixes", prefixes);
   for (auto& item : prefixes) {

@@ -523,6 +523,52 @@ TEST(DoctorPropagation, AnUnreachableServerIsAFindingNotAFailedRun) {
   EXPECT_EQ(exit_code(r), 0);
 }
 
+TEST(DoctorPropagation, ALameServerAndUnreadableNsRecords) {
+  Scenario s = clean();
+  s.servers["192.0.2.53:53"] = AuthServer{zone("clean.test", kCleanBody), 7, false, true};
+  auto options = options_for("clean.test");
+  options.propagation = true;
+  options.authoritative = {"192.0.2.53:53"};
+  EXPECT_EQ(only(run(s, options), "propagation.lame").severity, Severity::warn);
+  Scenario t = clean();
+  t.timeouts.insert({"clean.test", dns::RecordType::ns});
+  options.authoritative.clear();
+  EXPECT_EQ(only(run(t, options), "propagation.unknown").severity, Severity::unknown);
+}
+
+// ---- Timeouts are unknown, never "missing"
+
+TEST(DoctorUnknown, EveryOptionalLookupThatTimesOutIsUnknown) {
+  Scenario s = clean();
+  s.timeouts = {{"k1._domainkey.clean.test", dns::RecordType::txt},
+                {"_mta-sts.clean.test", dns::RecordType::txt},
+                {"_smtp._tls.clean.test", dns::RecordType::txt},
+                {"10.2.0.192.in-addr.arpa", dns::RecordType::ptr}};
+  auto options = options_for("clean.test");
+  options.selectors = {"k1"};
+  const auto r = run(s, options);
+  for (const char* id : {"dkim.unknown", "mta_sts.unknown", "tls_rpt.unknown", "ptr.unknown"}) {
+    EXPECT_EQ(only(r, id).severity, Severity::unknown) << id;
+  }
+  EXPECT_TRUE(with_id(r, "dkim.missing").empty());
+  EXPECT_TRUE(with_id(r, "ptr.missing").empty());
+  EXPECT_EQ(exit_code(r), 0);  // MX, SPF and DMARC were answered
+}
+
+TEST(DoctorUnknown, QuestionsPastTheRoundLimitAreUnknown) {
+  // Each include needs one more round; with 2 rounds the chain cannot be followed to its end.
+  const auto r = run(d(kOkMail + "@ IN TXT \"v=spf1 include:i1.d.test -all\"\ni1 IN TXT \"v=spf1 include:i2.d.test -all\"\n"
+                                 "i2 IN TXT \"v=spf1 include:i3.d.test -all\"\ni3 IN TXT \"v=spf1 -all\"\n"
+                                 "_dmarc IN TXT \"v=DMARC1; p=reject\"\n"),
+                     options_for("d.test"), 2);
+  EXPECT_FALSE(with_id(r, "spf.unknown").empty()) << dump(r);
+  const auto full = run(d(kOkMail + "@ IN TXT \"v=spf1 include:i1.d.test -all\"\ni1 IN TXT \"v=spf1 include:i2.d.test -all\"\n"
+                                    "i2 IN TXT \"v=spf1 include:i3.d.test -all\"\ni3 IN TXT \"v=spf1 -all\"\n"
+                                    "_dmarc IN TXT \"v=DMARC1; p=reject\"\n"),
+                        options_for("d.test"));
+  EXPECT_TRUE(with_id(full, "spf.unknown").empty()) << dump(full);
+}
+
 // ---- With -c: our side
 
 OurSide ours_for(const std::string& dkim_record) {

@@ -23,6 +23,7 @@ struct AuthServer {
   std::string zone_text;
   uint32_t serial = 1;
   bool silent = false;
+  bool lame = false;  // answers without the AA bit
 };
 
 struct Scenario {
@@ -42,7 +43,7 @@ inline dns::Zone load_zone(const std::string& text) {
   return z->zone();
 }
 
-inline Diagnosis run(const Scenario& s, DoctorOptions options) {
+inline Diagnosis run(const Scenario& s, DoctorOptions options, int max_rounds = 24) {
   const dns::Zone recursive = load_zone(s.zones);
   std::map<std::string, dns::Zone> direct;
   for (const auto& [server, a] : s.servers) direct.emplace(server, load_zone(a.zone_text));
@@ -65,14 +66,14 @@ inline Diagnosis run(const Scenario& s, DoctorOptions options) {
         } else {
           o.answer = direct.at(key.server).lookup(key.name, key.type);
           o.rcode = rcode_of(o.answer.status);
-          o.authoritative = true;
+          o.authoritative = !it->second.lame;
           if (key.type == dns::RecordType::soa && o.answer.ok()) o.soa_serial = it->second.serial;
         }
       }
       answers.add(key, std::move(o));
     }
   };
-  return diagnose(options, gather);
+  return diagnose(options, gather, max_rounds);
 }
 
 inline DoctorOptions options_for(const std::string& domain) {
