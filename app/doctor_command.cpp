@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "app/our_side.hpp"
@@ -16,6 +18,7 @@
 #include "dns/names.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "doctor/gather.hpp"
+#include "doctor/probe.hpp"
 #include "doctor/render.hpp"
 
 namespace hikyaku::app {
@@ -51,6 +54,7 @@ int doctor_command(const DoctorCommandOptions& c) {
   }
   std::vector<std::string> servers;
   std::optional<doctor::ProxyRanges> ranges;
+  std::string helo;
   if (!c.config_path.empty()) {
     auto loaded = config::load_file(c.config_path);
     if (!loaded) {
@@ -64,6 +68,7 @@ int doctor_command(const DoctorCommandOptions& c) {
     }
     options.ours = std::move(*ours);
     servers = loaded->dns.servers;
+    helo = loaded->relay.helo_name;
     if (!loaded->doctor.proxy_ranges.empty()) {
       std::ifstream in(loaded->doctor.proxy_ranges);
       std::stringstream text;
@@ -91,6 +96,23 @@ int doctor_command(const DoctorCommandOptions& c) {
   resolver->reset();  // before the io_context
   io.restart();
   io.run();
+  if (c.probe) {
+    if (helo.empty()) {
+      char name[256] = {};
+      helo = gethostname(name, sizeof name - 1) == 0 && name[0] != '\0' ? name : "localhost";
+    }
+    const auto targets = doctor::probe_targets(options, diagnosis.answers);
+    std::vector<doctor::ProbeResult> results(targets.size());
+    for (size_t i = 0; i < targets.size(); ++i) {
+      asio::co_spawn(io, doctor::probe_smtp(targets[i], static_cast<unsigned short>(c.probe_port), helo, *timeout * 2),
+                     [&results, i](std::exception_ptr e, doctor::ProbeResult r) {
+                       if (!e) results[i] = std::move(r);
+                     });
+    }
+    io.restart();
+    io.run();
+    if (!targets.empty()) doctor::probe_findings(options.domain, results, diagnosis.findings);
+  }
   const int rc = doctor::exit_code(diagnosis);
   if (c.json) {
     fmt::print("{}", doctor::render_json(options.domain, diagnosis, rc));

@@ -1,4 +1,4 @@
-// `hikyaku doctor DOMAIN [-c FILE] [--dns HOST:PORT] [--selector S]... [--json]` (DESIGN §4):
+// `hikyaku doctor DOMAIN [-c FILE] [--dns HOST:PORT] [--selector S]... [--probe] [--json]` (DESIGN §4):
 // the domain's mail DNS diagnosed in one run; exit 0 no error, 1 an error finding, 2 usage,
 // 3 the required lookups (MX, SPF, DMARC) could not be answered.
 #pragma once
@@ -17,6 +17,8 @@ struct DoctorCommandOptions {
   bool json = false;
   bool show_ok = false;                    // --all: print ok findings too
   bool propagation = true;                 // --no-propagation
+  bool probe = false;                      // --probe: connect to each MX host
+  unsigned probe_port = 25;                // --probe-port (tests point it at their sinks)
 };
 
 int doctor_command(const DoctorCommandOptions& options);

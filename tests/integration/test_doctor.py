@@ -16,7 +16,7 @@ import tempfile
 import time
 import unittest
 
-from harness import HIKYAKU
+from harness import HIKYAKU, free_port, make_certificate
 from nsd_harness import NsdServer
 
 
@@ -317,6 +317,50 @@ name = "served.test"
         self.assertIn("DKIM selector: e2026._domainkey.fwd.test (d=fwd.test, s=e2026, k=ed25519)", proc.stdout)
         self.assertIn("ARC selector: arc2026._domainkey.fwd.test", proc.stdout)
         self.assertIn("SRS domain: fwd.test", proc.stdout)
+
+
+class Probe(unittest.TestCase):
+    """--probe against aiosmtpd sinks on loopback: the preferred host refuses connections, the
+    second offers STARTTLS with a certificate for its name, the third offers no STARTTLS."""
+
+    def test_probe_in_preference_order(self):
+        import ssl
+        from sinks import AcceptingSink
+        port = free_port()
+        with tempfile.TemporaryDirectory(prefix="hikyaku-probe-") as d:
+            cert, key = make_certificate(d, "mx2.probe.test")
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(cert, key)
+            tls_sink = AcceptingSink("127.0.0.2", port, tls_context=context)
+            plain_sink = AcceptingSink("127.0.0.1", port)
+            tls_sink.start()
+            plain_sink.start()
+            try:
+                body = ("@ IN MX 10 mx1\n@ IN MX 20 mx2\n@ IN MX 30 mx3\n"
+                        "mx1 IN A 127.0.0.3\nmx2 IN A 127.0.0.2\nmx3 IN A 127.0.0.1\n" + OK_AUTH)
+                with NsdServer({"probe.test": zone("probe.test", body)}) as nsd:
+                    proc, _ = run("doctor", "probe.test", "--dns", nsd.address, "--no-propagation", "--json",
+                                  "--probe", "--probe-port", str(port), "--timeout", "3s")
+                    without, _ = run("doctor", "probe.test", "--dns", nsd.address, "--no-propagation", "--json",
+                                     "--timeout", "3s")
+            finally:
+                tls_sink.stop()
+                plain_sink.stop()
+        self.assertIn(proc.returncode, (0, 1), proc.stdout + proc.stderr[-3000:])
+        self.assertTrue(proc.stdout, proc.stderr[-3000:])
+        report = json.loads(proc.stdout)
+        probes = {(f["check"], f["subject"]): f for f in report["findings"] if f["check"].startswith("probe.")}
+        self.assertEqual(probes[("probe.connect", "mx1.probe.test 127.0.0.3")]["severity"], "warn", proc.stdout)
+        cert_finding = probes[("probe.certificate", "mx2.probe.test 127.0.0.2")]
+        self.assertEqual(cert_finding["severity"], "info")  # the name matches; self-signed chain
+        self.assertIn("names mx2.probe.test", cert_finding["problem"])
+        self.assertEqual(probes[("probe.starttls", "mx3.probe.test 127.0.0.1")]["severity"], "warn")
+        delivery = probes[("probe.delivery", "probe.test")]
+        self.assertEqual(delivery["severity"], "warn")
+        self.assertIn("mx2.probe.test (127.0.0.2, preference 20) takes it", delivery["problem"])
+        # Without --probe nothing connects and no probe finding appears.
+        self.assertFalse([f for f in json.loads(without.stdout)["findings"] if f["check"].startswith("probe.")])
+        self.assertFalse(tls_sink.messages or plain_sink.messages)
 
 
 if __name__ == "__main__":
