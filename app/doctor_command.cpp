@@ -2,6 +2,7 @@
 // questions, doctor::diagnose, then text or JSON on stdout.
 #include "app/doctor_command.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include "dns/names.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "doctor/gather.hpp"
+#include "doctor/mta_sts_policy.hpp"
 #include "doctor/probe.hpp"
 #include "doctor/render.hpp"
 
@@ -109,9 +111,34 @@ int doctor_command(const DoctorCommandOptions& c) {
                        if (!e) results[i] = std::move(r);
                      });
     }
+    // The MTA-STS policy, when _mta-sts announces one (RFC 8461 §3.3).
+    const doctor::Observation* sts = diagnosis.answers.find({"_mta-sts." + options.domain, dns::RecordType::txt, {}});
+    const bool announced = sts != nullptr && std::any_of(sts->answer.texts.begin(), sts->answer.texts.end(),
+                                                         [](const std::string& t) { return t.starts_with("v=STSv1"); });
+    std::optional<doctor::PolicyFetch> policy;
+    std::vector<std::string> mx_hosts;
+    for (const auto& t : targets) {
+      if (std::find(mx_hosts.begin(), mx_hosts.end(), t.host) == mx_hosts.end()) mx_hosts.push_back(t.host);
+    }
+    const std::string policy_host = "mta-sts." + options.domain;
+    std::string policy_address;
+    for (const auto type : {dns::RecordType::a, dns::RecordType::aaaa}) {
+      const doctor::Observation* a = diagnosis.answers.find({policy_host, type, {}});
+      if (policy_address.empty() && a != nullptr && !a->answer.addresses.empty()) {
+        policy_address = a->answer.addresses.front().to_string();
+      }
+    }
+    if (announced && !policy_address.empty()) {
+      asio::co_spawn(io, doctor::fetch_mta_sts_policy(policy_host, policy_address,
+                                                      static_cast<unsigned short>(c.https_port), *timeout * 2),
+                     [&policy](std::exception_ptr e, doctor::PolicyFetch f) {
+                       if (!e) policy = std::move(f);
+                     });
+    }
     io.restart();
     io.run();
     if (!targets.empty()) doctor::probe_findings(options.domain, results, diagnosis.findings);
+    if (policy) doctor::mta_sts_findings(options.domain, *policy, mx_hosts, diagnosis.findings);
   }
   const int rc = doctor::exit_code(diagnosis);
   if (c.json) {

@@ -19,6 +19,7 @@ struct DoctorCommandOptions {
   bool propagation = true;                 // --no-propagation
   bool probe = false;                      // --probe: connect to each MX host
   unsigned probe_port = 25;                // --probe-port (tests point it at their sinks)
+  unsigned https_port = 443;               // --https-port: the MTA-STS policy host's port
 };
 
 int doctor_command(const DoctorCommandOptions& options);

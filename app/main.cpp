@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
   doctor->add_flag("--probe", doctor_options.probe, "connect to each MX host: greeting, EHLO, STARTTLS, certificate name");
   doctor->add_option("--probe-port", doctor_options.probe_port, "SMTP port for --probe")->capture_default_str()
       ->check(CLI::Range(1, 65535));
+  doctor->add_option("--https-port", doctor_options.https_port, "HTTPS port of the MTA-STS policy host for --probe")
+      ->capture_default_str()->check(CLI::Range(1, 65535));
   doctor->add_flag("--json", doctor_options.json, "findings with the DNS queries behind each, as JSON");
   doctor->add_flag("--all", doctor_options.show_ok, "print the checks that passed too");
   doctor->add_flag("!--no-propagation", doctor_options.propagation, "do not ask the authoritative servers directly");

@@ -74,6 +74,15 @@ void check_mta_sts(const DoctorOptions& o, Lookup& lookup, Report& report) {
                    "invalid record: RFC 8461 §3.1 wants \"v=STSv1; id=<1-32 letters or digits>\"",
                    fmt::format("{}. 3600 IN TXT \"v=STSv1; id=20260101T000000\"", sts_name));
       } else {
+        // The policy host must resolve, or senders cannot fetch the policy (RFC 8461 §3.3).
+        const std::string policy_host = "mta-sts." + o.domain;
+        auto h = host_addresses(lookup, policy_host);
+        if (!h) return;
+        if (!h->temporary() && h->addresses.empty()) {
+          report.add(Severity::error, "mta_sts.policy", policy_host,
+                     "MTA-STS is announced but the policy host has no address: senders cannot fetch the policy",
+                     fmt::format("{}. 3600 IN A <web server address>", policy_host));
+        }
         report.add(Severity::ok, "mta_sts.ok", sts_name, fmt::format("MTA-STS announced (id={})", id));
       }
     }

@@ -362,6 +362,54 @@ class Probe(unittest.TestCase):
         self.assertFalse([f for f in json.loads(without.stdout)["findings"] if f["check"].startswith("probe.")])
         self.assertFalse(tls_sink.messages or plain_sink.messages)
 
+    def test_mta_sts_policy_fetched_and_matched(self):
+        import http.server
+        import ssl
+        import threading
+        policy = b"version: STSv1\r\nmode: enforce\r\nmx: mx1.sts.test\r\nmax_age: 86400\r\n"
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path != "/.well-known/mta-sts.txt" or self.headers["Host"] != "mta-sts.sts.test":
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(policy)))
+                self.end_headers()
+                self.wfile.write(policy)
+
+            def log_message(self, *args):
+                pass
+
+        with tempfile.TemporaryDirectory(prefix="hikyaku-sts-") as d:
+            cert, key = make_certificate(d, "mta-sts.sts.test")
+            httpd = http.server.HTTPServer(("127.0.0.4", 0), Handler)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(cert, key)
+            httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+            thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+            thread.start()
+            try:
+                # --probe connects to the MX addresses: loopback only, where nothing listens.
+                body = ("@ IN MX 10 mx1\n@ IN MX 20 mx2\nmx1 IN A 127.0.0.5\nmx2 IN A 127.0.0.6\n"
+                        '_mta-sts IN TXT "v=STSv1; id=20261207"\nmta-sts IN A 127.0.0.4\n' + OK_AUTH)
+                with NsdServer({"sts.test": zone("sts.test", body)}) as nsd:
+                    proc, _ = run("doctor", "sts.test", "--dns", nsd.address, "--no-propagation", "--json", "--probe",
+                                  "--probe-port", str(free_port()), "--https-port", str(httpd.server_address[1]),
+                                  "--timeout", "2s")
+            finally:
+                httpd.shutdown()
+                httpd.server_close()
+        self.assertIn(proc.returncode, (0, 1), proc.stderr[-3000:])
+        report = json.loads(proc.stdout)
+        sts = [f for f in report["findings"] if f["check"] == "mta_sts.mx"]
+        self.assertEqual(len(sts), 1, proc.stdout)
+        self.assertEqual(sts[0]["severity"], "error")
+        self.assertIn("mx2.sts.test", sts[0]["problem"])
+        self.assertNotIn("mx1.sts.test", sts[0]["problem"])
+        self.assertEqual(proc.returncode, 1)
+
 
 if __name__ == "__main__":
     unittest.main()
