@@ -6,6 +6,8 @@
 #include "app/arc_command.hpp"
 #include "app/auth_command.hpp"
 #include "app/check.hpp"
+#include "app/dns_records_command.hpp"
+#include "app/doctor_command.hpp"
 #include "app/queue_command.hpp"
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
@@ -76,6 +78,31 @@ int main(int argc, char** argv) {
     });
   }
 
+  hikyaku::app::DoctorCommandOptions doctor_options;
+  auto* doctor = cli.add_subcommand("doctor", "diagnose a domain's mail DNS (exit 0 no error, 1 an error, 3 no answers)");
+  doctor->add_option("DOMAIN", doctor_options.domain, "the domain")->required();
+  doctor->add_option("-c,--config", doctor_options.config_path, "the domain is meant to be served by this configuration");
+  doctor->add_option("--dns", doctor_options.dns_server, "recursive DNS server HOST:PORT (default: [dns] of -c, else resolv.conf)");
+  doctor->add_option("--selector", doctor_options.selectors, "a DKIM selector to check (repeatable)");
+  doctor->add_option("--authoritative", doctor_options.authoritative,
+                     "authoritative server IP:PORT to compare (repeatable; default: the zone's NS hosts on port 53)");
+  doctor->add_option("--timeout", doctor_options.timeout, "deadline of one DNS question")->capture_default_str();
+  doctor->add_flag("--probe", doctor_options.probe, "connect to each MX host: greeting, EHLO, STARTTLS, certificate name");
+  doctor->add_option("--probe-port", doctor_options.probe_port, "SMTP port for --probe")->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  doctor->add_option("--https-port", doctor_options.https_port, "HTTPS port of the MTA-STS policy host for --probe")
+      ->capture_default_str()->check(CLI::Range(1, 65535));
+  doctor->add_flag("--json", doctor_options.json, "findings with the DNS queries behind each, as JSON");
+  doctor->add_flag("--all", doctor_options.show_ok, "print the checks that passed too");
+  doctor->add_flag("!--no-propagation", doctor_options.propagation, "do not ask the authoritative servers directly");
+
+  std::string records_domain;
+  auto* dns_records = cli.add_subcommand("dns-records", "the DNS records a served domain publishes, as zone-file lines");
+  dns_records->add_option("DOMAIN", records_domain, "the served domain")->required();
+  dns_records->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  auto* postmaster = cli.add_subcommand("postmaster", "what a receiving postmaster allowlists for our mail");
+  postmaster->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+
   auto* queue = cli.add_subcommand("queue", "inspect and drive the queue (the running server's, or the spool)");
   queue->require_subcommand(1);
   std::string queue_id;
@@ -96,6 +123,9 @@ int main(int argc, char** argv) {
   if (*serve) return hikyaku::app::serve(config_path);
   if (*check) return hikyaku::app::check(config_path);
   if (*auth) return hikyaku::app::auth_command(auth_options);
+  if (*doctor) return hikyaku::app::doctor_command(doctor_options);
+  if (*dns_records) return hikyaku::app::dns_records_command(config_path, records_domain);
+  if (*postmaster) return hikyaku::app::postmaster_command(config_path);
   if (*arc_verify) return hikyaku::app::arc_verify_command(arc_options);
   if (*arc_seal) return hikyaku::app::arc_seal_command(arc_options);
   if (*queue) {

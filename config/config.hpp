@@ -209,6 +209,26 @@ struct DomainConfig {
   int line = 0;
 };
 
+// What `hikyaku dns-records`, `postmaster` and `doctor -c` know about our side (DESIGN §4).
+struct InboundMx {
+  unsigned preference = 10;
+  std::string host;  // lowercase A-labels
+};
+
+struct DoctorConfig {
+  // The MX records a served domain publishes: our inbound hosts. Default: 10 server.hostname.
+  std::vector<InboundMx> inbound_mx;
+  // The name served domains include in their SPF. Default: srs.domain, else server.hostname.
+  std::string spf_include;
+  // The egress networks (SPF of the SRS domain, what postmasters allowlist). Default: every
+  // relay.source_ipv4 address as /32 and source_ipv6 address as /128.
+  std::vector<std::string> egress_prefixes;
+  // The rua= mailbox of the DMARC record dns-records suggests; empty: none.
+  std::string dmarc_rua;
+  // A reverse-proxy/CDN ranges file replacing the built-in conf/proxy-ranges.txt list.
+  std::string proxy_ranges;
+};
+
 struct Config {
   std::string source_path;                 // the file it came from
   ServerConfig server;
@@ -221,6 +241,7 @@ struct Config {
   QueueConfig queue;
   MetricsConfig metrics;
   LogConfig log;
+  DoctorConfig doctor;
   std::vector<DomainConfig> domains;
 };
 

@@ -49,12 +49,22 @@ void read_config(const toml::table& document, const std::filesystem::path& base,
   section(root, "queue", [&](TableReader& r) { detail::read_queue(r, base, cfg.queue); });
   section(root, "metrics", [&](TableReader& r) { detail::read_metrics(r, cfg.metrics); });
   section(root, "log", [&](TableReader& r) { detail::read_log(r, cfg.log); });
+  section(root, "doctor", [&](TableReader& r) { detail::read_doctor(r, base, cfg.doctor); });
   detail::read_domains(root, cfg.domains);
   root.finish();
 
   // Names that default to the server's own hostname.
   if (cfg.relay.helo_name.empty()) cfg.relay.helo_name = cfg.server.hostname;
   if (cfg.auth.authserv_id.empty()) cfg.auth.authserv_id = cfg.server.hostname;
+  // What served domains publish, from the rest of the configuration unless given.
+  if (cfg.doctor.inbound_mx.empty()) cfg.doctor.inbound_mx.push_back(InboundMx{10, cfg.server.hostname});
+  if (cfg.doctor.spf_include.empty()) {
+    cfg.doctor.spf_include = cfg.srs.domain.empty() ? cfg.server.hostname : cfg.srs.domain;
+  }
+  if (cfg.doctor.egress_prefixes.empty()) {
+    for (const auto& ip : cfg.relay.source_ipv4) cfg.doctor.egress_prefixes.push_back(ip + "/32");
+    for (const auto& ip : cfg.relay.source_ipv6) cfg.doctor.egress_prefixes.push_back(ip + "/128");
+  }
 }
 
 core::Expected<Config, ConfigErrors> load(std::string_view toml, const std::string& name,

@@ -380,4 +380,81 @@ void read_log(TableReader& r, LogConfig& out) {
           "unknown level " + quote(level) + " (expected trace, debug, info, warning or error)");
 }
 
+// "PREFIX" as ADDRESS/LENGTH (RFC 4632 §3.1, RFC 4291 §2.3) or a bare address.
+// Labels of 1-63 letters, digits, '-' or '_', at least two, at most 253 octets (RFC 1035 §2.3.4).
+static bool dns_name_ok(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > 253 || name.find('.') == std::string_view::npos) return false;
+  size_t label = 0;
+  for (const char c : name) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok || ++label > 63) return false;
+  }
+  return label > 0;
+}
+
+static bool valid_prefix(std::string_view text) {
+  const size_t slash = text.find('/');
+  const std::string_view ip = text.substr(0, slash);
+  const bool v4 = is_ipv4(ip);
+  if (!v4 && !is_ipv6(ip)) return false;
+  if (slash == std::string_view::npos) return true;
+  const std::string_view digits = text.substr(slash + 1);
+  if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  return std::stoi(std::string(digits)) <= (v4 ? 32 : 128);
+}
+
+void read_doctor(TableReader& r, const fs::path& base, DoctorConfig& out) {
+  std::vector<StringItem> mx;
+  r.read_string_array("inbound_mx", mx);
+  for (const auto& item : mx) {
+    // "PREFERENCE HOST" (RFC 1035 §3.3.9: a 16-bit preference and a host name).
+    const size_t sp = item.value.find(' ');
+    const std::string pref = sp == std::string::npos ? "" : item.value.substr(0, sp);
+    const std::string host = sp == std::string::npos ? item.value : item.value.substr(item.value.find_first_not_of(' ', sp));
+    auto ascii = core::domain_to_ascii(host);
+    if (pref.empty() || pref.size() > 5 || pref.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(pref) > 65535 || !ascii) {
+      r.diag().error(item.line, item.path + ": " + quote(item.value) +
+                                    " is not \"PREFERENCE HOST\" (a number 0-65535, a space, a host name)");
+      continue;
+    }
+    out.inbound_mx.push_back(InboundMx{static_cast<unsigned>(std::stoi(pref)), std::move(*ascii)});
+  }
+  // An SPF include target is a DNS name, often with an underscore label ("_spf.example.net",
+  // RFC 7208 §4.6.1 allows any domain-spec), so host-name (IDNA) rules do not apply.
+  std::string include;
+  if (r.read_string("spf_include", include)) {
+    if (!dns_name_ok(include)) {
+      r.error(line_of_key(r, "spf_include"), "spf_include", quote(include) + " is not a domain name");
+    } else {
+      out.spf_include = core::ascii_lower(include);
+      if (out.spf_include.back() == '.') out.spf_include.pop_back();
+    }
+  }
+  std::vector<StringItem> prefixes;
+  r.read_string_array("egress_prefixes", prefixes);
+  for (auto& item : prefixes) {
+    if (!valid_prefix(item.value)) {
+      r.diag().error(item.line, item.path + ": " + quote(item.value) + " is not an IPv4 or IPv6 prefix (\"192.0.2.0/24\")");
+      continue;
+    }
+    out.egress_prefixes.push_back(std::move(item.value));
+  }
+  std::string rua;
+  if (r.read_string("dmarc_rua", rua)) {
+    if (rua.empty() || !core::parse_mailbox(rua, false)) {
+      r.error(line_of_key(r, "dmarc_rua"), "dmarc_rua", quote(rua) + " is not a mailbox (\"dmarc@example.net\")");
+    } else {
+      out.dmarc_rua = std::move(rua);
+    }
+  }
+  read_file_path(r, "proxy_ranges", base, true, out.proxy_ranges);
+}
+
 }  // namespace hikyaku::config::detail
