@@ -335,7 +335,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
   entry.queue_id = runner->new_queue_id();
   entry.arrival = now;
   entry.mail_from = env.mail_from.str();
-  entry.upstream_from = sender.str();
+  entry.upstream_from = sender.str_as_sent();
   entry.attempts = 1;
   entry.next_try = queue::next_try_after(runner->options().policy, 1, now, now);
   entry.message = message->raw();

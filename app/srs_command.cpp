@@ -31,7 +31,7 @@ int srs_command(const std::string& config_path, bool forward, const std::string&
     fmt::print(stderr, "{}: {}\n", address, srs::describe(result.error()));
     return 1;
   }
-  fmt::print("{}\n", result->str());
+  fmt::print("{}\n", result->str_as_sent());
   return 0;
 }
 

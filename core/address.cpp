@@ -235,6 +235,9 @@ Expected<Address, AddressError> parse_mailbox_text(std::string_view s) {
   auto d = domain.front() == '[' ? parse_address_literal(domain) : hostname_to_ascii(domain);
   if (!d) return unexpected(d.error());
   a.domain = std::move(*d);
+  if (domain != a.domain && !has_non_ascii(domain) && ascii_lower(domain) == a.domain) {
+    a.domain_as_sent = std::string(domain);
+  }
   a.utf8_local = has_non_ascii(a.local);
   // The path we would send on (A-labels, canonical quoting) must fit the limit too, so that
   // every parsed address can be written back as a valid path.
@@ -281,6 +284,14 @@ std::string Address::str() const {
   if (domain.empty()) return out;  // the bare "<Postmaster>" of RFC 5321 §4.1.1.3
   out += '@';
   out += domain;
+  return out;
+}
+
+std::string Address::str_as_sent() const {
+  if (domain_as_sent.empty()) return str();
+  std::string out = is_dot_string(local) ? local : quote_local(local);
+  out += '@';
+  out += domain_as_sent;
   return out;
 }
 

@@ -17,10 +17,16 @@ struct Address {
   std::string domain;
   // True when the local part holds non-ASCII octets (needs SMTPUTF8 to be passed on).
   bool utf8_local = false;
+  // The domain exactly as written when it differs from `domain` only in letter case
+  // ("Example.COM"), else empty. Domains compare without case (RFC 5321 §2.4); this keeps the
+  // sender's spelling where we pass an address on (MAIL FROM, SRS: as Mail::SRS does).
+  std::string domain_as_sent = {};
 
   bool is_null() const { return local.empty() && domain.empty(); }
   // "local@domain" with the local part quoted where RFC 5321 §4.1.2 requires; "" for null.
   std::string str() const;
+  // The same with the domain spelled as sent (domain_as_sent when set).
+  std::string str_as_sent() const;
 };
 
 enum class AddressError {

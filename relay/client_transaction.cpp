@@ -47,7 +47,7 @@ std::optional<core::SmtpReply> check_transaction(const OutboundTransaction& tx,
   if (!ext.smtputf8 && (tx.mail_from.utf8_local || utf8_header)) {
     return core::SmtpReply::make(553, "5.6.7", "Upstream lacks SMTPUTF8; the message needs it");
   }
-  if (!safe_for_command(tx.mail_from.str())) {
+  if (!safe_for_command(tx.mail_from.str_as_sent())) {
     return core::SmtpReply::make(553, "5.1.7", "Invalid sender address");
   }
   return std::nullopt;
@@ -116,7 +116,8 @@ void ClientMachine::begin(OutboundTransaction tx, EndOfData end) {
 
   // MAIL FROM:<reverse-path> [SP Mail-parameters] (RFC 5321 §4.1.1.2).
   const std::string_view raw = raw_of(txn->tx);
-  std::string mail = "MAIL FROM:<" + txn->tx.mail_from.str() + ">";
+  // The sender as it was written (its domain's letter case kept, RFC 5321 §2.4).
+  std::string mail = "MAIL FROM:<" + txn->tx.mail_from.str_as_sent() + ">";
   if (ext.size) mail += " SIZE=" + std::to_string(raw.size());  // RFC 1870 §6
   if (ext.eight_bit_mime && (txn->tx.eight_bit || has_8bit(raw))) mail += " BODY=8BITMIME";
   if (ext.smtputf8 && any_utf8) mail += " SMTPUTF8";  // RFC 6531 §3.4

@@ -132,11 +132,15 @@ Expected<Address, SrsError> forward(const Address& sender, const SrsKeys& keys,
   if (sender.local.empty() || sender.domain.empty()) return unexpected(SrsError::bad_syntax);
   const auto domain = core::domain_to_ascii(srs_domain);
   if (!domain) return unexpected(SrsError::bad_syntax);
-  // Already ours (PostSRSd: "Need not rewrite local domain"): SPF passes for it unchanged.
+  // Already ours (PostSRSd: "Need not rewrite local domain"): SPF passes for it unchanged,
+  // and it is passed on exactly as sent (domain_as_sent kept; Mail::SRS returns the string).
   if (core::ascii_iequals(sender.domain, *domain)) return sender;
 
   const std::string& secret = keys.secrets.front();
   const std::string_view local = sender.local;
+  // The host field keeps the sender's spelling, as Mail::SRS and libsrs2 write it; the hash is
+  // over lowercased fields, so it does not depend on it.
+  const std::string_view host = sender.domain_as_sent.empty() ? sender.domain : sender.domain_as_sent;
   std::string out;
   if (is_srs1(local)) {
     // SRS1<sep>X=first=rest: keep the first forwarder's host and opaque part, re-sign.
@@ -153,12 +157,10 @@ Expected<Address, SrsError> forward(const Address& sender, const SrsKeys& keys,
   } else if (is_srs0(local)) {
     // SRS0<sep>rest@host: we are the second hop; "rest" keeps its separator, hence "==".
     const std::string_view rest = local.substr(4);
-    out = signed_local("SRS1", detail::make_hash(secret, {sender.domain, rest}),
-                       {sender.domain, rest});
+    out = signed_local("SRS1", detail::make_hash(secret, {host, rest}), {host, rest});
   } else {
     const std::string ts = detail::encode_timestamp(today);
-    out = signed_local("SRS0", detail::make_hash(secret, {ts, sender.domain, local}),
-                       {ts, sender.domain, local});
+    out = signed_local("SRS0", detail::make_hash(secret, {ts, host, local}), {ts, host, local});
   }
   return make_address(out, *domain);
 }

@@ -36,7 +36,9 @@ inline constexpr int kDefaultMaxAgeDays = 21;  // libsrs2/PostSRSd default
 //   SRS0=rest@host         -> SRS1=HHHH=host==rest@srs_domain         (we are the 2nd hop)
 //   SRS1=X=first=rest@host -> SRS1=HHHH=first==rest@srs_domain        (re-signed, X dropped)
 // A sender already in srs_domain is returned unchanged (libsrs2/PostSRSd without
-// alwaysrewrite: it is ours already, SPF passes for it as it is).
+// alwaysrewrite: it is ours already, SPF passes for it as it is), its spelling included.
+// The host field keeps the sender's letter case (Address::domain_as_sent), as Mail::SRS and
+// libsrs2 write it; the hash is over lowercased fields. Vectors: tests/unit/srs/testdata.
 // The null sender must not be passed (the caller keeps "<>"): it gives bad_syntax.
 // too_long when the rewritten local part exceeds 64 octets (RFC 5321 §4.5.3.1.1) or the path
 // 256: the caller then keeps the original sender and logs it (SPF may fail downstream, but

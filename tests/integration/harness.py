@@ -44,7 +44,7 @@ def make_certificate(directory, name="localhost"):
 
 BASE_CONFIG = """
 [server]
-hostname = "mx.hikyaku.test"
+hostname = "{hostname}"
 listen = {listen}
 proxy_listen = {proxy_listen}
 trusted_proxies = {trusted_proxies}
@@ -99,7 +99,7 @@ class Hikyaku:
 
     def __init__(self, workdir, port=None, proxy_port=None, server_extra="", tls=None,
                  domains_extra="", dns=None, relay_port=25, connect_timeout="5s", relay_extra="",
-                 listen=None, queue_extra="", retry_interval="1s",
+                 listen=None, queue_extra="", retry_interval="1s", hostname="mx.hikyaku.test",
                  trusted_proxies=("127.0.0.1", "::1")):
         self.workdir = workdir
         self.port = port or free_port()
@@ -120,6 +120,9 @@ class Hikyaku:
         self.spool = os.path.join(workdir, f"spool-{self.port}")
         self.queue_extra = queue_extra
         self.retry_interval = retry_interval
+        # A second relay in a chain needs a name of its own: a relay greeted with its own name
+        # takes the upstream for itself (a mail loop, RFC 5321 §5.1).
+        self.hostname = hostname
         self.proc = None
         self.write_config()
 
@@ -135,7 +138,7 @@ class Hikyaku:
             server_extra=self.server_extra, tls=tls, dns_servers=f'["{self.dns}"]',
             relay_port=self.relay_port, connect_timeout=self.connect_timeout,
             relay_extra=self.relay_extra, spool=self.spool, queue_extra=self.queue_extra,
-            retry_interval=self.retry_interval,
+            retry_interval=self.retry_interval, hostname=self.hostname,
             domains_extra=self.domains_extra if domains_extra is None else domains_extra)
 
     def write_config(self, text=None):

@@ -4,6 +4,8 @@
 implementation); `StallingSink` and `DroppingSink` are small asyncio servers that misbehave
 on purpose (accept then never answer DATA's end, or close the connection in the middle of DATA).
 `BlackholeListener` fills a listen queue so further connects to it hang (a stalled address).
+`BrokenTlsSink` offers STARTTLS and then breaks the handshake, accepting mail in the clear;
+`SelfNamedSink` greets with a name the test chooses (the relay's own, for loop tests).
 """
 import asyncio
 import itertools
@@ -221,3 +223,119 @@ class BlackholeListener:
         for s in self.fillers:
             s.close()
         self.listener.close()
+
+
+class _PlainSmtpSink:
+    """A small asyncio SMTP server that takes mail in the clear and records it. Subclasses
+    change the greeting, the EHLO keywords or what STARTTLS does."""
+
+    greeting_name = b"plain.sink"
+    keywords = [b"8BITMIME"]
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server = None
+        self.connections = 0
+        self.commands = []
+        self.messages = []
+
+    def start(self):
+        self.thread.start()
+        fut = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._serve, self.host, self.port), self.loop)
+        self.server = fut.result(10)
+        return self
+
+    def stop(self):
+        async def close():
+            self.server.close()
+            await self.server.wait_closed()
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    async def starttls(self, writer):
+        writer.write(b"454 4.7.0 TLS not available\r\n")
+        return True
+
+    async def _serve(self, reader, writer):
+        self.connections += 1
+        writer.write(b"220 " + self.greeting_name + b" ESMTP\r\n")
+        mail_from, rcpts = None, []
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    return
+                self.commands.append(line.rstrip(b"\r\n").decode(errors="replace"))
+                verb = line[:4].upper()
+                if verb == b"EHLO":
+                    lines = [self.greeting_name] + self.keywords
+                    writer.write(b"".join(b"250" + (b" " if i + 1 == len(lines) else b"-") + l + b"\r\n"
+                                          for i, l in enumerate(lines)))
+                elif verb == b"STAR":
+                    if not await self.starttls(writer):
+                        return
+                elif verb == b"MAIL":
+                    mail_from, rcpts = line[10:].strip(), []
+                    writer.write(b"250 2.1.0 ok\r\n")
+                elif verb == b"RCPT":
+                    rcpts.append(line[8:].strip())
+                    writer.write(b"250 2.1.5 ok\r\n")
+                elif verb == b"DATA":
+                    writer.write(b"354 go ahead\r\n")
+                    await writer.drain()
+                    data = b""
+                    while True:
+                        chunk = await reader.readline()
+                        if not chunk or chunk == b".\r\n":
+                            break
+                        data += chunk
+                    self.messages.append({"mail_from": mail_from, "rcpt_tos": rcpts, "data": data})
+                    writer.write(b"250 2.0.0 Ok: queued as P%d\r\n" % len(self.messages))
+                elif verb == b"QUIT":
+                    writer.write(b"221 2.0.0 bye\r\n")
+                    await writer.drain()
+                    return
+                else:
+                    writer.write(b"250 2.0.0 ok\r\n")
+                await writer.drain()
+        finally:
+            writer.close()
+
+    def wait_for(self, count, timeout=10):
+        deadline = time.time() + timeout
+        while len(self.messages) < count and time.time() < deadline:
+            time.sleep(0.05)
+        return len(self.messages) >= count
+
+
+class BrokenTlsSink(_PlainSmtpSink):
+    """Offers STARTTLS, answers it with 220, then sends bytes that are no TLS record and
+    closes: the client's handshake fails. Mail sent in the clear is accepted."""
+
+    greeting_name = b"tlsfail.sink"
+    keywords = [b"STARTTLS", b"8BITMIME"]
+
+    def __init__(self, host, port):
+        super().__init__(host, port)
+        self.handshakes_broken = 0
+
+    async def starttls(self, writer):
+        writer.write(b"220 2.0.0 Ready to start TLS\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(b"this is not a TLS record\r\n")
+        await writer.drain()
+        self.handshakes_broken += 1
+        return False
+
+
+class SelfNamedSink(_PlainSmtpSink):
+    """Greets with `name` (the relay's own host name in loop tests)."""
+
+    def __init__(self, host, port, name):
+        super().__init__(host, port)
+        self.greeting_name = name.encode()

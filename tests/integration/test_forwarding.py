@@ -10,8 +10,8 @@ import unittest
 
 from harness import RelayTestCase, SmtpClient, free_port, swaks
 from nsd_harness import NsdServer
-from sinks import (AcceptingSink, BlackholeListener, DroppingSink, PermFailSink, StallingSink,
-                   TempFailSink)
+from sinks import (AcceptingSink, BlackholeListener, BrokenTlsSink, DroppingSink, PermFailSink,
+                   SelfNamedSink, StallingSink, TempFailSink)
 
 ZONE = """$ORIGIN dest.example.
 $TTL 60
@@ -48,6 +48,10 @@ mx.hop   IN A   127.0.0.14
 alias    IN MX  10 cname.alias
 cname.alias IN CNAME real.alias
 real.alias  IN A 127.0.0.11
+tlsfail  IN MX  10 mx.tlsfail
+mx.tlsfail IN A 127.0.0.15
+looped   IN MX  10 mx.looped
+mx.looped IN A  127.0.0.16
 """
 
 # The senders' domain: no SPF, DKIM key or DMARC record (DMARC none), but an answer, not a
@@ -75,7 +79,7 @@ name = "hikyaku.example"
 address = "{name}"
 forward = ["user@{name}.dest.example"]
 """ for name in ("v6", "fallback", "prio", "spread", "implicit", "nullmx", "perm", "temp",
-                 "drop", "alias", "stall", "slow", "hop")) + """[[domain.rule]]
+                 "drop", "alias", "stall", "slow", "hop", "tlsfail", "looped")) + """[[domain.rule]]
 address = "two"
 forward = ["a@v6.dest.example", "b@implicit.dest.example"]
 """
@@ -179,6 +183,32 @@ class Forwarding(RelayTestCase):
         self.assertEqual(sink.messages[0]["mail_from"], "sender@origin.example")
         self.assert_arrived_intact(sink)
         self.assertRegex(r.read_log(), r"relay=mx\.v6\.dest\.example\[\[::1\]:\d+\]")
+
+    def test_failed_starttls_handshake_is_retried_in_the_clear(self):
+        """Opportunistic TLS (RFC 7435 §3, Postfix smtp_tls_security_level = may): a broken
+        handshake is followed by a plaintext delivery to the same host."""
+        sink = self.sink(BrokenTlsSink, "127.0.0.15")
+        r = self.start()
+        _, reply = send(r, ["tlsfail@hikyaku.example"])
+        self.assertTrue(reply.startswith("250 2.0.0 Ok:"), reply)
+        self.assertIn("queued as P1", reply)
+        self.assertEqual(sink.handshakes_broken, 1)
+        self.assertEqual(sink.connections, 2)
+        self.assertEqual(len(sink.messages), 1)
+        self.assertEqual(sink.messages[0]["rcpt_tos"], [b"<user@tlsfail.dest.example>"])
+        # The second connection never asked for TLS again.
+        self.assertEqual(sink.commands.count("STARTTLS"), 1)
+        self.assertRegex(r.read_log(), r"relay=mx\.tlsfail\.dest\.example\[127\.0\.0\.15:\d+\] tls=no")
+
+    def test_upstream_greeting_with_our_name_is_a_loop(self):
+        """RFC 5321 §5.1: the only MX greets as mx.hikyaku.test, our hostname: 554 5.4.6."""
+        sink = self.sink(lambda host, port: SelfNamedSink(host, port, "mx.hikyaku.test"), "127.0.0.16")
+        r = self.start()
+        _, reply = send(r, ["looped@hikyaku.example"])
+        self.assertTrue(reply.startswith("554 5.4.6"), reply)
+        self.assertIn("mail for looped.dest.example loops back to myself", reply)
+        self.assertEqual(sink.messages, [])
+        self.assertNotIn("MAIL FROM", " ".join(sink.commands))
 
     def test_ipv6_refused_falls_back_to_ipv4(self):
         sink = self.sink(AcceptingSink, "127.0.0.2")  # nothing listens on [::1]
@@ -523,7 +553,7 @@ class Forwarding(RelayTestCase):
                       'forward = ["final@v6.dest.example"]\n')
         # The second relay is hop.dest.example's MX, on 127.0.0.14 at the relay port.
         self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=second_hop,
-                   port=self.port, listen=[f"127.0.0.14:{self.port}"])
+                   port=self.port, listen=[f"127.0.0.14:{self.port}"], hostname="mx2.hikyaku.test")
         first = self.relay(dns=self.nsd.address, relay_port=self.port,
                            domains_extra=arc + SRS + RULES)
         _, reply = send(first, ["hop@hikyaku.example"], sender="author@origin.example")

@@ -418,6 +418,29 @@ TEST(AddressNull, NullAndPostmaster) {
   EXPECT_EQ(pm->str(), "postmaster");
 }
 
+// RFC 5321 §2.4: domains compare without case, but a forwarder passes an address on as it was
+// written; the spelling is kept beside the lowercase form used for every comparison.
+TEST(AddressDomainAsSent, KeptOnlyWhenItDiffersInCase) {
+  auto a = parse_mailbox("Alice@Example.COM", false);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->domain, "example.com");
+  EXPECT_EQ(a->domain_as_sent, "Example.COM");
+  EXPECT_EQ(a->str(), "Alice@example.com");
+  EXPECT_EQ(a->str_as_sent(), "Alice@Example.COM");
+  auto b = parse_mailbox("alice@example.com", false);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->domain_as_sent, "");
+  EXPECT_EQ(b->str_as_sent(), "alice@example.com");
+  // A U-label becomes an A-label: no spelling to keep.
+  auto c = parse_mailbox("u@B\xc3\xbc" "cher.example", true);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->domain, "xn--bcher-kva.example");
+  EXPECT_EQ(c->domain_as_sent, "");
+  auto q = parse_mailbox("\"a b\"@Example.COM", false);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->str_as_sent(), "\"a b\"@Example.COM");
+}
+
 }  // namespace
 }  // namespace hikyaku::core
 
