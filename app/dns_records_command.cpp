@@ -51,6 +51,11 @@ std::string dns_records_text(const config::Config& config, const doctor::OurSide
                      "p=reject once reports show your mail passing\n",
                      domain, rua);
 
+  for (const auto& [label, target] : ours.cnames) {
+    out += fmt::format("{}.{}. 3600 IN CNAME {}.  ; must stay a CNAME: do not flatten it (\"CNAME flattening\"), "
+                       "{}\n",
+                       label, domain, target, kDnsOnly);
+  }
   out += "\n; The forwarding side, published once for every served domain (by the operator of this Hikyaku).\n";
   if (const size_t at = config.doctor.dmarc_rua.rfind('@'); at != std::string::npos) {
     const std::string dest = core::ascii_lower(config.doctor.dmarc_rua.substr(at + 1));

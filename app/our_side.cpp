@@ -17,6 +17,7 @@ core::Expected<doctor::OurSide, std::string> our_side(const config::Config& conf
   ours.egress_prefixes = config.doctor.egress_prefixes;
   ours.helo_name = config.relay.helo_name;
   ours.srs_domain = config.srs.domain;
+  for (const auto& c : config.doctor.cnames) ours.cnames.emplace_back(c.label, c.target);
   auto store = dkim::KeyStore::load(config.dkim_keys);
   if (!store) {
     std::string errors;

@@ -227,6 +227,14 @@ struct DoctorConfig {
   std::string dmarc_rua;
   // A reverse-proxy/CDN ranges file replacing the built-in conf/proxy-ranges.txt list.
   std::string proxy_ranges;
+  // Names a served domain delegates to us with a CNAME ("mta-sts" -> "mta-sts.fwd.example.net"):
+  // dns-records prints them, doctor -c checks each authoritative server answers the CNAME
+  // itself (not a flattened copy of its target). Empty by default.
+  struct Cname {
+    std::string label;   // relative to the served domain, lowercase
+    std::string target;  // lowercase, no trailing dot
+  };
+  std::vector<Cname> cnames;
 };
 
 struct Config {

@@ -455,6 +455,21 @@ void read_doctor(TableReader& r, const fs::path& base, DoctorConfig& out) {
     }
   }
   read_file_path(r, "proxy_ranges", base, true, out.proxy_ranges);
+  std::vector<StringItem> cnames;
+  r.read_string_array("cnames", cnames);
+  for (const auto& item : cnames) {
+    // "LABEL TARGET": LABEL relative to the served domain (one or more labels), TARGET a name.
+    const size_t sp = item.value.find(' ');
+    const std::string label = sp == std::string::npos ? "" : item.value.substr(0, sp);
+    std::string target = sp == std::string::npos ? "" : item.value.substr(item.value.find_first_not_of(' ', sp));
+    if (!target.empty() && target.back() == '.') target.pop_back();
+    if (label.empty() || !dns_name_ok(label + ".x") || !dns_name_ok(target)) {
+      r.diag().error(item.line, item.path + ": " + quote(item.value) +
+                                    " is not \"LABEL TARGET\" (\"mta-sts mta-sts.example.net\")");
+      continue;
+    }
+    out.cnames.push_back(DoctorConfig::Cname{core::ascii_lower(label), core::ascii_lower(target)});
+  }
 }
 
 }  // namespace hikyaku::config::detail

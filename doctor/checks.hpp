@@ -63,6 +63,13 @@ struct SpfWalk {
 // nullopt while answers are missing.
 std::optional<SpfWalk> walk_spf(Lookup& lookup, const ProxyRanges& ranges, std::string_view domain, bool v6);
 
+// The authoritative servers to ask directly ("IP:PORT"): options.authoritative, or the
+// addresses of the NS hosts of the closest enclosing zone (`zone` is set to it) on
+// options.authoritative_port. nullopt while answers are missing or when the NS records cannot be
+// read (reported to `report` when given).
+std::optional<std::vector<std::string>> authoritative_servers(const DoctorOptions& options, Lookup& lookup,
+                                                             std::string& zone, Report* report);
+
 // The DKIM key record's public key size in bits (RSA) or 256 (Ed25519); nullopt when p= does
 // not decode to a key of the k= type.
 std::optional<int> dkim_key_bits(std::string_view key_type, std::string_view p_base64);

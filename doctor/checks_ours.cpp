@@ -180,6 +180,67 @@ void check_srs_spf(const DoctorOptions& o, const OurSide& ours, Lookup& lookup, 
              fmt::format("{}. 3600 IN TXT {}", ours.srs_domain, quote_txt("v=spf1" + terms + " -all")));
 }
 
+// Names delegated to us by CNAME must be answered as CNAMEs by every authoritative server: a
+// provider that "flattens" CNAMEs answers with a copy of the target's A/TXT data instead, which
+// hides the delegation and goes stale when our side changes (RFC 1034 §3.6.2, RFC 2181 §10.1).
+void check_cnames(const DoctorOptions& o, const OurSide& ours, Lookup& lookup, Report& report) {
+  if (ours.cnames.empty()) return;
+  std::string zone;
+  auto servers = authoritative_servers(o, lookup, zone, nullptr);
+  if (!servers) return;
+  bool pending = false;
+  for (const auto& [label, target] : ours.cnames) {
+    const std::string name = label + "." + o.domain;
+    const std::string fix = fmt::format("{}. 3600 IN CNAME {}.  ; turn CNAME flattening off for this name", name, target);
+    std::vector<std::string> flattened, wrong, missing;
+    size_t answered = 0;
+    for (const auto& s : *servers) {
+      const Observation* c = lookup.get_direct(s, name, dns::RecordType::cname);
+      const Observation* a = lookup.get_direct(s, name, dns::RecordType::a);
+      const Observation* t = lookup.get_direct(s, name, dns::RecordType::txt);
+      if (c == nullptr || a == nullptr || t == nullptr) {
+        pending = true;
+        continue;
+      }
+      if (c->rcode < 0 || c->answer.temporary_failure()) continue;  // propagation.* reports it
+      ++answered;
+      if (c->answer.ok() && !c->answer.names.empty()) {
+        if (c->answer.names.front() != target) wrong.push_back(fmt::format("{} (CNAME {})", s, c->answer.names.front()));
+        continue;
+      }
+      if (c->answer.status == dns::DnsStatus::nxdomain) {
+        missing.push_back(s);
+      } else if (!a->answer.addresses.empty() || !t->answer.texts.empty()) {
+        flattened.push_back(fmt::format("{} ({})", s, !a->answer.addresses.empty() ? "A " + a->answer.addresses.front().to_string()
+                                                                                   : "TXT"));
+      } else {
+        missing.push_back(s);
+      }
+    }
+    if (pending) continue;
+    const auto list = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+      return out;
+    };
+    if (!flattened.empty()) {
+      report.add(Severity::error, "cname.flattened", name,
+                 fmt::format("{} must be a CNAME to {}, but is answered with the target's data instead at {}: the DNS "
+                             "provider flattens it, so the delegation is hidden and changes on our side do not follow",
+                             name, target, list(flattened)),
+                 fix);
+    } else if (!wrong.empty()) {
+      report.add(Severity::error, "cname.flattened", name,
+                 fmt::format("{} is a CNAME to another name at {}; it must point at {}", name, list(wrong), target), fix);
+    } else if (!missing.empty()) {
+      report.add(Severity::error, "cname.flattened", name,
+                 fmt::format("{} has no CNAME at {}", name, list(missing)), fix);
+    } else if (answered > 0) {
+      report.add(Severity::ok, "cname.ok", name, fmt::format("a CNAME to {} at every authoritative server", target));
+    }
+  }
+}
+
 }  // namespace
 
 void check_ours(const DoctorOptions& o, Lookup& lookup, Report& report) {
@@ -188,6 +249,7 @@ void check_ours(const DoctorOptions& o, Lookup& lookup, Report& report) {
   check_keys(ours, lookup, report);
   check_egress(ours, lookup, report);
   check_srs_spf(o, ours, lookup, report);
+  check_cnames(o, ours, lookup, report);
 }
 
 }  // namespace hikyaku::doctor

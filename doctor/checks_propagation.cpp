@@ -35,24 +35,24 @@ std::string endpoint_text(const boost::asio::ip::address& ip, unsigned port) {
 
 }  // namespace
 
-void check_propagation(const DoctorOptions& o, Lookup& lookup, Report& report) {
-  if (!o.propagation) return;
+std::optional<std::vector<std::string>> authoritative_servers(const DoctorOptions& o, Lookup& lookup, std::string& zone,
+                                                             Report* report) {
   std::vector<std::string> servers = o.authoritative;
-  std::string zone = o.domain;
+  zone = o.domain;
   if (servers.empty()) {
     // The zone: the closest enclosing name with NS records, up to the organizational domain.
     const std::string org = auth::organizational_domain(o.domain);
     const dns::DnsAnswer* ns = nullptr;
     for (;;) {
       ns = lookup.get(zone, dns::RecordType::ns);
-      if (ns == nullptr) return;
+      if (ns == nullptr) return std::nullopt;
       if (ns->ok() || ns->temporary_failure() || zone == org || zone.find('.') == std::string::npos) break;
       zone = zone.substr(zone.find('.') + 1);
     }
     if (!ns->ok()) {
-      report.add(Severity::unknown, "propagation.unknown", zone,
+      if (report != nullptr) report->add(Severity::unknown, "propagation.unknown", zone,
                  fmt::format("the zone's NS records could not be read ({})", dns::to_string(ns->status)));
-      return;
+      return std::nullopt;
     }
     bool pending = false;
     for (const auto& host : ns->names) {
@@ -63,13 +63,22 @@ void check_propagation(const DoctorOptions& o, Lookup& lookup, Report& report) {
       }
       for (const auto& ip : h->addresses) servers.push_back(endpoint_text(ip, o.authoritative_port));
     }
-    if (pending) return;
-    if (servers.empty()) {
-      report.add(Severity::error, "propagation.unreachable", zone, "no NS host of the zone has an address",
+    if (pending) return std::nullopt;
+    if (servers.empty() && report != nullptr) {
+      report->add(Severity::error, "propagation.unreachable", zone, "no NS host of the zone has an address",
                  "give the name servers A/AAAA records (glue at the parent when they are inside the zone)");
-      return;
+      return std::nullopt;
     }
   }
+  return servers;
+}
+
+void check_propagation(const DoctorOptions& o, Lookup& lookup, Report& report) {
+  if (!o.propagation) return;
+  std::string zone = o.domain;
+  auto found = authoritative_servers(o, lookup, zone, &report);
+  if (!found || found->empty()) return;
+  const std::vector<std::string> servers = std::move(*found);
   const std::vector<std::pair<std::string, dns::RecordType>> questions = {
       {o.domain, dns::RecordType::soa}, {o.domain, dns::RecordType::mx},
       {o.domain, dns::RecordType::txt}, {"_dmarc." + o.domain, dns::RecordType::txt}};

@@ -37,6 +37,8 @@ struct OurSide {
   std::vector<std::string> egress_prefixes;  // [doctor] egress_prefixes (SPF of the SRS domain)
   std::string helo_name;               // [relay] helo_name
   std::string srs_domain;              // [srs] domain ("" when SRS is off)
+  // [doctor] cnames: (label under the served domain, target) that must stay CNAMEs.
+  std::vector<std::pair<std::string, std::string>> cnames;
 };
 
 struct DoctorOptions {

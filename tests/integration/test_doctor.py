@@ -259,6 +259,7 @@ private_key = "arc.pem"
 [doctor]
 inbound_mx = ["10 mx1.fwd.test", "20 mx2.fwd.test"]
 dmarc_rua = "dmarc@fwd.test"
+cnames = ["mta-sts mta-sts.fwd.test"]
 [[domain]]
 name = "served.test"
 """)
@@ -284,7 +285,7 @@ name = "served.test"
             origin = next(o for o in origins if owner == o or owner.endswith("." + o))
             bodies[origin] += line + "\n"
         # Our own infrastructure: the inbound hosts' addresses and PTRs.
-        bodies["fwd.test"] += "mx1 IN A 192.0.2.25\nmx2 IN A 192.0.2.26\n"
+        bodies["fwd.test"] += "mx1 IN A 192.0.2.25\nmx2 IN A 192.0.2.26\nmta-sts IN A 192.0.2.80\n"
         bodies["2.0.192.in-addr.arpa"] += "25 IN PTR mx1.fwd.test.\n26 IN PTR mx2.fwd.test.\n"
         zones = {o: zone(o, bodies[o]) for o in origins}
         zones["clean.test"] = zone("clean.test", CLEAN)
@@ -298,7 +299,7 @@ name = "served.test"
                 by_check.setdefault(f["check"], []).append(f)
             self.assertFalse([f for f in report["findings"] if f["severity"] == "error"], proc.stdout)
             self.assertNotIn("dmarc.report_auth", by_check)
-            for check in ("ours.mx", "ours.spf", "ours.dkim", "ours.arc", "ours.ptr", "ours.srs_spf"):
+            for check in ("ours.mx", "ours.spf", "ours.dkim", "ours.arc", "ours.ptr", "ours.srs_spf", "cname.ok"):
                 self.assertTrue(by_check.get(check), f"{check}: {proc.stdout}")
                 self.assertTrue(all(f["severity"] == "ok" for f in by_check[check]), by_check[check])
             self.assertEqual(len(by_check["ours.dkim"]), 2)
@@ -307,6 +308,18 @@ name = "served.test"
             proc, _ = run("doctor", "clean.test", "-c", self.config, "--dns", nsd.address, "--json",
                           "--no-propagation", "--timeout", "3s")
             self.assertEqual(proc.returncode, 1, proc.stdout)
+        # The same records with the CNAME flattened by the DNS provider (its target's A record).
+        self.assertIn("mta-sts.served.test. 3600 IN CNAME mta-sts.fwd.test.", bodies["served.test"])
+        flat = bodies["served.test"].replace(
+            next(l for l in bodies["served.test"].splitlines() if " IN CNAME " in l), "mta-sts IN A 192.0.2.80")
+        zones["served.test"] = zone("served.test", flat)
+        with NsdServer(zones) as nsd:
+            proc, _ = run("doctor", "served.test", "-c", self.config, "--dns", nsd.address, "--authoritative",
+                          nsd.address, "--json", "--timeout", "3s")
+        self.assertEqual(proc.returncode, 1, proc.stdout)
+        flattened = [f for f in json.loads(proc.stdout)["findings"] if f["check"] == "cname.flattened"]
+        self.assertEqual(len(flattened), 1, proc.stdout)
+        self.assertIn(f"{nsd.address} (A 192.0.2.80)", flattened[0]["problem"])
 
     def test_postmaster(self):
         proc, _ = run("postmaster", "-c", self.config)

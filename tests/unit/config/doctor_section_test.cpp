@@ -58,6 +58,15 @@ TEST(DoctorSection, BadValuesAreReportedWithTheirLine) {
   EXPECT_EQ(errors_of("[doctor]\nproxy_ranges = \"/nonexistent/ranges.txt\"\n").size(), 1u);
   EXPECT_EQ(errors_of("[doctor]\nspf_include = \"no_dot\"\n"),
             (std::vector<std::string>{"t.toml:2: doctor.spf_include: \"no_dot\" is not a domain name"}));
+  EXPECT_EQ(errors_of("[doctor]\ncnames = [\"mta-sts\", \"a b..c\"]\n"),
+            (std::vector<std::string>{
+                "t.toml:2: doctor.cnames[0]: \"mta-sts\" is not \"LABEL TARGET\" (\"mta-sts mta-sts.example.net\")",
+                "t.toml:2: doctor.cnames[1]: \"a b..c\" is not \"LABEL TARGET\" (\"mta-sts mta-sts.example.net\")"}));
+  auto c = load_string("[doctor]\ncnames = [\"MTA-STS mta-sts.Fwd.example.\"]\n", "t.toml");
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->doctor.cnames.size(), 1u);
+  EXPECT_EQ(c->doctor.cnames[0].label, "mta-sts");
+  EXPECT_EQ(c->doctor.cnames[0].target, "mta-sts.fwd.example");
   EXPECT_EQ(errors_of("[doctor]\nbogus = 1\n"), (std::vector<std::string>{"t.toml:2: doctor.bogus: unknown key"}));
 }
 

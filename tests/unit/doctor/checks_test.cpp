@@ -624,6 +624,36 @@ TEST(DoctorOurs, EveryWayOurSideCanBeWrong) {
   EXPECT_NE(srs.problem.find("192.0.2.11, 192.0.2.99"), std::string::npos) << srs.problem;
 }
 
+TEST(DoctorOurs, DelegatedNamesMustStayCnamesAtEveryAuthoritativeServer) {
+  const std::string fwd = zone("fwd.test", "mta-sts IN A 192.0.2.80\n_mta-sts IN TXT \"v=STSv1; id=1\"\n");
+  const std::string base = kOkMail + kOkAuth;
+  Scenario s = domain(base, zone("clean.test", kCleanBody) + fwd);
+  // Server A serves the CNAMEs; server B flattens them; server C lacks one.
+  s.servers["192.0.2.53:53"] = AuthServer{zone("d.test", base + "mta-sts IN CNAME mta-sts.fwd.test.\n"
+                                                               "_mta-sts IN CNAME _mta-sts.fwd.test.\n"), 1};
+  s.servers["192.0.2.54:53"] = AuthServer{zone("d.test", base + "mta-sts IN A 192.0.2.80\n"
+                                                               "_mta-sts IN TXT \"v=STSv1; id=1\"\n"), 1};
+  auto options = options_for("d.test");
+  options.ours = ours_for("v=DKIM1; p=");
+  options.ours->cnames = {{"mta-sts", "mta-sts.fwd.test"}, {"_mta-sts", "_mta-sts.fwd.test"}};
+  options.authoritative = {"192.0.2.53:53"};
+  const auto good = run(s, options);
+  EXPECT_EQ(with_id(good, "cname.ok").size(), 2u) << dump(good);
+  EXPECT_TRUE(with_id(good, "cname.flattened").empty());
+  options.authoritative = {"192.0.2.53:53", "192.0.2.54:53"};
+  const auto flat = run(s, options);
+  const auto found = with_id(flat, "cname.flattened");
+  ASSERT_EQ(found.size(), 2u) << dump(flat);
+  EXPECT_EQ(found[0]->subject, "mta-sts.d.test");
+  EXPECT_NE(found[0]->problem.find("192.0.2.54:53 (A 192.0.2.80)"), std::string::npos) << found[0]->problem;
+  EXPECT_NE(found[1]->problem.find("192.0.2.54:53 (TXT)"), std::string::npos) << found[1]->problem;
+  EXPECT_EQ(found[0]->fix, "mta-sts.d.test. 3600 IN CNAME mta-sts.fwd.test.  ; turn CNAME flattening off for this name");
+  s.servers["192.0.2.55:53"] = AuthServer{zone("d.test", base), 1};
+  options.authoritative = {"192.0.2.55:53"};
+  const auto none = run(s, options);
+  EXPECT_NE(only(none, "cname.flattened").problem.find("has no CNAME at 192.0.2.55:53"), std::string::npos);
+}
+
 // ---- Output
 
 TEST(DoctorRender, JsonCarriesTheQueriesBehindEachFinding) {
