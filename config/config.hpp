@@ -47,6 +47,16 @@ struct ServerConfig {
   size_t max_connections_per_ip = 20;
   // A client that keeps sending bad commands is a scanner or broken; Postfix: smtpd_hard_error_limit.
   size_t max_errors = 10;
+  // Commands that do no mail work (NOOP, RSET, VRFY, HELP, EXPN) between two delivered
+  // messages; past it 421 4.7.0. A client looping on them only holds a slot. Postfix:
+  // smtpd_junk_command_limit 100.
+  size_t max_junk_commands = 100;
+  // The whole life of one session. command_timeout and data_timeout bound each wait, not their
+  // number: a slow-loris client sending a byte before each deadline would keep its slot for
+  // ever. 30 minutes carries a maximum-size message (25 MiB) at 20 kB/s (22 min) plus the
+  // relay's own wait for its destinations (queue.session_budget, 5 min); the session ends with
+  // 421 4.4.2 at its first wait for input after this time.
+  Duration max_session_time = std::chrono::minutes(30);
   // SIGTERM: how long sessions may finish their current transaction before 421.
   Duration shutdown_grace = std::chrono::seconds(30);
   // PROXY header must arrive within this time on a proxy listener.

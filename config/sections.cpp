@@ -134,6 +134,8 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   r.read_count("max_connections", out.max_connections, 1);
   r.read_count("max_connections_per_ip", out.max_connections_per_ip, 1);
   r.read_count("max_errors", out.max_errors, 1);
+  r.read_count("max_junk_commands", out.max_junk_commands, 1);
+  r.read_duration("max_session_time", out.max_session_time, false);
   r.read_duration("shutdown_grace", out.shutdown_grace, true);
   r.read_string("user", out.user);
   r.read_duration("proxy_timeout", out.proxy_timeout, false);

@@ -116,6 +116,9 @@ Checked<bool> check_starttls(const ServerMachine& s, std::string_view arg) {
 }  // namespace
 
 void ServerMachine::dispatch(const Command& cmd) {
+  const bool junk = cmd.verb == Verb::noop || cmd.verb == Verb::rset || cmd.verb == Verb::vrfy ||
+                    cmd.verb == Verb::help || cmd.verb == Verb::expn;
+  if (junk && !junk_command()) return;
   switch (cmd.verb) {
     case Verb::helo: cmd_hello(cmd.arg, false); return;
     case Verb::ehlo: cmd_hello(cmd.arg, true); return;

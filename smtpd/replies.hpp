@@ -85,6 +85,13 @@ inline SmtpReply data_line_too_long() {
 inline SmtpReply too_many_errors(std::string_view host) {
   return make(421, "4.7.0", with_host(host, "Error: too many errors"));
 }
+// Postfix smtpd_junk_command_limit: commands that do no mail work, past the limit.
+inline SmtpReply too_many_junk_commands(std::string_view host) {
+  return make(421, "4.7.0", with_host(host, "Error: too many commands without mail"));
+}
+inline SmtpReply session_time_exceeded(std::string_view host) {
+  return make(421, "4.4.2", with_host(host, "Error: session time limit exceeded"));
+}
 inline SmtpReply timeout(std::string_view host) {
   return make(421, "4.4.2", with_host(host, "Error: timeout exceeded"));
 }

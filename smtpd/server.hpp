@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "core/asio.hpp"
+#include "smtpd/connection_tracker.hpp"
 #include "smtpd/message_sink.hpp"
 #include "smtpd/tls_context.hpp"
 
@@ -27,20 +28,6 @@ struct SessionEnvironment {
 using EnvironmentProvider = std::function<std::shared_ptr<const SessionEnvironment>()>;
 
 class SessionControl;
-
-// Counts connections in total and per client IP; the limits come from the environment in force
-// when the connection arrives.
-class ConnectionTracker {
- public:
-  bool try_add(const std::string& ip, size_t max_total, size_t max_per_ip);
-  void remove(const std::string& ip);
-  size_t total() const;
-
- private:
-  mutable std::mutex mu_;
-  size_t total_ = 0;
-  std::map<std::string, size_t> per_ip_;
-};
 
 class Server {
  public:

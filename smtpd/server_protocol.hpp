@@ -24,6 +24,7 @@ struct ProtocolSettings {
   uint64_t max_message_size = 26214400;
   size_t max_recipients = 100;
   size_t max_errors = 10;
+  size_t max_junk_commands = 100;   // NOOP/RSET/VRFY/HELP/EXPN between delivered messages; 0: none
   bool tls_available = false;       // STARTTLS offered (until TLS is on)
   static ProtocolSettings from(const config::ServerConfig& server);
 };
@@ -56,6 +57,9 @@ class ServerProtocol {
   void end_of_input();
   // The read timed out: queues "421 4.4.2 ... timeout" and Close.
   void timed_out();
+  // The session has lived past its time limit (the driver keeps the clock): queues
+  // "421 4.4.2 ... session time limit exceeded" and Close.
+  void session_expired();
   // Shutting down. Not immediate: "421 4.3.2 <host> Service shutting down" and Close are queued
   // at once when no transaction is open, else as soon as the current transaction ends
   // (delivered, refused or RSET). Immediate (the grace period ran out): queued at once.
@@ -80,6 +84,9 @@ class ServerProtocol {
   const core::SessionInfo& session() const;
   // True between MAIL and the end of the transaction (used to drain at shutdown).
   bool in_transaction() const;
+  // Which limit closed the session ("too many errors", "too many junk commands", "timeout",
+  // "session time limit"), for the log; empty while none has.
+  std::string_view limit_reached() const;
 
  private:
   struct Impl;

@@ -45,6 +45,8 @@ struct ServerMachine {
   void transition(State to);  // the one place the state changes
   void send(const core::SmtpReply& reply);
   void fail(const core::SmtpReply& reply);  // an error reply: counted against max_errors
+  bool junk_command();                      // counts one; false: the limit closed the session
+  void close_for(std::string_view limit, const core::SmtpReply& reply);  // 421, then Close
   void request(Action action);              // CheckRecipient / DeliverMessage / StartTls
   void close();
   void drop_requests();                     // pending requests never handed to the driver
@@ -87,6 +89,8 @@ struct ServerMachine {
   std::optional<core::Address> rcpt_;  // the recipient under CheckRecipient
   bool outstanding_ = false;         // a request was handed out and awaits its answer
   size_t errors_ = 0;
+  size_t junk_ = 0;                  // junk commands since the last delivered message
+  std::string_view limit_reached_;   // the limit that closed the session
   uint64_t transactions_ = 0;        // per-session counter for transaction ids
   ShutdownMode shutdown_ = ShutdownMode::none;
 };

@@ -47,6 +47,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Boundary{"max_connections", 0, "must be at least 1"},
                       Boundary{"max_connections_per_ip", 0, "must be at least 1"},
                       Boundary{"max_errors", 0, "must be at least 1"},
+                      Boundary{"max_junk_commands", 0, "must be at least 1"},
                       Boundary{"dns.cache_entries", -1, "must not be negative"},
                       Boundary{"relay.port", 0, "must be from 1 to 65535"}),
     [](const ::testing::TestParamInfo<Boundary>& info) {
@@ -62,6 +63,17 @@ TEST(ConfigLimits, ValuesAreStoredExactly) {
   EXPECT_EQ(loaded->server.max_command_line, 512u);
   EXPECT_EQ(loaded->server.max_text_line, 1000u);
   EXPECT_EQ(loaded->server.max_recipients, 1u);
+}
+
+TEST(ConfigLimits, SessionBoundsStoredAndDefaulted) {
+  auto defaults = load_string("", "t.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->server.max_junk_commands, 100u);
+  EXPECT_EQ(defaults->server.max_session_time, 30min);
+  auto loaded = load_string("[server]\nmax_junk_commands = 1\nmax_session_time = \"1ms\"\n", "t.toml");
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->server.max_junk_commands, 1u);
+  EXPECT_EQ(loaded->server.max_session_time, 1ms);
 }
 
 TEST(ConfigLimits, UpperEdgesOfPortsAndReplyCodes) {
