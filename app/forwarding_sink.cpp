@@ -368,7 +368,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
     }
     dsn = queue::make_bounce(in);
   }
-  // Written on the worker pool (fsync), the DSN first: if the entry then fails, the DSN goes.
+  // Written on the spool threads (fsync), the DSN first: if the entry then fails, the DSN goes.
   const std::string directory = runner->options().directory;
   std::vector<const queue::SpoolEntry*> to_write;
   if (dsn) to_write.push_back(&*dsn);
@@ -380,8 +380,8 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
       auto r = queue::QueueRunner::write_new(directory, *e);
       return r ? std::string() : r.error().message;
     };
-    if (forwarding_->workers) {
-      error = co_await run_on_workers<std::string>(*forwarding_->workers, std::move(task));
+    if (forwarding_->spool_workers) {
+      error = co_await run_on_workers<std::string>(*forwarding_->spool_workers, std::move(task));
     } else {
       error = task();
     }

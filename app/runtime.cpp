@@ -52,12 +52,15 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   if (!arc) return core::unexpected(arc.error());
   forwarding->arc = std::move(*arc);
   forwarding->workers = services.workers;
+  forwarding->spool_workers = services.spool_workers ? services.spool_workers : services.workers;
   forwarding->dkim_verifier = services.dkim_verifier;
   if (services.spf_helpers) {
     auth::SpfHelperPoolOptions spf;
     spf.pool_size = static_cast<size_t>(config->auth.spf_helpers);
     spf.check_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config->auth.spf_timeout);
     spf.rec_dom = config->server.hostname;
+    spf.per_client_limit = config->auth.spf_per_client;
+    spf.queue_limit = config->auth.spf_queue_limit;
     spf.prestart = false;  // started by the first check, after privileges are dropped
     forwarding->spf = std::make_shared<auth::SpfHelperPool>(executor, forwarding->resolver, spf);
   }

@@ -22,6 +22,7 @@ struct ProcessServices {
   relay::ConnectionPool* pool = nullptr;
   const dkim::Signer* signer = nullptr;
   asio::thread_pool* workers = nullptr;
+  asio::thread_pool* spool_workers = nullptr;  // spool writes (fsync); null: on `workers`
   const auth::DkimVerifier* dkim_verifier = nullptr;
   // Start SPF helper processes for each configuration (not for `hikyaku check`).
   bool spf_helpers = false;

@@ -111,6 +111,14 @@ struct AuthConfig {
   // its helper is killed and the result is temperror.
   int spf_helpers = 2;
   Duration spf_timeout = std::chrono::seconds(20);
+  // SPF checks of one client (an IPv4 address or an IPv6 /64) at once; more wait for its turn
+  // for at most half of spf_timeout, then are temperror. With the default two helpers, one
+  // client sending many messages at once never holds them all.
+  size_t spf_per_client = 1;
+  // SPF checks waiting for a helper or their client's turn; one more is temperror at once.
+  // With two helpers and a check of 0.1-0.4 s, 100 waiting clear in 5-20 s (about spf_timeout);
+  // a longer list would only hold sessions until their checks time out.
+  size_t spf_queue_limit = 100;
   // All DKIM key, ARC key and DMARC record lookups of one message together; past it the rest are
   // temporary failures (the message is deferred).
   Duration lookup_timeout = std::chrono::seconds(30);

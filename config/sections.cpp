@@ -202,6 +202,8 @@ void read_auth(TableReader& r, AuthConfig& out) {
   int64_t helpers = out.spf_helpers;
   if (r.read_integer("spf_helpers", helpers, 1, 64)) out.spf_helpers = static_cast<int>(helpers);
   r.read_duration("spf_timeout", out.spf_timeout, false);
+  r.read_count("spf_per_client", out.spf_per_client, 1);
+  r.read_count("spf_queue_limit", out.spf_queue_limit, 1);
   r.read_duration("lookup_timeout", out.lookup_timeout, false);
 }
 

@@ -49,6 +49,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Boundary{"max_errors", 0, "must be at least 1"},
                       Boundary{"max_junk_commands", 0, "must be at least 1"},
                       Boundary{"dns.cache_entries", -1, "must not be negative"},
+                      Boundary{"auth.spf_per_client", 0, "must be at least 1"},
+                      Boundary{"auth.spf_queue_limit", 0, "must be at least 1"},
                       Boundary{"relay.port", 0, "must be from 1 to 65535"}),
     [](const ::testing::TestParamInfo<Boundary>& info) {
       std::string name = info.param.key;
@@ -74,6 +76,13 @@ TEST(ConfigLimits, SessionBoundsStoredAndDefaulted) {
   ASSERT_TRUE(loaded.has_value());
   EXPECT_EQ(loaded->server.max_junk_commands, 1u);
   EXPECT_EQ(loaded->server.max_session_time, 1ms);
+}
+
+TEST(ConfigLimits, SpfShareDefaults) {
+  auto defaults = load_string("", "t.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->auth.spf_per_client, 1u);
+  EXPECT_EQ(defaults->auth.spf_queue_limit, 100u);
 }
 
 TEST(ConfigLimits, UpperEdgesOfPortsAndReplyCodes) {
