@@ -70,6 +70,10 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
       -> std::unique_ptr<smtpd::MessageSink> {
     return std::make_unique<ForwardingSink>(config, router, forwarding);
   };
+  if (services.inflight) {
+    services.inflight->set_limit(config->server.max_inflight_bytes);
+    env->inflight = services.inflight;
+  }
   return std::shared_ptr<const smtpd::SessionEnvironment>(std::move(env));
 }
 

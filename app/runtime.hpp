@@ -27,6 +27,8 @@ struct ProcessServices {
   // Start SPF helper processes for each configuration (not for `hikyaku check`).
   bool spf_helpers = false;
   queue::QueueRunner* queue = nullptr;  // the durable queue (serve only)
+  // The budget of message bytes in memory, across reloads; its limit follows the config in force.
+  smtpd::InflightBudget* inflight = nullptr;
 };
 
 struct ForwardingContext;

@@ -69,6 +69,7 @@ int serve(const std::string& config_path) {
   // not also wait behind DKIM verifications of large messages on `workers`. Two, so one slow
   // fsync does not hold every other write.
   asio::thread_pool spool_workers(2);
+  smtpd::InflightBudget inflight;  // sessions hold it; it outlives the server (declared first)
   dkim::Signer signer;
   const auth::DkimVerifier dkim_verifier;
   // The durable queue ([queue]; its settings take effect at start, not on SIGHUP). It delivers
@@ -86,7 +87,8 @@ int serve(const std::string& config_path) {
                                  .spool_workers = &spool_workers,
                                  .dkim_verifier = &dkim_verifier,
                                  .spf_helpers = true,
-                                 .queue = &queue_runner};
+                                 .queue = &queue_runner,
+                                 .inflight = &inflight};
   std::shared_ptr<const ForwardingContext> forwarding;
   auto env = build_environment(config, io.get_executor(), services, &forwarding);
   if (!env) {

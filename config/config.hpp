@@ -36,6 +36,11 @@ struct ServerConfig {
   size_t max_text_line = 1000;
   // Bounds memory per session: the whole message is held while it is checked and forwarded.
   uint64_t max_message_size = 26214400;
+  // All messages held in memory at once (being received, checked and forwarded): past it a new
+  // DATA, or a message growing past it, gets 452 4.3.1. A fixed 1 GiB rather than a share of
+  // physical memory (which a container's limit hides): 40 maximum-size messages, fitting a
+  // 2 GiB host with the process's own needs. Must be at least max_message_size.
+  uint64_t max_inflight_bytes = uint64_t(1) << 30;
   // RFC 5321 §4.5.3.1.8 requires accepting at least 100; more only multiplies upstream work.
   size_t max_recipients = 100;
   // RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes for the next command.

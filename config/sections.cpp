@@ -126,6 +126,11 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   }
 
   r.read_count("max_message_size", out.max_message_size, 1);
+  if (r.read_count("max_inflight_bytes", out.max_inflight_bytes, 1) &&
+      out.max_inflight_bytes < out.max_message_size) {
+    r.error(line_of_key(r, "max_inflight_bytes"), "max_inflight_bytes",
+            "must be at least max_message_size (" + std::to_string(out.max_message_size) + ")");
+  }
   r.read_count("max_recipients", out.max_recipients, 1);
   r.read_count("max_command_line", out.max_command_line, 512, "RFC 5321 §4.5.3.1.4");
   r.read_count("max_text_line", out.max_text_line, 1000, "RFC 5321 §4.5.3.1.6");

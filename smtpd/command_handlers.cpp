@@ -203,6 +203,12 @@ void ServerMachine::cmd_data(std::string_view arg) {
     fail(ok.error());
     return;
   }
+  // RFC 3463 §3.4 / RFC 5321 §4.2.3: no memory left for another message now; the transaction
+  // stays open, the client may try DATA again or later. Not counted as the client's error.
+  if (settings_.inflight != nullptr && settings_.inflight->exhausted()) {
+    send(replies::insufficient_storage());
+    return;
+  }
   // RFC 2920 §3.1: bytes after DATA in the same packet are the message; the reader takes them.
   data_.emplace(DataLimits{settings_.max_text_line, settings_.max_message_size});
   transition(State::data);

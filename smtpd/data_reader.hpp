@@ -15,6 +15,7 @@ enum class DataOutcome {
   bare_cr_lf,     // a CR or LF not part of a CRLF pair somewhere in the data
   line_too_long,  // a line over max_text_line octets on the wire (including CRLF)
   too_big,        // more than max_message_size octets after unstuffing
+  over_budget,    // abandon()ed: the process had no memory left for it (a temporary failure)
 };
 
 struct DataLimits {
@@ -39,6 +40,10 @@ class DataReader {
   std::string take_message() { return std::move(body_); }
   // Octets of the message after unstuffing, counted even when it is no longer kept.
   uint64_t size() const { return size_; }
+  // Memory the kept message takes now (its buffer's capacity); 0 once it is dropped.
+  size_t held() const { return failed() ? 0 : body_.capacity(); }
+  // Stops keeping the message: it is read to its end and discarded (outcome over_budget).
+  void abandon();
 
  private:
   enum class State {
@@ -53,7 +58,7 @@ class DataReader {
   void store_crlf();
   void end_line() { line_length_ = 0; state_ = State::line_start; }
   void count(size_t n);
-  bool failed() const { return bare_ || too_long_ || too_big_; }
+  bool failed() const { return bare_ || too_long_ || too_big_ || abandoned_; }
   void drop_body();
 
   DataLimits limits_;
@@ -64,6 +69,7 @@ class DataReader {
   bool bare_ = false;
   bool too_long_ = false;
   bool too_big_ = false;
+  bool abandoned_ = false;
 };
 
 }  // namespace hikyaku::smtpd

@@ -81,6 +81,9 @@ inline SmtpReply data_line_too_long() {
   return make(500, "5.5.2", "Error: line too long in message data");
 }
 
+// RFC 3463 §3.4 X.3.1: the process-wide budget of message bytes in memory is spent.
+inline SmtpReply insufficient_storage() { return make(452, "4.3.1", "Insufficient system storage"); }
+
 // Session endings (§3.8: 421 before closing).
 inline SmtpReply too_many_errors(std::string_view host) {
   return make(421, "4.7.0", with_host(host, "Error: too many errors"));

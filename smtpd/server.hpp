@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "core/asio.hpp"
 #include "smtpd/connection_tracker.hpp"
+#include "smtpd/inflight_budget.hpp"
 #include "smtpd/message_sink.hpp"
 #include "smtpd/tls_context.hpp"
 
@@ -24,6 +25,7 @@ struct SessionEnvironment {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<TlsContext> tls;  // null: STARTTLS not offered
   std::function<std::unique_ptr<MessageSink>()> make_sink;
+  InflightBudget* inflight = nullptr;  // process-wide, outlives every session; null: no budget
 };
 using EnvironmentProvider = std::function<std::shared_ptr<const SessionEnvironment>()>;
 

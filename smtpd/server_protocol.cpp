@@ -83,6 +83,31 @@ ServerMachine::ServerMachine(ProtocolSettings settings, core::SessionInfo sessio
   envelope_.session = session_;
 }
 
+ServerMachine::~ServerMachine() { release_reserved(); }
+
+// The budget is charged with the memory the message takes (its buffer, not only its octets),
+// as it grows; a message that no longer fits is dropped and read to its end (452 at the end).
+void ServerMachine::account_data() {
+  if (settings_.inflight == nullptr || !data_) return;
+  const uint64_t held = data_->held();
+  if (held < reserved_) {
+    settings_.inflight->release(reserved_ - held);
+    reserved_ = held;
+  } else if (held > reserved_) {
+    if (settings_.inflight->try_reserve(held - reserved_)) {
+      reserved_ = held;
+    } else {
+      data_->abandon();
+      release_reserved();
+    }
+  }
+}
+
+void ServerMachine::release_reserved() {
+  if (settings_.inflight != nullptr && reserved_ > 0) settings_.inflight->release(reserved_);
+  reserved_ = 0;
+}
+
 void ServerMachine::transition(State to) {
   if (to == state_) return;
   assert(allowed(state_, to) && "invalid SMTP server state transition");
@@ -161,6 +186,7 @@ void ServerMachine::reset_transaction() {
   message_ = core::Message{};
   rcpt_.reset();
   data_.reset();
+  release_reserved();
 }
 
 void ServerMachine::end_transaction() {
@@ -190,6 +216,7 @@ bool ServerMachine::step() {
     case State::data: {
       if (in.empty()) return false;
       input_pos_ += data_->feed(in);
+      account_data();
       if (data_->done()) on_data_end();
       return true;
     }
@@ -225,6 +252,8 @@ void ServerMachine::on_data_end() {
     case DataOutcome::bare_cr_lf: fail(replies::data_bare_cr_lf()); break;
     case DataOutcome::line_too_long: fail(replies::data_line_too_long()); break;
     case DataOutcome::too_big: fail(replies::too_big()); break;
+    // Not the client's error: not counted against max_errors.
+    case DataOutcome::over_budget: send(replies::insufficient_storage()); break;
     case DataOutcome::reading:
     case DataOutcome::ok: break;
   }

@@ -14,6 +14,7 @@
 #include "core/envelope.hpp"
 #include "core/message.hpp"
 #include "core/smtp_reply.hpp"
+#include "smtpd/inflight_budget.hpp"
 
 namespace hikyaku::smtpd {
 
@@ -26,6 +27,10 @@ struct ProtocolSettings {
   size_t max_errors = 10;
   size_t max_junk_commands = 100;   // NOOP/RSET/VRFY/HELP/EXPN between delivered messages; 0: none
   bool tls_available = false;       // STARTTLS offered (until TLS is on)
+  // The process-wide budget of message bytes in memory (must outlive the protocol); the
+  // message being read and then delivered holds its share until the transaction ends. Null:
+  // no budget.
+  InflightBudget* inflight = nullptr;
   static ProtocolSettings from(const config::ServerConfig& server);
 };
 

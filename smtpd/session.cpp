@@ -149,6 +149,7 @@ class Session {
   static ProtocolSettings settings(const SessionEnvironment& env) {
     ProtocolSettings s = ProtocolSettings::from(env.config->server);
     s.tls_available = env.tls != nullptr;
+    s.inflight = env.inflight;
     return s;
   }
 

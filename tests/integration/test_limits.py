@@ -1,7 +1,10 @@
 """Bounds that keep one client from exhausting the relay, end to end over raw sockets: the
-session time limit against a slow-loris client, the junk-command limit at its boundary, and
+session time limit against a slow-loris client, the junk-command limit at its boundary,
 connections still waiting for their PROXY header counted against the connection limits
-(RFC 5321 §4.5.3.2 and §3.8; Postfix smtpd_timeout and smtpd_junk_command_limit)."""
+(RFC 5321 §4.5.3.2 and §3.8; Postfix smtpd_timeout and smtpd_junk_command_limit), and the
+process-wide budget of message bytes in memory (452 4.3.1, RFC 3463 §3.4)."""
+import asyncio
+import os
 import select
 import socket
 import time
@@ -132,6 +135,120 @@ class ProxyHeaderSlots(RelayTestCase):
         for c in (a, b, direct, other64):
             c.command("QUIT")
 
+
+
+def vm_kib(pid, field):
+    """A VmXXX line of /proc/PID/status, in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {field} for {pid}")
+
+
+async def send_slowly(port, body, chunk, pause):
+    """One session sending `body` in pieces; returns the reply to DATA (or its end)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+
+    async def reply():
+        lines = []
+        while True:
+            line = await asyncio.wait_for(reader.readline(), 60)
+            if not line:
+                raise ConnectionError("closed after " + repr(lines))
+            lines.append(line.decode(errors="replace").rstrip("\r\n"))
+            if line[3:4] != b"-":
+                return lines[-1]
+
+    try:
+        assert (await reply()).startswith("220")
+        for cmd in ("EHLO client.example.org", "MAIL FROM:<s@origin.example>",
+                    "RCPT TO:<noreply@example.com>"):
+            writer.write(cmd.encode() + b"\r\n")
+            got = await reply()
+            assert got.startswith("250"), got
+        writer.write(b"DATA\r\n")
+        got = await reply()
+        if not got.startswith("354"):
+            return got  # refused before the message started
+        for i in range(0, len(body), chunk):
+            writer.write(body[i:i + chunk])
+            await writer.drain()
+            await asyncio.sleep(pause)
+        writer.write(b".\r\n")
+        await writer.drain()
+        return await reply()
+    finally:
+        writer.close()
+
+
+class InflightBudget(RelayTestCase):
+    # 40 sessions x 2 MiB against a budget of 16 MiB. Besides the budget the relay may grow by
+    # OVERHEAD: per session its read buffer and protocol state, the doubling of one message's
+    # buffer while it is copied, allocator slack.
+    SESSIONS = 40
+    MESSAGE = 2 << 20
+    BUDGET = 16 << 20
+    OVERHEAD = 24 << 20
+
+    def setUp(self):
+        super().setUp()
+        # Under AddressSanitizer freed memory sits in a quarantine (256 MiB by default) and would
+        # be counted as the relay's: keep it out of the measurement.
+        self._asan = os.environ.get("ASAN_OPTIONS")
+        os.environ["ASAN_OPTIONS"] = (self._asan + ":" if self._asan else "") + "quarantine_size_mb=0"
+
+    def tearDown(self):
+        if self._asan is None:
+            os.environ.pop("ASAN_OPTIONS", None)
+        else:
+            os.environ["ASAN_OPTIONS"] = self._asan
+        super().tearDown()
+
+    def test_many_large_messages_get_452_and_memory_stays_under_budget(self):
+        r = self.relay(server_extra=f"max_inflight_bytes = {self.BUDGET}\n"
+                                    f"max_message_size = {4 << 20}\n"
+                                    f"max_connections_per_ip = {self.SESSIONS + 10}")
+        pid = r.proc.pid
+        # Warm up (threads, pools, the first message's path), then take the baseline.
+        c = SmtpClient(r.port)
+        c.command("EHLO client.example.org")
+        c.command("MAIL FROM:<s@origin.example>")
+        c.command("RCPT TO:<noreply@example.com>")
+        c.command("DATA")
+        self.assertTrue(c.command("Subject: warm\r\n\r\nup\r\n.").startswith("250"))
+        c.command("QUIT")
+        baseline = vm_kib(pid, "VmHWM") * 1024
+        line = b"x" * 78 + b"\r\n"
+        body = b"Subject: big\r\n\r\n" + line * (self.MESSAGE // len(line))
+
+        async def flood():
+            tasks = [send_slowly(r.port, body, 64 << 10, 0.02) for _ in range(self.SESSIONS)]
+            return await asyncio.gather(*tasks, return_exceptions=True)
+
+        start = time.time()
+        replies = asyncio.run(flood())
+        elapsed = time.time() - start
+        errors = [x for x in replies if isinstance(x, BaseException)]
+        self.assertEqual(errors, [])
+        refused = [x for x in replies if x.startswith("452 4.3.1")]
+        accepted = [x for x in replies if x.startswith("250")]
+        peak = vm_kib(pid, "VmHWM") * 1024
+        print(f"\n{len(accepted)} accepted, {len(refused)} refused with 452 in {elapsed:.1f}s; "
+              f"VmHWM {baseline >> 20} MiB before, {peak >> 20} MiB after "
+              f"(+{(peak - baseline) >> 20} MiB; budget {self.BUDGET >> 20} MiB)")
+        self.assertEqual(len(accepted) + len(refused), self.SESSIONS, replies)
+        self.assertGreater(len(refused), 0)
+        self.assertGreater(len(accepted), 0)
+        self.assertLessEqual(peak - baseline, self.BUDGET + self.OVERHEAD)
+        # The budget is given back: a normal message is accepted afterwards.
+        c = SmtpClient(r.port)
+        c.command("EHLO client.example.org")
+        c.command("MAIL FROM:<s@origin.example>")
+        c.command("RCPT TO:<noreply@example.com>")
+        self.assertTrue(c.command("DATA").startswith("354"))
+        self.assertTrue(c.command("Subject: after\r\n\r\nhi\r\n.").startswith("250"))
+        c.command("QUIT")
 
 
 if __name__ == "__main__":

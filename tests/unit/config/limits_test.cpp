@@ -78,6 +78,17 @@ TEST(ConfigLimits, SessionBoundsStoredAndDefaulted) {
   EXPECT_EQ(loaded->server.max_session_time, 1ms);
 }
 
+TEST(ConfigLimits, InflightBudgetHoldsAtLeastOneMessage) {
+  EXPECT_EQ(errors_of("[server]\nmax_message_size = 1000\nmax_inflight_bytes = 999\n"),
+            std::vector<std::string>{
+                "t.toml:3: server.max_inflight_bytes: must be at least max_message_size (1000)"});
+  EXPECT_TRUE(errors_of("[server]\nmax_message_size = 1000\nmax_inflight_bytes = 1000\n").empty());
+  EXPECT_TRUE(errors_of("[server]\nmax_inflight_bytes = 1000\nmax_message_size = 1000\n").empty());
+  auto defaults = load_string("", "t.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->server.max_inflight_bytes, uint64_t(1) << 30);
+}
+
 TEST(ConfigLimits, SpfShareDefaults) {
   auto defaults = load_string("", "t.toml");
   ASSERT_TRUE(defaults.has_value());
