@@ -269,19 +269,27 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   std::string prefix =
       auth::render_authentication_results(auth_results, config_->auth.authserv_id, identities) +
       received_header(env, config_->server.hostname, std::chrono::system_clock::now());
-  auto message = std::make_shared<const core::Message>(
-      prefix + auth::remove_authentication_results(msg, config_->auth.authserv_id));
+  // The one copy of the message after DATA: our fields and the message (less any
+  // Authentication-Results claiming our authserv-id) in one buffer with room for the ARC set and
+  // the DKIM signatures, which are then inserted in place.
+  constexpr size_t kRoomForOurFields = 64 * 1024;
+  std::string raw;
+  raw.reserve(prefix.size() + msg.size() + kRoomForOurFields);
+  raw += prefix;
+  auth::append_without_authentication_results(msg, config_->auth.authserv_id, raw);
+  core::Message outgoing(std::move(raw));
   // DESIGN §1 step 5 order: ARC set, then the DKIM signatures on top of it.
-  if (std::string arc = co_await arc_set(auth_results.arc, *message, env.transaction_id); !arc.empty()) {
-    message = std::make_shared<const core::Message>(arc + message->raw());
+  if (std::string arc = co_await arc_set(auth_results.arc, outgoing, env.transaction_id); !arc.empty()) {
+    outgoing = std::move(outgoing).prepend(arc);
   }
-  if (auto signatures = co_await sign(*message); !signatures) {
+  if (auto signatures = co_await sign(outgoing); !signatures) {
     auto reply = core::SmtpReply::make(451, "4.3.0", "Error: signing failed, try again later");
     log_outcome(env, msg, reply, "deferred", std::chrono::steady_clock::now() - start);
     co_return reply;
   } else if (!signatures->empty()) {
-    message = std::make_shared<const core::Message>(*signatures + message->raw());
+    outgoing = std::move(outgoing).prepend(*signatures);
   }
+  auto message = std::make_shared<const core::Message>(std::move(outgoing));
   auto executor = co_await asio::this_coro::executor;
   const core::Address sender = outbound_sender(*forwarding_, env);
   auto fan_out = co_await deliver_all(executor, forwarding_, plan, env, sender, message,
@@ -368,7 +376,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
     }
     dsn = queue::make_bounce(in);
   }
-  // Written on the worker pool (fsync), the DSN first: if the entry then fails, the DSN goes.
+  // Written on the spool threads (fsync), the DSN first: if the entry then fails, the DSN goes.
   const std::string directory = runner->options().directory;
   std::vector<const queue::SpoolEntry*> to_write;
   if (dsn) to_write.push_back(&*dsn);
@@ -380,8 +388,8 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
       auto r = queue::QueueRunner::write_new(directory, *e);
       return r ? std::string() : r.error().message;
     };
-    if (forwarding_->workers) {
-      error = co_await run_on_workers<std::string>(*forwarding_->workers, std::move(task));
+    if (forwarding_->spool_workers) {
+      error = co_await run_on_workers<std::string>(*forwarding_->spool_workers, std::move(task));
     } else {
       error = task();
     }

@@ -29,6 +29,7 @@ struct ForwardingContext {
   std::shared_ptr<const dkim::KeyStore> dkim_keys;
   const dkim::Signer* signer = nullptr;       // process-wide; null: no signing
   asio::thread_pool* workers = nullptr;       // where signing runs
+  asio::thread_pool* spool_workers = nullptr; // where spool files are written (fsync)
   std::optional<ArcSealer> arc;               // [arc] enabled: add our set over the checked chain
   // The checks at end of DATA (DESIGN §1 step 4); null members skip that check.
   std::shared_ptr<auth::SpfHelperPool> spf;   // this configuration's SPF helpers

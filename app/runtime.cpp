@@ -52,6 +52,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   if (!arc) return core::unexpected(arc.error());
   forwarding->arc = std::move(*arc);
   forwarding->workers = services.workers;
+  forwarding->spool_workers = services.spool_workers ? services.spool_workers : services.workers;
   forwarding->dkim_verifier = services.dkim_verifier;
   if (services.spf_helpers) {
     auth::SpfHelperPoolOptions spf;
@@ -60,6 +61,8 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     spf.rec_dom = config->server.hostname;
     spf.helper_argv = {"/proc/self/exe", "spf-helper", config->auth.spf_helper_user};
     spf.launcher = services.spf_launcher;
+    spf.per_client_limit = config->auth.spf_per_client;
+    spf.queue_limit = config->auth.spf_queue_limit;
     spf.prestart = false;  // started by the first check, after privileges are dropped
     forwarding->spf = std::make_shared<auth::SpfHelperPool>(executor, forwarding->resolver, spf);
   }
@@ -69,6 +72,10 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
       -> std::unique_ptr<smtpd::MessageSink> {
     return std::make_unique<ForwardingSink>(config, router, forwarding);
   };
+  if (services.inflight) {
+    services.inflight->set_limit(config->server.max_inflight_bytes);
+    env->inflight = services.inflight;
+  }
   return std::shared_ptr<const smtpd::SessionEnvironment>(std::move(env));
 }
 

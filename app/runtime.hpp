@@ -23,12 +23,15 @@ struct ProcessServices {
   relay::ConnectionPool* pool = nullptr;
   const dkim::Signer* signer = nullptr;
   asio::thread_pool* workers = nullptr;
+  asio::thread_pool* spool_workers = nullptr;  // spool writes (fsync); null: on `workers`
   const auth::DkimVerifier* dkim_verifier = nullptr;
   // Start SPF helper processes for each configuration (not for `hikyaku check`).
   bool spf_helpers = false;
   // Started while the process had root: SPF helpers then run as [auth] spf_helper_user.
   std::shared_ptr<auth::SpfLauncher> spf_launcher;
   queue::QueueRunner* queue = nullptr;  // the durable queue (serve only)
+  // The budget of message bytes in memory, across reloads; its limit follows the config in force.
+  smtpd::InflightBudget* inflight = nullptr;
 };
 
 struct ForwardingContext;

@@ -65,6 +65,11 @@ int serve(const std::string& config_path) {
   asio::io_context io(1);
   relay::ConnectionPool pool;
   asio::thread_pool workers(2);
+  // Spool writes (fsync) have threads of their own: a 250 that waits for its spool file must
+  // not also wait behind DKIM verifications of large messages on `workers`. Two, so one slow
+  // fsync does not hold every other write.
+  asio::thread_pool spool_workers(2);
+  smtpd::InflightBudget inflight;  // sessions hold it; it outlives the server (declared first)
   dkim::Signer signer;
   const auth::DkimVerifier dkim_verifier;
   // The durable queue ([queue]; its settings take effect at start, not on SIGHUP). It delivers
@@ -73,9 +78,9 @@ int serve(const std::string& config_path) {
   auto queue_delivery = std::make_shared<RelayDelivery>(io.get_executor(), [&runtime_ptr] {
     return runtime_ptr ? runtime_ptr->forwarding() : nullptr;
   });
-  // Its spool rewrites (fsync) go to the worker pool, declared above so it outlives the runner.
+  // Its spool rewrites (fsync) go to the spool threads, declared above to outlive the runner.
   queue::QueueRunner queue_runner(io.get_executor(), queue_options(*config), queue_delivery,
-                                  &workers);
+                                  &spool_workers);
   // While we still have root: the launcher that starts each SPF helper as its own user
   // (DESIGN §3), so no helper shares the service user's access to keys and spool.
   std::shared_ptr<auth::SpfLauncher> spf_launcher;
@@ -91,10 +96,12 @@ int serve(const std::string& config_path) {
   const ProcessServices services{.pool = &pool,
                                  .signer = &signer,
                                  .workers = &workers,
+                                 .spool_workers = &spool_workers,
                                  .dkim_verifier = &dkim_verifier,
                                  .spf_helpers = true,
                                  .spf_launcher = spf_launcher,
-                                 .queue = &queue_runner};
+                                 .queue = &queue_runner,
+                                 .inflight = &inflight};
   std::shared_ptr<const ForwardingContext> forwarding;
   auto env = build_environment(config, io.get_executor(), services, &forwarding);
   if (!env) {

@@ -272,9 +272,15 @@ std::optional<std::string> parse_authserv_id(std::string_view v) {
 
 std::string remove_authentication_results(const core::Message& message,
                                           std::string_view authserv_id) {
-  const std::string& raw = message.raw();
   std::string out;
-  out.reserve(raw.size());
+  out.reserve(message.size());
+  append_without_authentication_results(message, authserv_id, out);
+  return out;
+}
+
+void append_without_authentication_results(const core::Message& message, std::string_view authserv_id,
+                                           std::string& out) {
+  const std::string& raw = message.raw();
   size_t copied = 0;
   for (const auto& f : message.fields()) {
     if (!core::ascii_iequals(message.field_name(f), "Authentication-Results")) continue;
@@ -284,7 +290,6 @@ std::string remove_authentication_results(const core::Message& message,
     copied = f.offset + f.length;
   }
   out.append(raw, copied, std::string::npos);
-  return out;
 }
 
 }  // namespace hikyaku::auth

@@ -39,6 +39,9 @@ std::optional<std::string> parse_authserv_id(std::string_view field_value);
 
 // The raw message without the Authentication-Results fields whose authserv-id equals
 // `authserv_id` (ASCII case-insensitive); every other octet unchanged.
+// The same, appended to `out` (which may already hold fields to go before it).
+void append_without_authentication_results(const core::Message& message, std::string_view authserv_id,
+                                           std::string& out);
 std::string remove_authentication_results(const core::Message& message,
                                           std::string_view authserv_id);
 

@@ -23,6 +23,7 @@
 #include <boost/asio/write.hpp>
 
 #include "auth/spf_wire.hpp"
+#include "core/client_key.hpp"
 
 namespace hikyaku::auth {
 
@@ -222,6 +223,10 @@ void SpfHelperPool::shutdown() {
   }
   for (auto& w : waiters_) w->cancel();
   waiters_.clear();
+  for (auto& [client, checks] : clients_) {
+    for (auto& w : checks.waiters) w->cancel();
+    checks.waiters.clear();
+  }
 }
 
 std::shared_ptr<SpfHelperPool::Helper> SpfHelperPool::spawn() {
@@ -266,8 +271,57 @@ void SpfHelperPool::wake_one() {
   waiters_.pop_front();
 }
 
+// Holds one of its client's running checks until the check ends, however it ends.
+class SpfHelperPool::ClientTurn {
+ public:
+  ClientTurn(SpfHelperPool& pool, std::string client) : pool_(pool), client_(std::move(client)) {}
+  ~ClientTurn() { pool_.leave(client_); }
+  ClientTurn(const ClientTurn&) = delete;
+  ClientTurn& operator=(const ClientTurn&) = delete;
+
+ private:
+  SpfHelperPool& pool_;
+  std::string client_;
+};
+
+asio::awaitable<std::string> SpfHelperPool::admit(const std::string& client,
+                                                  std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    if (shut_down_) co_return "SPF helpers shut down";
+    ClientChecks& mine = clients_[client];
+    if (options_.per_client_limit == 0 || mine.running < options_.per_client_limit) {
+      ++mine.running;
+      co_return std::string();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      co_return "too many SPF checks from this client at once";
+    }
+    if (options_.queue_limit != 0 && waiting_ >= options_.queue_limit) co_return "SPF wait list full";
+    auto waiter = std::make_shared<asio::steady_timer>(executor_, deadline);
+    mine.waiters.push_back(waiter);  // `mine` stays in the map while it has waiters
+    ++waiting_;
+    boost::system::error_code ec;
+    co_await waiter->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    --waiting_;
+    if (auto it = clients_.find(client); it != clients_.end()) std::erase(it->second.waiters, waiter);
+  }
+}
+
+void SpfHelperPool::leave(const std::string& client) {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) return;
+  ClientChecks& mine = it->second;
+  if (mine.running > 0) --mine.running;
+  if (!mine.waiters.empty()) {
+    mine.waiters.front()->cancel();
+    mine.waiters.pop_front();
+  } else if (mine.running == 0) {
+    clients_.erase(it);
+  }
+}
+
 asio::awaitable<std::shared_ptr<SpfHelperPool::Helper>> SpfHelperPool::acquire(
-    std::chrono::steady_clock::time_point deadline) {
+    std::chrono::steady_clock::time_point deadline, std::string& why) {
   for (;;) {
     if (shut_down_) co_return nullptr;
     if (!idle_.empty()) {
@@ -287,11 +341,20 @@ asio::awaitable<std::shared_ptr<SpfHelperPool::Helper>> SpfHelperPool::acquire(
       // A helper that could not be started earlier (or replaced) is tried again now.
       co_return spawn();
     }
-    if (std::chrono::steady_clock::now() >= deadline) co_return nullptr;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      why = "no SPF helper available";
+      co_return nullptr;
+    }
+    if (options_.queue_limit != 0 && waiting_ >= options_.queue_limit) {
+      why = "SPF wait list full";
+      co_return nullptr;
+    }
     auto waiter = std::make_shared<asio::steady_timer>(executor_, deadline);
     waiters_.push_back(waiter);
+    ++waiting_;
     boost::system::error_code ec;
     co_await waiter->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    --waiting_;
     std::erase(waiters_, waiter);
   }
 }
@@ -321,13 +384,22 @@ void SpfHelperPool::retire(const std::shared_ptr<Helper>& helper) {
 }
 
 asio::awaitable<SpfVerdict> SpfHelperPool::check(SpfRequest request) {
-  const auto deadline = std::chrono::steady_clock::now() + options_.check_timeout;
+  const auto now = std::chrono::steady_clock::now();
+  const auto deadline = now + options_.check_timeout;
+  const std::string client = core::client_key(request.client_ip);
+  // A check waits at most half its time for its client's turn, keeping the other half for itself.
+  if (auto refused = co_await admit(client, now + options_.check_timeout / 2); !refused.empty()) {
+    co_return temperror_verdict(request, refused);
+  }
+  ClientTurn turn(*this, client);
   // A helper that dies before saying anything (killed while idle, just before this check) never
   // saw the request: the check is tried once more on a fresh helper.
   for (int attempt = 0;; ++attempt) {
-    auto helper = co_await acquire(deadline);
+    std::string why;
+    auto helper = co_await acquire(deadline, why);
     if (!helper) {
-      co_return temperror_verdict(request, shut_down_ ? "SPF helpers shut down" : "no SPF helper available");
+      if (why.empty()) why = "no SPF helper available";
+      co_return temperror_verdict(request, shut_down_ ? "SPF helpers shut down" : why);
     }
     auto conv = std::make_shared<Conversation>(executor_);
     conv->timer.expires_at(deadline);

@@ -2,13 +2,15 @@
 // libspf2, each behind a socketpair speaking spf_wire.hpp. Every DNS query a helper makes is
 // answered through dns::Resolver (one cache, one configured server). A helper that dies,
 // breaks the protocol or passes the deadline is killed and replaced; that check is an
-// RFC 7208 §2.6.6 temperror for both identities.
+// RFC 7208 §2.6.6 temperror for both identities. One client cannot take every helper: its
+// checks at once are capped, and the checks waiting are bounded (past either: temperror).
 #pragma once
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +47,14 @@ struct SpfHelperPoolOptions {
   // Started with root privileges, the relay starts helpers through this launcher, so they run
   // as [auth] spf_helper_user rather than as the relay's service user. Null: posix_spawn here.
   std::shared_ptr<SpfLauncher> launcher;
+  // Checks of one client (core::client_key: an IPv4 address or an IPv6 /64) at once. One more
+  // waits, for at most half of check_timeout (the other half is left for the check), for one of
+  // that client's checks to end, then is temperror: a client sending many messages at once
+  // cannot occupy every helper. 0: no cap.
+  size_t per_client_limit = 0;
+  // Checks waiting (for a helper, or for their client's turn). One more is temperror at once,
+  // so a flood cannot queue work that would take longer than any client waits. 0: no bound.
+  size_t queue_limit = 0;
   // Start every helper in the constructor; false starts them at the first checks (the relay
   // builds its pool before dropping root, and helpers must run as the service user).
   bool prestart = true;
@@ -73,11 +83,23 @@ class SpfHelperPool {
   // Kills and reaps every helper, closes their sockets; later checks are temperror.
   void shutdown();
 
+  // Checks waiting now (for a helper or their client's turn), for tests and metrics.
+  size_t waiting() const { return waiting_; }
+
   struct Helper;
   struct Conversation;
 
  private:
-  asio::awaitable<std::shared_ptr<Helper>> acquire(std::chrono::steady_clock::time_point deadline);
+  struct ClientChecks {
+    size_t running = 0;
+    std::deque<std::shared_ptr<asio::steady_timer>> waiters;
+  };
+  class ClientTurn;
+  // Empty when the check may go on (its client's count taken), else why it may not.
+  asio::awaitable<std::string> admit(const std::string& client, std::chrono::steady_clock::time_point deadline);
+  void leave(const std::string& client);
+  asio::awaitable<std::shared_ptr<Helper>> acquire(std::chrono::steady_clock::time_point deadline,
+                                                   std::string& why);
   void release(std::shared_ptr<Helper> helper);
   void retire(const std::shared_ptr<Helper>& helper);
   std::shared_ptr<Helper> spawn();
@@ -89,6 +111,8 @@ class SpfHelperPool {
   std::vector<std::shared_ptr<Helper>> helpers_;  // every live helper, idle or busy
   std::vector<std::shared_ptr<Helper>> idle_;
   std::deque<std::shared_ptr<asio::steady_timer>> waiters_;  // checks waiting for a helper
+  std::map<std::string, ClientChecks> clients_;  // by client key, while it has checks
+  size_t waiting_ = 0;                           // checks in either wait
   mutable std::mutex pids_mutex_;
   std::vector<pid_t> pids_;
   bool shut_down_ = false;

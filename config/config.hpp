@@ -38,6 +38,11 @@ struct ServerConfig {
   size_t max_text_line = 1000;
   // Bounds memory per session: the whole message is held while it is checked and forwarded.
   uint64_t max_message_size = 26214400;
+  // All messages held in memory at once (being received, checked and forwarded): past it a new
+  // DATA, or a message growing past it, gets 452 4.3.1. A fixed 1 GiB rather than a share of
+  // physical memory (which a container's limit hides): 40 maximum-size messages, fitting a
+  // 2 GiB host with the process's own needs. Must be at least max_message_size.
+  uint64_t max_inflight_bytes = uint64_t(1) << 30;
   // RFC 5321 §4.5.3.1.8 requires accepting at least 100; more only multiplies upstream work.
   size_t max_recipients = 100;
   // Mail loops (RFC 5321 §6.3): a message with more Received: fields than this is refused at
@@ -54,6 +59,16 @@ struct ServerConfig {
   size_t max_connections_per_ip = 20;
   // A client that keeps sending bad commands is a scanner or broken; Postfix: smtpd_hard_error_limit.
   size_t max_errors = 10;
+  // Commands that do no mail work (NOOP, RSET, VRFY, HELP, EXPN) between two delivered
+  // messages; past it 421 4.7.0. A client looping on them only holds a slot. Postfix:
+  // smtpd_junk_command_limit 100.
+  size_t max_junk_commands = 100;
+  // The whole life of one session. command_timeout and data_timeout bound each wait, not their
+  // number: a slow-loris client sending a byte before each deadline would keep its slot for
+  // ever. 30 minutes carries a maximum-size message (25 MiB) at 20 kB/s (22 min) plus the
+  // relay's own wait for its destinations (queue.session_budget, 5 min); the session ends with
+  // 421 4.4.2 at its first wait for input after this time.
+  Duration max_session_time = std::chrono::minutes(30);
   // SIGTERM: how long sessions may finish their current transaction before 421.
   Duration shutdown_grace = std::chrono::seconds(30);
   // The peers (addresses or prefixes) allowed to connect to a proxy listener, whose PROXY header
@@ -124,6 +139,14 @@ struct AuthConfig {
   // The user SPF helpers run as when started with root privileges: never root, and not
   // server.user, so a helper subverted by a hostile record cannot read the keys or the spool.
   std::string spf_helper_user = "nobody";
+  // SPF checks of one client (an IPv4 address or an IPv6 /64) at once; more wait for its turn
+  // for at most half of spf_timeout, then are temperror. With the default two helpers, one
+  // client sending many messages at once never holds them all.
+  size_t spf_per_client = 1;
+  // SPF checks waiting for a helper or their client's turn; one more is temperror at once.
+  // With two helpers and a check of 0.1-0.4 s, 100 waiting clear in 5-20 s (about spf_timeout);
+  // a longer list would only hold sessions until their checks time out.
+  size_t spf_queue_limit = 100;
   // All DKIM key, ARC key and DMARC record lookups of one message together; past it the rest are
   // temporary failures (the message is deferred).
   Duration lookup_timeout = std::chrono::seconds(30);

@@ -144,6 +144,11 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   }
 
   r.read_count("max_message_size", out.max_message_size, 1);
+  if (r.read_count("max_inflight_bytes", out.max_inflight_bytes, 1) &&
+      out.max_inflight_bytes < out.max_message_size) {
+    r.error(line_of_key(r, "max_inflight_bytes"), "max_inflight_bytes",
+            "must be at least max_message_size (" + std::to_string(out.max_message_size) + ")");
+  }
   r.read_count("max_recipients", out.max_recipients, 1);
   r.read_count("max_hops", out.max_hops, 1);
   r.read_count("max_command_line", out.max_command_line, 512, "RFC 5321 §4.5.3.1.4");
@@ -153,6 +158,8 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   r.read_count("max_connections", out.max_connections, 1);
   r.read_count("max_connections_per_ip", out.max_connections_per_ip, 1);
   r.read_count("max_errors", out.max_errors, 1);
+  r.read_count("max_junk_commands", out.max_junk_commands, 1);
+  r.read_duration("max_session_time", out.max_session_time, false);
   r.read_duration("shutdown_grace", out.shutdown_grace, true);
   r.read_string("user", out.user);
   r.read_duration("proxy_timeout", out.proxy_timeout, false);
@@ -221,6 +228,8 @@ void read_auth(TableReader& r, AuthConfig& out, const std::string& server_user) 
   int64_t helpers = out.spf_helpers;
   if (r.read_integer("spf_helpers", helpers, 1, 64)) out.spf_helpers = static_cast<int>(helpers);
   r.read_duration("spf_timeout", out.spf_timeout, false);
+  r.read_count("spf_per_client", out.spf_per_client, 1);
+  r.read_count("spf_queue_limit", out.spf_queue_limit, 1);
   if (r.read_string("spf_helper_user", out.spf_helper_user)) {
     if (out.spf_helper_user.empty() || out.spf_helper_user == "root") {
       r.error(line_of_key(r, "spf_helper_user"), "spf_helper_user",

@@ -28,6 +28,14 @@ std::string_view slice(const std::string& raw, size_t offset, size_t length) {
 
 Message::Message(std::string raw) : raw_(std::move(raw)) { index(); }
 
+Message Message::prepend(std::string_view fields) && {
+  raw_.insert(0, fields);
+  fields_.clear();
+  body_offset_ = 0;
+  index();
+  return std::move(*this);
+}
+
 // Walks the header section once. The section ends at the first empty line (the body follows
 // it), or at the first line that is neither a field nor a continuation: that line starts the
 // body, as Postfix does; a message with neither is all header.

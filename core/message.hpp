@@ -19,6 +19,9 @@ class Message {
  public:
   Message() = default;
   explicit Message(std::string raw);  // builds the header index
+  // This message with `fields` (whole header fields, each ending in CRLF) before it. The
+  // buffer is reused: the message is not copied when its capacity has room for `fields`.
+  Message prepend(std::string_view fields) &&;
 
   const std::string& raw() const { return raw_; }
   size_t size() const { return raw_.size(); }

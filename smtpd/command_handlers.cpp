@@ -127,6 +127,9 @@ Checked<bool> check_starttls(const ServerMachine& s, std::string_view arg) {
 }  // namespace
 
 void ServerMachine::dispatch(const Command& cmd) {
+  const bool junk = cmd.verb == Verb::noop || cmd.verb == Verb::rset || cmd.verb == Verb::vrfy ||
+                    cmd.verb == Verb::help || cmd.verb == Verb::expn;
+  if (junk && !junk_command()) return;
   switch (cmd.verb) {
     case Verb::helo: cmd_hello(cmd.arg, false); return;
     case Verb::ehlo: cmd_hello(cmd.arg, true); return;
@@ -213,6 +216,12 @@ void ServerMachine::cmd_data(std::string_view arg) {
   auto ok = check_data(*this, arg);
   if (!ok) {
     fail(ok.error());
+    return;
+  }
+  // RFC 3463 §3.4 / RFC 5321 §4.2.3: no memory left for another message now; the transaction
+  // stays open, the client may try DATA again or later. Not counted as the client's error.
+  if (settings_.inflight != nullptr && settings_.inflight->exhausted()) {
+    send(replies::insufficient_storage());
     return;
   }
   // RFC 2920 §3.1: bytes after DATA in the same packet are the message; the reader takes them.

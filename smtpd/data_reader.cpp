@@ -12,7 +12,13 @@ DataOutcome DataReader::outcome() const {
   if (bare_) return DataOutcome::bare_cr_lf;
   if (too_long_) return DataOutcome::line_too_long;
   if (too_big_) return DataOutcome::too_big;
+  if (abandoned_) return DataOutcome::over_budget;
   return DataOutcome::ok;
+}
+
+void DataReader::abandon() {
+  abandoned_ = true;
+  drop_body();
 }
 
 void DataReader::drop_body() {

@@ -15,6 +15,7 @@ enum class DataOutcome {
   bare_cr_lf,     // a CR or LF not part of a CRLF pair somewhere in the data
   line_too_long,  // a line over max_text_line octets (CRLF included, a stuffing dot not)
   too_big,        // more than max_message_size octets after unstuffing
+  over_budget,    // abandon()ed: the process had no memory left for it (a temporary failure)
 };
 
 struct DataLimits {
@@ -43,6 +44,10 @@ class DataReader {
   // stuffing dot not (§4.5.3.1.6); 0 when there is none. For the log line of the refusal.
   uint64_t long_line_number() const { return long_line_number_; }
   uint64_t long_line_length() const { return long_line_length_; }
+  // Memory the kept message takes now (its buffer's capacity); 0 once it is dropped.
+  size_t held() const { return failed() ? 0 : body_.capacity(); }
+  // Stops keeping the message: it is read to its end and discarded (outcome over_budget).
+  void abandon();
 
  private:
   enum class State {
@@ -57,7 +62,7 @@ class DataReader {
   void store_crlf();
   void end_line();
   void count(size_t n);
-  bool failed() const { return bare_ || too_long_ || too_big_; }
+  bool failed() const { return bare_ || too_long_ || too_big_ || abandoned_; }
   void drop_body();
 
   DataLimits limits_;
@@ -71,6 +76,7 @@ class DataReader {
   bool bare_ = false;
   bool too_long_ = false;
   bool too_big_ = false;
+  bool abandoned_ = false;
 };
 
 }  // namespace hikyaku::smtpd

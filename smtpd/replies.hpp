@@ -93,10 +93,19 @@ inline SmtpReply data_line_too_long(size_t limit) {
 
 // RFC 5321 §6.3 (loops), RFC 3463 §3.5 X.4.6 "Routing loop detected"; Postfix's wording.
 inline SmtpReply too_many_hops() { return make(554, "5.4.6", "Error: too many hops"); }
+// RFC 3463 §3.4 X.3.1: the process-wide budget of message bytes in memory is spent.
+inline SmtpReply insufficient_storage() { return make(452, "4.3.1", "Insufficient system storage"); }
 
 // Session endings (§3.8: 421 before closing).
 inline SmtpReply too_many_errors(std::string_view host) {
   return make(421, "4.7.0", with_host(host, "Error: too many errors"));
+}
+// Postfix smtpd_junk_command_limit: commands that do no mail work, past the limit.
+inline SmtpReply too_many_junk_commands(std::string_view host) {
+  return make(421, "4.7.0", with_host(host, "Error: too many commands without mail"));
+}
+inline SmtpReply session_time_exceeded(std::string_view host) {
+  return make(421, "4.4.2", with_host(host, "Error: session time limit exceeded"));
 }
 inline SmtpReply timeout(std::string_view host) {
   return make(421, "4.4.2", with_host(host, "Error: timeout exceeded"));

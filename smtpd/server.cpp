@@ -14,31 +14,6 @@ namespace hikyaku::smtpd {
 using asio::ip::tcp;
 using boost::system::error_code;
 
-bool ConnectionTracker::try_add(const std::string& ip, size_t max_total, size_t max_per_ip) {
-  std::lock_guard lock(mu_);
-  size_t& mine = per_ip_[ip];
-  if (total_ >= max_total || mine >= max_per_ip) {
-    if (mine == 0) per_ip_.erase(ip);
-    return false;
-  }
-  ++total_;
-  ++mine;
-  return true;
-}
-
-void ConnectionTracker::remove(const std::string& ip) {
-  std::lock_guard lock(mu_);
-  auto it = per_ip_.find(ip);
-  if (it == per_ip_.end()) return;
-  --total_;
-  if (--it->second == 0) per_ip_.erase(it);
-}
-
-size_t ConnectionTracker::total() const {
-  std::lock_guard lock(mu_);
-  return total_;
-}
-
 bool is_trusted_proxy(const std::string& peer_ip, const std::vector<core::IpPrefix>& trusted) {
   const auto address = core::IpAddress::parse(peer_ip);
   if (!address) return false;
@@ -106,21 +81,61 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Listener> listener) {
   }
 }
 
+namespace {
+
+// One counted connection, given back to the tracker when the serving coroutine ends.
+class CountedConnection {
+ public:
+  CountedConnection(ConnectionTracker& tracker, std::string ip) : tracker_(tracker), ip_(std::move(ip)) {}
+  ~CountedConnection() { tracker_.remove(ip_); }
+  CountedConnection(const CountedConnection&) = delete;
+  CountedConnection& operator=(const CountedConnection&) = delete;
+  void moved_to(std::string ip) { ip_ = std::move(ip); }
+
+ private:
+  ConnectionTracker& tracker_;
+  std::string ip_;
+};
+
+// RFC 5321 §3.1: a server may refuse a connection with a 421 greeting.
+void refuse_busy(tcp::socket& socket, const core::SessionInfo& info, const std::string& hostname) {
+  spdlog::warn("{}: too many connections (from [{}] as {}, or in total): refused", info.session_id,
+               info.client_ip, client_key(info.client_ip));
+  const std::string reply = fmt::format("421 4.7.0 {} Error: too many connections\r\n", hostname);
+  error_code ec;
+  asio::write(socket, asio::buffer(reply), ec);
+  socket.close(ec);
+}
+
+}  // namespace
+
 asio::awaitable<void> Server::serve(tcp::socket socket, bool proxy) {
   auto env = environment_();
   const auto& server = env->config->server;
   SessionStart start;
   start.info.session_id = new_session_id();
+  fill_endpoints(socket, start.info);
+  if (start.info.client_ip.empty()) co_return;  // the client is already gone
+  // A connection is counted from accept on. Before its PROXY header it is counted under its
+  // peer (a proxy sends the header at once, so only a client connecting directly stays silent
+  // here), and a flood of silent connections takes no more than that peer's share.
+  const std::string peer_ip = start.info.client_ip;
+  if (!tracker_.try_add(peer_ip, server.max_connections, server.max_connections_per_ip)) {
+    refuse_busy(socket, start.info, server.hostname);
+    co_return;
+  }
+  CountedConnection counted(tracker_, peer_ip);
   if (proxy) {
     // Only a trusted proxy may say who the client is (its header is believed as written).
-    fill_endpoints(socket, start.info);
-    if (!start.info.client_ip.empty() && !is_trusted_proxy(start.info.client_ip, server.trusted_proxies)) {
+    if (!is_trusted_proxy(peer_ip, server.trusted_proxies)) {
       spdlog::warn("{}: refused connection from [{}]:{} to a PROXY listener: not in server.trusted_proxies",
-                   start.info.session_id, start.info.client_ip, start.info.client_port);
+                   start.info.session_id, peer_ip, start.info.client_port);
       error_code ec;
       socket.close(ec);
       co_return;
     }
+    spdlog::debug("{}: connection from [{}]:{} on a proxy listener, waiting for its PROXY header",
+                  start.info.session_id, peer_ip, start.info.client_port);
     std::string failure = co_await read_proxy_header(socket, server.proxy_timeout, start);
     if (!failure.empty()) {
       spdlog::warn("{}: refused connection from [{}]: {}", start.info.session_id,
@@ -129,28 +144,20 @@ asio::awaitable<void> Server::serve(tcp::socket socket, bool proxy) {
       socket.close(ec);
       co_return;
     }
+    if (!tracker_.try_move(peer_ip, start.info.client_ip, server.max_connections_per_ip)) {
+      refuse_busy(socket, start.info, server.hostname);
+      co_return;
+    }
+    counted.moved_to(start.info.client_ip);
   }
   auto control = std::make_shared<SessionControl>(socket.get_executor());
-  if (!proxy) fill_endpoints(socket, start.info);
-  if (start.info.client_ip.empty()) co_return;  // the client is already gone
   control->client_ip = start.info.client_ip;
-  if (!tracker_.try_add(control->client_ip, server.max_connections, server.max_connections_per_ip)) {
-    // RFC 5321 §3.1: a server may refuse a connection with a 421 greeting.
-    spdlog::warn("{}: too many connections (from [{}] or in total): refused", start.info.session_id,
-                 control->client_ip);
-    const std::string reply = fmt::format("421 4.7.0 {} Error: too many connections\r\n", server.hostname);
-    error_code ec;
-    asio::write(socket, asio::buffer(reply), ec);
-    socket.close(ec);
-    co_return;
-  }
   {
     std::lock_guard lock(sessions_mu_);
     if (stopping_) control->request_shutdown(false);
     sessions_.insert(control);
   }
   co_await run_session(std::move(socket), env, control, std::move(start));
-  tracker_.remove(control->client_ip);
   session_ended(control);
 }
 

@@ -12,6 +12,8 @@
 
 #include "config/config.hpp"
 #include "core/asio.hpp"
+#include "smtpd/connection_tracker.hpp"
+#include "smtpd/inflight_budget.hpp"
 #include "smtpd/message_sink.hpp"
 #include "smtpd/tls_context.hpp"
 
@@ -23,6 +25,7 @@ struct SessionEnvironment {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<TlsContext> tls;  // null: STARTTLS not offered
   std::function<std::unique_ptr<MessageSink>()> make_sink;
+  InflightBudget* inflight = nullptr;  // process-wide, outlives every session; null: no budget
 };
 using EnvironmentProvider = std::function<std::shared_ptr<const SessionEnvironment>()>;
 
@@ -31,20 +34,6 @@ class SessionControl;
 // True when peer_ip (canonical text) lies in one of the trusted prefixes: a PROXY header is
 // believed only from such a peer.
 bool is_trusted_proxy(const std::string& peer_ip, const std::vector<core::IpPrefix>& trusted);
-
-// Counts connections in total and per client IP; the limits come from the environment in force
-// when the connection arrives.
-class ConnectionTracker {
- public:
-  bool try_add(const std::string& ip, size_t max_total, size_t max_per_ip);
-  void remove(const std::string& ip);
-  size_t total() const;
-
- private:
-  mutable std::mutex mu_;
-  size_t total_ = 0;
-  std::map<std::string, size_t> per_ip_;
-};
 
 class Server {
  public:

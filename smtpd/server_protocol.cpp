@@ -36,6 +36,7 @@ ProtocolSettings ProtocolSettings::from(const config::ServerConfig& server) {
   s.max_recipients = server.max_recipients;
   s.max_hops = server.max_hops;
   s.max_errors = server.max_errors;
+  s.max_junk_commands = server.max_junk_commands;
   s.tls_available = server.tls.has_value();
   return s;
 }
@@ -83,6 +84,31 @@ ServerMachine::ServerMachine(ProtocolSettings settings, core::SessionInfo sessio
   envelope_.session = session_;
 }
 
+ServerMachine::~ServerMachine() { release_reserved(); }
+
+// The budget is charged with the memory the message takes (its buffer, not only its octets),
+// as it grows; a message that no longer fits is dropped and read to its end (452 at the end).
+void ServerMachine::account_data() {
+  if (settings_.inflight == nullptr || !data_) return;
+  const uint64_t held = data_->held();
+  if (held < reserved_) {
+    settings_.inflight->release(reserved_ - held);
+    reserved_ = held;
+  } else if (held > reserved_) {
+    if (settings_.inflight->try_reserve(held - reserved_)) {
+      reserved_ = held;
+    } else {
+      data_->abandon();
+      release_reserved();
+    }
+  }
+}
+
+void ServerMachine::release_reserved() {
+  if (settings_.inflight != nullptr && reserved_ > 0) settings_.inflight->release(reserved_);
+  reserved_ = 0;
+}
+
 void ServerMachine::transition(State to) {
   if (to == state_) return;
   assert(allowed(state_, to) && "invalid SMTP server state transition");
@@ -100,10 +126,27 @@ void ServerMachine::fail(const core::SmtpReply& reply, std::string note) {
   send(reply, std::move(note));
   ++errors_;
   if (settings_.max_errors != 0 && errors_ >= settings_.max_errors) {
-    drop_requests();
-    send(replies::too_many_errors(settings_.hostname));
-    close();
+    close_for("too many errors", replies::too_many_errors(settings_.hostname));
   }
+}
+
+// Postfix smtpd_junk_command_limit: a client that only sends commands doing no mail work
+// (NOOP, RSET, VRFY, HELP, EXPN) holds a connection slot for nothing. The count restarts with
+// every delivered message, so a client sending many messages (RSET before each) is not cut.
+bool ServerMachine::junk_command() {
+  if (state_ == State::closed) return false;
+  if (settings_.max_junk_commands == 0 || ++junk_ <= settings_.max_junk_commands) return true;
+  close_for("too many junk commands", replies::too_many_junk_commands(settings_.hostname));
+  return false;
+}
+
+// RFC 5321 §3.8: a server that must end the session says 421 first.
+void ServerMachine::close_for(std::string_view limit, const core::SmtpReply& reply) {
+  if (state_ == State::closed) return;
+  limit_reached_ = limit;
+  drop_requests();
+  send(reply);
+  close();
 }
 
 void ServerMachine::request(Action action) {
@@ -144,6 +187,7 @@ void ServerMachine::reset_transaction() {
   message_ = core::Message{};
   rcpt_.reset();
   data_.reset();
+  release_reserved();
 }
 
 void ServerMachine::end_transaction() {
@@ -173,6 +217,7 @@ bool ServerMachine::step() {
     case State::data: {
       if (in.empty()) return false;
       input_pos_ += data_->feed(in);
+      account_data();
       if (data_->done()) on_data_end();
       return true;
     }
@@ -225,6 +270,8 @@ void ServerMachine::on_data_end() {
                std::to_string(settings_.max_text_line) + " (RFC 5321 4.5.3.1.6)");
       break;
     case DataOutcome::too_big: fail(replies::too_big()); break;
+    // Not the client's error: not counted against max_errors.
+    case DataOutcome::over_budget: send(replies::insufficient_storage()); break;
     case DataOutcome::reading:
     case DataOutcome::ok: break;
   }
@@ -262,11 +309,13 @@ void ServerProtocol::end_of_input() { impl_->close(); }
 
 // RFC 5321 §4.5.3.2: the server may close after its timeout; §3.8: with a 421 first.
 void ServerProtocol::timed_out() {
-  auto& s = *impl_;
-  if (s.state_ == State::closed) return;
-  s.drop_requests();
-  s.send(replies::timeout(s.settings_.hostname));
-  s.close();
+  impl_->close_for("timeout", replies::timeout(impl_->settings_.hostname));
+}
+
+// RFC 5321 §4.5.3.2 bounds each wait but not their number: a client trickling a byte before
+// each deadline would hold its slot for ever. §3.8: 421 before closing.
+void ServerProtocol::session_expired() {
+  impl_->close_for("session time limit", replies::session_time_exceeded(impl_->settings_.hostname));
 }
 
 void ServerProtocol::shutdown(bool immediate) {
@@ -324,6 +373,7 @@ void ServerProtocol::message_delivered(const core::SmtpReply& reply) {
   if (s.state_ != State::delivery) return;
   s.outstanding_ = false;
   s.send(reply);
+  if (reply.code >= 200 && reply.code < 300) s.junk_ = 0;
   s.end_transaction();
 }
 
@@ -355,6 +405,8 @@ void ServerProtocol::tls_failed() {
 const core::Envelope& ServerProtocol::envelope() const { return impl_->envelope_; }
 const core::Message& ServerProtocol::message() const { return impl_->message_; }
 const core::SessionInfo& ServerProtocol::session() const { return impl_->session_; }
+
+std::string_view ServerProtocol::limit_reached() const { return impl_->limit_reached_; }
 
 bool ServerProtocol::in_transaction() const {
   const State st = impl_->state_;

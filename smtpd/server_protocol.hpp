@@ -14,6 +14,7 @@
 #include "core/envelope.hpp"
 #include "core/message.hpp"
 #include "core/smtp_reply.hpp"
+#include "smtpd/inflight_budget.hpp"
 
 namespace hikyaku::smtpd {
 
@@ -25,7 +26,12 @@ struct ProtocolSettings {
   size_t max_recipients = 100;
   size_t max_hops = 50;             // Received: fields a message may carry (RFC 5321 §6.3)
   size_t max_errors = 10;
+  size_t max_junk_commands = 100;   // NOOP/RSET/VRFY/HELP/EXPN between delivered messages; 0: none
   bool tls_available = false;       // STARTTLS offered (until TLS is on)
+  // The process-wide budget of message bytes in memory (must outlive the protocol); the
+  // message being read and then delivered holds its share until the transaction ends. Null:
+  // no budget.
+  InflightBudget* inflight = nullptr;
   static ProtocolSettings from(const config::ServerConfig& server);
 };
 
@@ -60,6 +66,9 @@ class ServerProtocol {
   void end_of_input();
   // The read timed out: queues "421 4.4.2 ... timeout" and Close.
   void timed_out();
+  // The session has lived past its time limit (the driver keeps the clock): queues
+  // "421 4.4.2 ... session time limit exceeded" and Close.
+  void session_expired();
   // Shutting down. Not immediate: "421 4.3.2 <host> Service shutting down" and Close are queued
   // at once when no transaction is open, else as soon as the current transaction ends
   // (delivered, refused or RSET). Immediate (the grace period ran out): queued at once.
@@ -84,6 +93,9 @@ class ServerProtocol {
   const core::SessionInfo& session() const;
   // True between MAIL and the end of the transaction (used to drain at shutdown).
   bool in_transaction() const;
+  // Which limit closed the session ("too many errors", "too many junk commands", "timeout",
+  // "session time limit"), for the log; empty while none has.
+  std::string_view limit_reached() const;
 
  private:
   struct Impl;

@@ -40,11 +40,16 @@ using Checked = core::Expected<T, core::SmtpReply>;
 struct ServerMachine {
   ServerMachine(ProtocolSettings settings, core::SessionInfo session, std::chrono::milliseconds command_timeout,
        std::chrono::milliseconds data_timeout);
+  ~ServerMachine();
+  ServerMachine(const ServerMachine&) = delete;
+  ServerMachine& operator=(const ServerMachine&) = delete;
 
   // --- core machine (server_protocol.cpp) ---
   void transition(State to);  // the one place the state changes
   void send(const core::SmtpReply& reply, std::string note = {});  // note: for the log
   void fail(const core::SmtpReply& reply, std::string note = {});  // counted against max_errors
+  bool junk_command();                      // counts one; false: the limit closed the session
+  void close_for(std::string_view limit, const core::SmtpReply& reply);  // 421, then Close
   void request(Action action);              // CheckRecipient / DeliverMessage / StartTls
   void close();
   void drop_requests();                     // pending requests never handed to the driver
@@ -52,6 +57,8 @@ struct ServerMachine {
   bool step();                              // handles one unit of input; false: needs input
   void on_line(std::string_view line);
   void on_data_end();
+  void account_data();                      // the reservation follows what the DATA holds
+  void release_reserved();
   void reset_transaction();                 // RFC 5321 §4.1.1.5: clears the envelope, keeps HELO
   void end_transaction();                   // reset, back to ready, then a pending shutdown
   bool helo_done() const { return state_ != State::connected; }
@@ -87,6 +94,9 @@ struct ServerMachine {
   std::optional<core::Address> rcpt_;  // the recipient under CheckRecipient
   bool outstanding_ = false;         // a request was handed out and awaits its answer
   size_t errors_ = 0;
+  uint64_t reserved_ = 0;            // bytes of settings_.inflight this transaction holds
+  size_t junk_ = 0;                  // junk commands since the last delivered message
+  std::string_view limit_reached_;   // the limit that closed the session
   uint64_t transactions_ = 0;        // per-session counter for transaction ids
   ShutdownMode shutdown_ = ShutdownMode::none;
 };

@@ -121,7 +121,8 @@ class Session {
         early_input_(std::move(start.early_input)),
         protocol_(settings(*env_), std::move(start.info), env_->config->server.command_timeout,
                   env_->config->server.data_timeout),
-        sink_(env_->make_sink()) {}
+        sink_(env_->make_sink()),
+        session_deadline_(std::chrono::steady_clock::now() + env_->config->server.max_session_time) {}
 
   asio::awaitable<void> run() {
     const auto& info = protocol_.session();
@@ -154,6 +155,7 @@ class Session {
   static ProtocolSettings settings(const SessionEnvironment& env) {
     ProtocolSettings s = ProtocolSettings::from(env.config->server);
     s.tls_available = env.tls != nullptr;
+    s.inflight = env.inflight;
     return s;
   }
 
@@ -191,11 +193,22 @@ class Session {
         output_ += send->bytes;
       } else if (auto* need = std::get_if<action::NeedInput>(&action)) {
         if (!co_await flush()) co_return;
+        // Each wait is bounded by its own timeout and by what is left of the session's life.
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            session_deadline_ - std::chrono::steady_clock::now());
+        if (left <= std::chrono::milliseconds(0)) {
+          protocol_.session_expired();
+          continue;
+        }
+        const bool session_bound = left < need->timeout;
         error_code ec;
-        size_t n = co_await stream_.read_some(asio::buffer(buffer), need->timeout, ec);
+        size_t n = co_await stream_.read_some(asio::buffer(buffer), session_bound ? left : need->timeout, ec);
         if (ec == asio::error::timed_out) {
-          protocol_.timed_out();
-          closing_reason_ = "timeout";
+          if (session_bound) {
+            protocol_.session_expired();
+          } else {
+            protocol_.timed_out();
+          }
         } else if (ec == asio::error::operation_aborted && control_->shutdown_requested()) {
           continue;  // apply_shutdown() at the top of the loop
         } else if (ec) {
@@ -215,6 +228,11 @@ class Session {
         co_await start_tls();
       } else if (std::holds_alternative<action::Close>(action)) {
         co_await flush();
+        if (const auto limit = protocol_.limit_reached(); !limit.empty()) {
+          spdlog::warn("{}: {} for [{}]: 421 and closing", protocol_.session().session_id, limit,
+                       protocol_.session().client_ip);
+          closing_reason_ = std::string(limit);
+        }
         if (closing_reason_.empty()) closing_reason_ = "closed";
         co_return;
       }
@@ -249,6 +267,7 @@ class Session {
   std::string output_;
   std::string closing_reason_;
   int shutdown_seen_ = 0;
+  std::chrono::steady_clock::time_point session_deadline_;
 };
 
 }  // namespace

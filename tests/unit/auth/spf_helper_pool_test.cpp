@@ -1,6 +1,7 @@
 // SPF through real helper processes (auth/spf_helper_pool.hpp): the same answers as in
 // process, DNS answered by the relay's resolver, and a helper that is killed mid-check, hangs,
-// talks garbage or exits giving temperror (RFC 7208 §2.6.6) while the pool keeps serving.
+// talks garbage or exits giving temperror (RFC 7208 §2.6.6) while the pool keeps serving; the
+// per-client cap and the bounded wait list at their boundaries.
 #include <fstream>
 #include <sstream>
 
@@ -384,6 +385,105 @@ TEST_F(SpfHelperPoolTest, UnstartableHelperIsTempError) {
   const auto v = check(pool, {"192.0.2.7", "h.example.com", "a@example.com"});
   EXPECT_EQ(v.mail_from.result, SpfResult::temperror);
   EXPECT_EQ(v.mail_from.reason, "no SPF helper available");
+}
+
+// Starts checks while example.com's TXT is held, so each started one stays in its helper.
+using Slot = std::shared_ptr<std::optional<SpfVerdict>>;
+
+TEST_F(SpfHelperPoolTest, PerClientCapLetsNChecksRunAndTheNextWait) {
+  auto o = options();
+  o.pool_size = 4;
+  o.per_client_limit = 2;
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
+  resolver_.hold = "example.com";
+  std::vector<Slot> mine;
+  for (int i = 0; i < 3; ++i) mine.push_back(start(pool, {"192.0.2.7", "h.example.com", "a@example.com"}));
+  // N-1 and N are at a helper (their DNS held); N+1 waits for its client's turn.
+  ASSERT_TRUE(run_until(io_, [&] { return resolver_.held() == 2 && pool.waiting() == 1; }));
+  // Another client is not held back, and helpers are free for it.
+  auto other = start(pool, {"192.0.2.8", "h.example.com", "a@example.com"});
+  ASSERT_TRUE(run_until(io_, [&] { return resolver_.held() == 3; }));
+  EXPECT_EQ(pool.waiting(), 1u);
+  for (auto& m : mine) EXPECT_FALSE(m->has_value());
+  resolver_.release();
+  ASSERT_TRUE(run_until(io_, [&] {
+    return other->has_value() && std::all_of(mine.begin(), mine.end(), [](auto& m) { return m->has_value(); });
+  }));
+  for (auto& m : mine) EXPECT_EQ((*m)->mail_from.result, SpfResult::pass);
+  EXPECT_EQ(pool.waiting(), 0u);
+}
+
+TEST_F(SpfHelperPoolTest, PerClientCapCountsAnIpv6Slash64AsOneClient) {
+  auto o = options();
+  o.pool_size = 3;
+  o.per_client_limit = 1;
+  o.check_timeout = 2s;
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
+  resolver_.hold = "example.com";
+  auto first = start(pool, {"2001:db8:3::9", "h.example.com", "a@example.com"});
+  ASSERT_TRUE(run_until(io_, [&] { return resolver_.held() == 1; }));
+  // Another address of the same /64 waits for its turn (half of check_timeout) while the first
+  // is still running, and then is temperror.
+  const auto started = std::chrono::steady_clock::now();
+  auto second = start(pool, {"2001:db8:3::10", "h.example.com", "a@example.com"});
+  ASSERT_TRUE(run_until(io_, [&] { return pool.waiting() == 1; }));
+  ASSERT_TRUE(run_until(io_, [&] { return second->has_value(); }));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+  EXPECT_FALSE(first->has_value());
+  EXPECT_EQ((*second)->mail_from.result, SpfResult::temperror);
+  EXPECT_EQ((*second)->mail_from.reason, "too many SPF checks from this client at once");
+  EXPECT_EQ((*second)->helo.result, SpfResult::temperror);
+  EXPECT_EQ(resolver_.held(), 1u);  // it never reached a helper
+  resolver_.release();
+  ASSERT_TRUE(run_until(io_, [&] { return first->has_value(); }));
+}
+
+TEST_F(SpfHelperPoolTest, WaitListFullIsTempErrorAtOnce) {
+  auto o = options();
+  o.pool_size = 1;
+  o.queue_limit = 2;
+  o.check_timeout = 30s;
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
+  resolver_.hold = "example.com";
+  std::vector<Slot> slots;
+  slots.push_back(start(pool, {"192.0.2.1", "h.example.com", "a@example.com"}));  // at the helper
+  ASSERT_TRUE(run_until(io_, [&] { return resolver_.held() == 1; }));
+  slots.push_back(start(pool, {"192.0.2.2", "h.example.com", "a@example.com"}));  // waiting 1
+  slots.push_back(start(pool, {"192.0.2.3", "h.example.com", "a@example.com"}));  // waiting 2 = N
+  ASSERT_TRUE(run_until(io_, [&] { return pool.waiting() == 2; }));
+  const auto started = std::chrono::steady_clock::now();
+  auto over = start(pool, {"192.0.2.4", "h.example.com", "a@example.com"});       // N+1
+  ASSERT_TRUE(run_until(io_, [&] { return over->has_value(); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);  // not after check_timeout (30 s)
+  EXPECT_EQ((*over)->mail_from.result, SpfResult::temperror);
+  EXPECT_EQ((*over)->mail_from.reason, "SPF wait list full");
+  for (auto& s : slots) EXPECT_FALSE(s->has_value());
+  resolver_.release();
+  ASSERT_TRUE(run_until(io_, [&] {
+    return std::all_of(slots.begin(), slots.end(), [](auto& s) { return s->has_value(); });
+  }));
+  for (auto& s : slots) EXPECT_EQ((*s)->mail_from.result, SpfResult::pass);
+  // With the list empty again, a check is taken.
+  EXPECT_EQ(check(pool, {"192.0.2.4", "h.example.com", "a@example.com"}).mail_from.result, SpfResult::pass);
+}
+
+TEST_F(SpfHelperPoolTest, ClientsWaitingForTheirTurnCountInTheWaitList) {
+  auto o = options();
+  o.pool_size = 2;
+  o.per_client_limit = 1;
+  o.queue_limit = 1;
+  SpfHelperPool pool(io_.get_executor(), shared_resolver(), o);
+  resolver_.hold = "example.com";
+  auto a = start(pool, {"192.0.2.7", "h.example.com", "a@example.com"});
+  ASSERT_TRUE(run_until(io_, [&] { return resolver_.held() == 1; }));
+  auto b = start(pool, {"192.0.2.7", "h.example.com", "a@example.com"});  // waits for its turn
+  ASSERT_TRUE(run_until(io_, [&] { return pool.waiting() == 1; }));
+  auto c = start(pool, {"192.0.2.7", "h.example.com", "a@example.com"});  // the list is full
+  ASSERT_TRUE(run_until(io_, [&] { return c->has_value(); }));
+  EXPECT_EQ((*c)->mail_from.reason, "SPF wait list full");
+  resolver_.release();
+  ASSERT_TRUE(run_until(io_, [&] { return a->has_value() && b->has_value(); }));
+  EXPECT_EQ((*b)->mail_from.result, SpfResult::pass);
 }
 
 }  // namespace

@@ -127,6 +127,9 @@ const ErrorCase kCases[] = {
     {"duration_zero_timeout",
      "[server]\ntls_handshake_timeout = \"0ms\"\n",
      {"t.toml:2: server.tls_handshake_timeout: must be greater than 0"}},
+    {"duration_zero_session_time",
+     "[server]\nmax_session_time = \"0s\"\n",
+     {"t.toml:2: server.max_session_time: must be greater than 0"}},
     {"duration_zero_srs_age", "[srs]\nmax_age = \"0d\"\n", {"t.toml:2: srs.max_age: must be greater than 0"}},
 
     // --- Sizes and counts.

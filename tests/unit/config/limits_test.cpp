@@ -48,7 +48,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Boundary{"max_connections", 0, "must be at least 1"},
                       Boundary{"max_connections_per_ip", 0, "must be at least 1"},
                       Boundary{"max_errors", 0, "must be at least 1"},
+                      Boundary{"max_junk_commands", 0, "must be at least 1"},
                       Boundary{"dns.cache_entries", -1, "must not be negative"},
+                      Boundary{"auth.spf_per_client", 0, "must be at least 1"},
+                      Boundary{"auth.spf_queue_limit", 0, "must be at least 1"},
                       Boundary{"relay.port", 0, "must be from 1 to 65535"},
                       Boundary{"relay.max_mx_hosts", 0, "must be at least 1"},
                       Boundary{"relay.max_addresses", 0, "must be at least 1"}),
@@ -65,6 +68,35 @@ TEST(ConfigLimits, ValuesAreStoredExactly) {
   EXPECT_EQ(loaded->server.max_command_line, 512u);
   EXPECT_EQ(loaded->server.max_text_line, 1000u);
   EXPECT_EQ(loaded->server.max_recipients, 1u);
+}
+
+TEST(ConfigLimits, SessionBoundsStoredAndDefaulted) {
+  auto defaults = load_string("", "t.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->server.max_junk_commands, 100u);
+  EXPECT_EQ(defaults->server.max_session_time, 30min);
+  auto loaded = load_string("[server]\nmax_junk_commands = 1\nmax_session_time = \"1ms\"\n", "t.toml");
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->server.max_junk_commands, 1u);
+  EXPECT_EQ(loaded->server.max_session_time, 1ms);
+}
+
+TEST(ConfigLimits, InflightBudgetHoldsAtLeastOneMessage) {
+  EXPECT_EQ(errors_of("[server]\nmax_message_size = 1000\nmax_inflight_bytes = 999\n"),
+            std::vector<std::string>{
+                "t.toml:3: server.max_inflight_bytes: must be at least max_message_size (1000)"});
+  EXPECT_TRUE(errors_of("[server]\nmax_message_size = 1000\nmax_inflight_bytes = 1000\n").empty());
+  EXPECT_TRUE(errors_of("[server]\nmax_inflight_bytes = 1000\nmax_message_size = 1000\n").empty());
+  auto defaults = load_string("", "t.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->server.max_inflight_bytes, uint64_t(1) << 30);
+}
+
+TEST(ConfigLimits, SpfShareDefaults) {
+  auto defaults = load_string("", "t.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->auth.spf_per_client, 1u);
+  EXPECT_EQ(defaults->auth.spf_queue_limit, 100u);
 }
 
 TEST(ConfigLimits, UpperEdgesOfPortsAndReplyCodes) {

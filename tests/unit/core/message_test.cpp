@@ -141,4 +141,19 @@ TEST(MessageBounds, EveryPrefixIsConsistent) {
 }
 
 }  // namespace
+TEST(MessagePrepend, FieldsGoFirstAndTheBufferIsReused) {
+  std::string raw;
+  raw.reserve(1024);
+  raw = "From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n";
+  const char* buffer = raw.data();
+  Message m(std::move(raw));
+  Message p = std::move(m).prepend("X-A: 1\r\nX-B: 2\r\n");
+  EXPECT_EQ(p.raw(), "X-A: 1\r\nX-B: 2\r\nFrom: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n");
+  EXPECT_EQ(p.raw().data(), buffer);  // no copy: the capacity had room
+  ASSERT_EQ(p.fields().size(), 4u);
+  EXPECT_EQ(p.field_name(p.fields()[0]), "X-A");
+  EXPECT_EQ(p.field_value(p.fields()[3]), " hi");
+  EXPECT_EQ(p.body(), "body\r\n");
+}
+
 }  // namespace hikyaku::core
