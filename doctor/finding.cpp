@@ -1,6 +1,8 @@
 // Names of severities and RCODEs (RFC 1035 §4.1.1, RFC 6895 §2.3) for the doctor's output.
 #include "doctor/finding.hpp"
 
+#include <utility>
+
 namespace hikyaku::doctor {
 
 std::string_view to_string(Severity s) {
@@ -36,6 +38,17 @@ std::string_view rcode_name(int rcode) {
     case -1: return "no reply";
   }
   return "RCODE?";
+}
+
+void add_finding(std::vector<Finding>& out, Severity severity, std::string check, std::string subject,
+                 std::string problem, std::string fix) {
+  Finding f;
+  f.severity = severity;
+  f.check = std::move(check);
+  f.subject = std::move(subject);
+  f.problem = std::move(problem);
+  f.fix = std::move(fix);
+  out.push_back(std::move(f));
 }
 
 }  // namespace hikyaku::doctor

@@ -47,4 +47,9 @@ struct Finding {
   std::vector<QueryKey> queries;  // the answers it was judged from
 };
 
+// Appends a finding without queries (checks that judge something other than DNS answers:
+// an MTA-STS policy body, a probe of an MX host).
+void add_finding(std::vector<Finding>& out, Severity severity, std::string check, std::string subject,
+                 std::string problem, std::string fix);
+
 }  // namespace hikyaku::doctor

@@ -34,17 +34,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-void add(std::vector<Finding>& out, Severity severity, std::string check, std::string subject, std::string problem,
-         std::string fix) {
-  Finding f;
-  f.severity = severity;
-  f.check = std::move(check);
-  f.subject = std::move(subject);
-  f.problem = std::move(problem);
-  f.fix = std::move(fix);
-  out.push_back(std::move(f));
-}
-
 }  // namespace
 
 core::Expected<MtaStsPolicy, std::string> parse_mta_sts_policy(std::string_view body) {
@@ -190,7 +179,7 @@ void mta_sts_findings(const std::string& domain, const PolicyFetch& fetch, const
   const std::string url = "https://mta-sts." + domain + "/.well-known/mta-sts.txt";
   const std::string fix = fmt::format("serve {} over HTTPS with a certificate for mta-sts.{}", url, domain);
   if (!fetch.error.empty() || fetch.status != 200) {
-    add(out, Severity::error, "mta_sts.policy", url,
+    add_finding(out, Severity::error, "mta_sts.policy", url,
         fmt::format("the policy announced in _mta-sts could not be fetched ({}): senders that saw an older policy "
                     "keep enforcing it",
                     !fetch.error.empty() ? fetch.error : "HTTP " + std::to_string(fetch.status)),
@@ -198,17 +187,17 @@ void mta_sts_findings(const std::string& domain, const PolicyFetch& fetch, const
     return;
   }
   if (!fetch.name_matches) {
-    add(out, Severity::error, "mta_sts.policy", url,
+    add_finding(out, Severity::error, "mta_sts.policy", url,
         fmt::format("the HTTPS certificate does not name mta-sts.{}: senders ignore the policy (RFC 8461 §3.3)", domain), fix);
     return;
   }
   if (!fetch.content_type.starts_with("text/plain")) {
-    add(out, Severity::warn, "mta_sts.policy", url,
+    add_finding(out, Severity::warn, "mta_sts.policy", url,
         fmt::format("Content-Type is \"{}\", not text/plain (RFC 8461 §3.3)", fetch.content_type), "serve it as text/plain");
   }
   auto policy = parse_mta_sts_policy(fetch.body);
   if (!policy) {
-    add(out, Severity::error, "mta_sts.policy", url, "invalid policy: " + policy.error(),
+    add_finding(out, Severity::error, "mta_sts.policy", url, "invalid policy: " + policy.error(),
         "version: STSv1 / mode: enforce / mx: <each MX host or *.pattern> / max_age: 604800");
     return;
   }
@@ -221,14 +210,14 @@ void mta_sts_findings(const std::string& domain, const PolicyFetch& fetch, const
   if (!unmatched.empty() && policy->mode != "none") {
     std::string list;
     for (const auto& u : unmatched) list += (list.empty() ? "" : ", ") + u;
-    add(out, policy->mode == "enforce" ? Severity::error : Severity::warn, "mta_sts.mx", url,
+    add_finding(out, policy->mode == "enforce" ? Severity::error : Severity::warn, "mta_sts.mx", url,
         fmt::format("MX host(s) {} match no mx: pattern of the policy (mode {}): {}", list, policy->mode,
                     policy->mode == "enforce" ? "senders enforcing MTA-STS do not deliver to them"
                                               : "reports will show failures"),
         "add \"mx: <host>\" lines (a \"*.\" pattern covers one leftmost label only) and change the id in _mta-sts");
     return;
   }
-  add(out, fetch.chain_trusted ? Severity::ok : Severity::info, "mta_sts.policy", url,
+  add_finding(out, fetch.chain_trusted ? Severity::ok : Severity::info, "mta_sts.policy", url,
       fmt::format("policy mode {} covers every MX host{}", policy->mode,
                   fetch.chain_trusted ? "" : " (the certificate chain is not trusted here)"),
       "");

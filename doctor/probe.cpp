@@ -92,17 +92,6 @@ std::string subject_of(X509* cert) {
   return buf;
 }
 
-void add(std::vector<Finding>& out, Severity severity, std::string check, std::string subject, std::string problem,
-         std::string fix) {
-  Finding f;
-  f.severity = severity;
-  f.check = std::move(check);
-  f.subject = std::move(subject);
-  f.problem = std::move(problem);
-  f.fix = std::move(fix);
-  out.push_back(std::move(f));
-}
-
 }  // namespace
 
 std::vector<ProbeTarget> probe_targets(const DoctorOptions& options, const Answers& answers) {
@@ -260,13 +249,13 @@ void probe_findings(const std::string& domain, const std::vector<ProbeResult>& r
     const std::string subject = fmt::format("{} {}", r.target.host, r.target.address);
     const bool takes = r.connected && r.greeting_code == 220 && r.ehlo_code == 250;
     if (!r.connected) {
-      add(out, Severity::warn, "probe.connect", subject,
+      add_finding(out, Severity::warn, "probe.connect", subject,
                      fmt::format("no SMTP connection ({}): senders skip this address", r.error),
                      "check that the server listens on port 25 and the firewall lets it through");
       continue;
     }
     if (!takes) {
-      add(out, Severity::error, "probe.greeting", subject,
+      add_finding(out, Severity::error, "probe.greeting", subject,
                      r.greeting_code != 220
                          ? fmt::format("the greeting was {} \"{}\"{}", r.greeting_code, r.greeting,
                                        r.error.empty() ? "" : " (" + r.error + ")")
@@ -276,30 +265,30 @@ void probe_findings(const std::string& domain, const std::vector<ProbeResult>& r
     }
     if (taker == nullptr) taker = &r;
     if (!r.starttls_offered) {
-      add(out, Severity::warn, "probe.starttls", subject, "STARTTLS is not offered: mail to it travels in clear text",
+      add_finding(out, Severity::warn, "probe.starttls", subject, "STARTTLS is not offered: mail to it travels in clear text",
                      "configure a certificate and offer STARTTLS (RFC 3207)");
     } else if (!r.tls_ok) {
-      add(out, Severity::warn, "probe.tls", subject, "STARTTLS is offered but fails: " + r.tls_error,
+      add_finding(out, Severity::warn, "probe.tls", subject, "STARTTLS is offered but fails: " + r.tls_error,
                      "fix the server's TLS setup; senders fall back to clear text or defer");
     } else if (!r.name_matches) {
-      add(out, Severity::warn, "probe.certificate", subject,
+      add_finding(out, Severity::warn, "probe.certificate", subject,
                      fmt::format("the certificate ({}) does not name {}: MTA-STS and DANE senders refuse it", r.certificate,
                                  r.target.host),
                      fmt::format("a certificate with {} among its names", r.target.host));
     } else {
-      add(out, r.chain_trusted ? Severity::ok : Severity::info, "probe.certificate", subject,
+      add_finding(out, r.chain_trusted ? Severity::ok : Severity::info, "probe.certificate", subject,
                      r.chain_trusted ? fmt::format("STARTTLS with a certificate for {}", r.target.host)
                                      : fmt::format("the certificate names {} but its chain is not trusted here", r.target.host),
                      r.chain_trusted ? "" : "a certificate from a public CA, with its intermediates");
     }
   }
   if (taker == nullptr) {
-    add(out, Severity::error, "probe.delivery", domain, "no MX host accepted an SMTP session: mail is not delivered",
+    add_finding(out, Severity::error, "probe.delivery", domain, "no MX host accepted an SMTP session: mail is not delivered",
                    "see the probe.* findings of each host");
     return;
   }
   const bool preferred = !results.empty() && taker->target.preference == results.front().target.preference;
-  add(out, preferred ? Severity::ok : Severity::warn, "probe.delivery", domain,
+  add_finding(out, preferred ? Severity::ok : Severity::warn, "probe.delivery", domain,
                  preferred ? fmt::format("mail would be taken by {} ({}, preference {})", taker->target.host,
                                          taker->target.address, taker->target.preference)
                            : fmt::format("the preferred host(s) do not take mail; senders retry, then {} ({}, preference {}) "
