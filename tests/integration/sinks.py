@@ -115,8 +115,9 @@ class DotFailSink(AcceptingSink):
         handler.handle_DATA = handle_data
 
 
-class _ScriptedSink:
-    """A raw asyncio SMTP server that behaves until DATA, then misbehaves."""
+class _AsyncioSink:
+    """A raw asyncio server on its own thread and loop; subclasses serve each connection in
+    `_serve(reader, writer)`."""
 
     def __init__(self, host, port):
         self.host, self.port = host, port
@@ -124,7 +125,6 @@ class _ScriptedSink:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.server = None
         self.connections = 0
-        self.bytes_after_data = 0
 
     def start(self):
         self.thread.start()
@@ -145,6 +145,14 @@ class _ScriptedSink:
         asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+
+
+class _ScriptedSink(_AsyncioSink):
+    """A raw asyncio SMTP server that behaves until DATA, then misbehaves."""
+
+    def __init__(self, host, port):
+        super().__init__(host, port)
+        self.bytes_after_data = 0
 
     async def _serve(self, reader, writer):
         self.connections += 1
@@ -225,7 +233,7 @@ class BlackholeListener:
         self.listener.close()
 
 
-class _PlainSmtpSink:
+class _PlainSmtpSink(_AsyncioSink):
     """A small asyncio SMTP server that takes mail in the clear and records it. Subclasses
     change the greeting, the EHLO keywords or what STARTTLS does."""
 
@@ -233,28 +241,9 @@ class _PlainSmtpSink:
     keywords = [b"8BITMIME"]
 
     def __init__(self, host, port):
-        self.host, self.port = host, port
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server = None
-        self.connections = 0
+        super().__init__(host, port)
         self.commands = []
         self.messages = []
-
-    def start(self):
-        self.thread.start()
-        fut = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._serve, self.host, self.port), self.loop)
-        self.server = fut.result(10)
-        return self
-
-    def stop(self):
-        async def close():
-            self.server.close()
-            await self.server.wait_closed()
-        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
     async def starttls(self, writer):
         writer.write(b"454 4.7.0 TLS not available\r\n")
