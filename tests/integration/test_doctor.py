@@ -352,8 +352,9 @@ class Probe(unittest.TestCase):
                 body = ("@ IN MX 10 mx1\n@ IN MX 20 mx2\n@ IN MX 30 mx3\n"
                         "mx1 IN A 127.0.0.3\nmx2 IN A 127.0.0.2\nmx3 IN A 127.0.0.1\n" + OK_AUTH)
                 with NsdServer({"probe.test": zone("probe.test", body)}) as nsd:
+                    # Generous: the TLS handshake runs under sanitizers on a busy machine.
                     proc, _ = run("doctor", "probe.test", "--dns", nsd.address, "--no-propagation", "--json",
-                                  "--probe", "--probe-port", str(port), "--timeout", "3s")
+                                  "--probe", "--probe-port", str(port), "--timeout", "10s", timeout=120)
                     without, _ = run("doctor", "probe.test", "--dns", nsd.address, "--no-propagation", "--json",
                                      "--timeout", "3s")
             finally:
@@ -410,7 +411,7 @@ class Probe(unittest.TestCase):
                 with NsdServer({"sts.test": zone("sts.test", body)}) as nsd:
                     proc, _ = run("doctor", "sts.test", "--dns", nsd.address, "--no-propagation", "--json", "--probe",
                                   "--probe-port", str(free_port()), "--https-port", str(httpd.server_address[1]),
-                                  "--timeout", "2s")
+                                  "--timeout", "10s", timeout=120)
             finally:
                 httpd.shutdown()
                 httpd.server_close()
