@@ -1,7 +1,11 @@
 // hikyaku: the command line (DESIGN §4). Exit 0 ok, 1 a check failed, 2 usage or config error.
+// `-c FILE` is accepted before or after the verb; every verb reads the same default path.
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "app/arc_command.hpp"
 #include "app/auth_command.hpp"
@@ -13,6 +17,73 @@
 #include "app/srs_command.hpp"
 #include "auth/spf_helper_main.hpp"
 #include "auth/spf_launcher.hpp"
+#include "core/address.hpp"
+#include "core/ip_address.hpp"
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/hikyaku/hikyaku.toml";
+constexpr const char* kExitStatus =
+    "Exit status: 0 success; 1 a check failed (check, auth, doctor: an error found, srs: no such\n"
+    "address); 2 usage or configuration error; 3 doctor: the DNS gave no answer at all.";
+
+// The verb path of argv ("srs forward") when a word where a verb belongs names none: CLI11 alone
+// would say "A subcommand is required" or list the word as unexpected.
+std::optional<std::string> unknown_verb(CLI::App& cli, int argc, char** argv) {
+  CLI::App* level = &cli;
+  std::string path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "-c" || word == "--config") {
+      ++i;  // its value
+      continue;
+    }
+    if (word.starts_with('-')) continue;
+    if (level->get_subcommands({}).empty()) return std::nullopt;  // a leaf: operands follow
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : level->get_subcommands({})) {
+      if (sub->check_name(std::string(word))) next = sub;
+    }
+    if (next == nullptr) return path.empty() ? std::string(word) : path + " " + std::string(word);
+    path += path.empty() ? std::string(word) : " " + std::string(word);
+    level = next;
+  }
+  return std::nullopt;
+}
+
+// Usage errors for values the verbs would otherwise only find out about later.
+const CLI::Validator kIpAddress(
+    [](std::string& text) -> std::string {
+      return hikyaku::core::IpAddress::parse(text) ? "" : "not an IP address: \"" + text + "\"";
+    },
+    "IP");
+const CLI::Validator kReversePath(
+    [](std::string& text) -> std::string {
+      if (text == "<>" || text.empty()) return "";
+      std::string_view inner = text;
+      if (inner.size() >= 2 && inner.front() == '<' && inner.back() == '>') inner = inner.substr(1, inner.size() - 2);
+      auto parsed = hikyaku::core::parse_mailbox(inner, true);
+      if (!parsed) return "\"" + text + "\": " + std::string(hikyaku::core::describe(parsed.error()));
+      text = std::string(inner);
+      return "";
+    },
+    "ADDR");
+const CLI::Validator kHostPort(
+    [](std::string& text) -> std::string {
+      const auto colon = text.rfind(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+        return "not HOST:PORT: \"" + text + "\"";
+      }
+      const std::string port = text.substr(colon + 1);
+      if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) == 0 ||
+          std::stoi(port) > 65535) {
+        return "bad port in \"" + text + "\"";
+      }
+      return "";
+    },
+    "HOST:PORT");
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Hidden: an SPF helper process started by the relay with its socket on fd 3 (DESIGN §3).
@@ -25,8 +96,12 @@ int main(int argc, char** argv) {
   CLI::App cli{"Hikyaku: an SMTP forwarding relay"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "hikyaku 0.1.0");
+  cli.footer(kExitStatus);
 
-  std::string config_path = "/etc/hikyaku/hikyaku.toml";
+  std::string config_path = kDefaultConfig;
+  // `hikyaku -c FILE VERB`: the same option before the verb.
+  std::string global_config;
+  cli.add_option("-c,--config", global_config, "configuration file (also accepted after the verb)");
   auto* serve = cli.add_subcommand("serve", "run the relay in the foreground");
   serve->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   auto* check = cli.add_subcommand("check", "validate the configuration, keys and rules");
@@ -49,7 +124,7 @@ int main(int argc, char** argv) {
   auto* arc_seal = arc->add_subcommand("seal", "add our ARC set to a message on stdin ([arc] in -c FILE)");
   for (auto* sub : {arc_verify, arc_seal}) {
     auto* zone = sub->add_option("--zone", arc_options.zone_files, "zone file(s) with the signers' keys");
-    auto* dns = sub->add_option("--dns", arc_options.dns_server, "DNS server HOST:PORT for the keys");
+    auto* dns = sub->add_option("--dns", arc_options.dns_server, "DNS server HOST:PORT for the keys")->check(kHostPort);
     zone->excludes(dns);
     dns->excludes(zone);
     sub->callback([sub] {
@@ -58,7 +133,8 @@ int main(int argc, char** argv) {
       }
     });
   }
-  arc_seal->add_option("-c,--config", arc_options.config_path, "configuration file")->required();
+  arc_options.config_path = kDefaultConfig;
+  arc_seal->add_option("-c,--config", arc_options.config_path, "configuration file")->capture_default_str();
 
   hikyaku::app::AuthCommandOptions auth_options;
   auto* auth = cli.add_subcommand("auth", "print the Authentication-Results and DMARC disposition of a message on stdin");
@@ -67,9 +143,11 @@ int main(int argc, char** argv) {
     auto* dns = auth->add_option("--dns", auth_options.dns_server, "DNS server HOST:PORT");
     zone->excludes(dns);
     dns->excludes(zone);
-    auth->add_option("--ip", auth_options.client_ip, "the SMTP client's address")->required();
+    dns->check(kHostPort);
+    auth->add_option("--ip", auth_options.client_ip, "the SMTP client's address")->required()->check(kIpAddress);
     auth->add_option("--helo", auth_options.helo, "the EHLO/HELO name")->required();
-    auth->add_option("--mail-from", auth_options.mail_from, "the MAIL FROM address (\"<>\" for none)")->required();
+    auth->add_option("--mail-from", auth_options.mail_from, "the MAIL FROM address (\"<>\" for none)")
+        ->required()->check(kReversePath);
     auth->add_option("-c,--config", auth_options.config_path, "take [auth] settings from this configuration");
     auth->add_option("--pct-roll", auth_options.pct_roll, "DMARC pct= sampling draw 0-99 (default 0: pct applies)")
         ->check(CLI::Range(0, 99));
@@ -82,7 +160,8 @@ int main(int argc, char** argv) {
   auto* doctor = cli.add_subcommand("doctor", "diagnose a domain's mail DNS (exit 0 no error, 1 an error, 3 no answers)");
   doctor->add_option("DOMAIN", doctor_options.domain, "the domain")->required();
   doctor->add_option("-c,--config", doctor_options.config_path, "the domain is meant to be served by this configuration");
-  doctor->add_option("--dns", doctor_options.dns_server, "recursive DNS server HOST:PORT (default: [dns] of -c, else resolv.conf)");
+  doctor->add_option("--dns", doctor_options.dns_server, "recursive DNS server HOST:PORT (default: [dns] of -c, else resolv.conf)")
+      ->check(kHostPort);
   doctor->add_option("--selector", doctor_options.selectors, "a DKIM selector to check (repeatable)");
   doctor->add_option("--authoritative", doctor_options.authoritative,
                      "authoritative server IP:PORT to compare (repeatable; default: the zone's NS hosts on port 53)");
@@ -114,11 +193,33 @@ int main(int argc, char** argv) {
     sub->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   }
 
+  if (auto verb = unknown_verb(cli, argc, argv)) {
+    fmt::print(stderr, "hikyaku: unknown command \"{}\"\nRun with --help for the commands.\n", *verb);
+    return 2;
+  }
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = cli.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  if (!global_config.empty()) {
+    // A -c after the verb wins over one before it.
+    const auto given_here = [](CLI::App* app) {
+      const CLI::Option* option = app->get_option_no_throw("--config");
+      return option != nullptr && option->count() > 0;
+    };
+    bool given_after = false;
+    for (CLI::App* sub : cli.get_subcommands()) {
+      given_after = given_after || given_here(sub);
+      for (CLI::App* inner : sub->get_subcommands()) given_after = given_after || given_here(inner);
+    }
+    if (!given_after) {
+      config_path = global_config;
+      arc_options.config_path = global_config;
+      auth_options.config_path = global_config;
+      doctor_options.config_path = global_config;
+    }
   }
   if (*serve) return hikyaku::app::serve(config_path);
   if (*check) return hikyaku::app::check(config_path);

@@ -20,10 +20,13 @@ int srs_command(const std::string& config_path, bool forward, const std::string&
     fmt::print(stderr, "{}: no [srs] domain and secrets configured\n", config_path);
     return 2;
   }
-  auto parsed = core::parse_mailbox(address, true);
+  // An address pasted from a log line or a header keeps its angle brackets: <a@b> is a@b.
+  std::string_view bare = address;
+  if (bare.size() >= 2 && bare.front() == '<' && bare.back() == '>') bare = bare.substr(1, bare.size() - 2);
+  auto parsed = core::parse_mailbox(bare, true);
   if (!parsed) {
-    fmt::print(stderr, "{}: not an address: {}\n", address, core::describe(parsed.error()));
-    return 1;
+    fmt::print(stderr, "srs: \"{}\": {}\n", address, core::describe(parsed.error()));
+    return 2;
   }
   auto result = forward ? srs::forward(*parsed, srs->keys, srs->domain, srs->today())
                         : srs::reverse(*parsed, srs->keys, srs->today(), srs->max_age_days);
