@@ -12,9 +12,12 @@
 #include "app/check.hpp"
 #include "app/dns_records_command.hpp"
 #include "app/doctor_command.hpp"
+#include "app/config_command.hpp"
 #include "app/queue_command.hpp"
+#include "app/route_command.hpp"
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
+#include "app/version.hpp"
 #include "auth/spf_helper_main.hpp"
 #include "auth/spf_launcher.hpp"
 #include "core/address.hpp"
@@ -95,7 +98,7 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string_view(argv[1]) == "spf-launcher") return hikyaku::auth::spf_launcher_main(3, argv[2]);
   CLI::App cli{"Hikyaku: an SMTP forwarding relay"};
   cli.require_subcommand(1);
-  cli.set_version_flag("--version", "hikyaku 0.1.0");
+  cli.set_version_flag("--version", std::string("hikyaku ") + hikyaku::app::kVersion);
   cli.footer(kExitStatus);
 
   std::string config_path = kDefaultConfig;
@@ -182,6 +185,17 @@ int main(int argc, char** argv) {
   auto* postmaster = cli.add_subcommand("postmaster", "what a receiving postmaster allowlists for our mail");
   postmaster->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
 
+  bool changed_only = false;
+  auto* config_verb = cli.add_subcommand("config", "print the configuration in force, defaults included (postconf)");
+  config_verb->add_flag("--changed", changed_only, "only the settings that differ from the defaults");
+  config_verb->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+
+  hikyaku::app::RouteCommandOptions route_options;
+  auto* route = cli.add_subcommand("route", "what happens to a recipient: the rule, destinations, SRS sender, DMARC (sends nothing)");
+  route->add_option("ADDRESS", route_options.recipient, "the recipient (<a@b> as logged is fine)")->required();
+  route->add_option("--from", route_options.sender, "the sender whose SRS form to show (default <>)");
+  route->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+
   auto* queue = cli.add_subcommand("queue", "inspect and drive the queue (the running server's, or the spool)");
   queue->require_subcommand(1);
   std::string queue_id;
@@ -233,6 +247,11 @@ int main(int argc, char** argv) {
     using hikyaku::app::QueueVerb;
     const QueueVerb verb = *queue_list ? QueueVerb::list : *queue_flush ? QueueVerb::flush : QueueVerb::remove;
     return hikyaku::app::queue_command(config_path, verb, queue_id);
+  }
+  if (*config_verb) return hikyaku::app::config_command(config_path, changed_only);
+  if (*route) {
+    route_options.config_path = config_path;
+    return hikyaku::app::route_command(route_options);
   }
   if (*srs) return hikyaku::app::srs_command(config_path, bool(*srs_forward), address);
   return 2;

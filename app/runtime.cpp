@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/config_command.hpp"
 #include "app/forwarding_sink.hpp"
+#include "app/version.hpp"
 #include "config/loader.hpp"
 #include "dns/caching_resolver.hpp"
 #include "dns/unbound_resolver.hpp"
@@ -117,7 +119,8 @@ bool Runtime::reload(const std::string& path) {
   }
   current_.store(*env);
   forwarding_.store(forwarding);
-  spdlog::info("reloaded {}: {} domain(s)", path, config->domains.size());
+  spdlog::info("hikyaku {} reloaded {}: {} domain(s)", kVersion, path, config->domains.size());
+  for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);
   return true;
 }
 

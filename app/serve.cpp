@@ -8,10 +8,12 @@
 
 #include <unistd.h>
 
+#include "app/config_command.hpp"
 #include "app/logging.hpp"
 #include "app/privileges.hpp"
 #include "app/queue_delivery.hpp"
 #include "app/runtime.hpp"
+#include "app/version.hpp"
 #include "config/loader.hpp"
 #include "queue/control_server.hpp"
 #include "smtpd/server.hpp"
@@ -137,8 +139,9 @@ int serve(const std::string& config_path) {
   if (auto why = control.listen(config->queue.control_socket_path()); !why.empty()) {
     spdlog::error("queue: {}; `hikyaku queue` will read the spool directly", why);
   }
-  spdlog::info("hikyaku started: {} domain(s), STARTTLS {}", config->domains.size(),
+  spdlog::info("hikyaku {} started: {} domain(s), STARTTLS {}", kVersion, config->domains.size(),
                config->server.tls ? "on" : "off");
+  for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);
 
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::function<void(boost::system::error_code, int)> on_signal;

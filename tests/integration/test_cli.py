@@ -1,9 +1,13 @@
 """The command line as a postmaster meets it: verbs, -c before or after the verb, usage errors
 with exit 2, addresses pasted with their angle brackets, the exit codes in --help."""
 import os
+import re
+import signal
 import subprocess
 import tempfile
 import unittest
+
+from harness import RelayTestCase
 
 HIKYAKU = os.environ.get("HIKYAKU_BIN", "hikyaku")
 SRS_CONFIG = '[srs]\ndomain = "fwd.example.net"\nsecrets = ["k1"]\n'
@@ -85,6 +89,170 @@ class CommandLine(unittest.TestCase):
         v = run("--version")
         self.assertEqual(v.returncode, 0)
         self.assertRegex(v.stdout.strip(), r"^hikyaku \d+\.\d+\.\d+$")
+
+
+SHIPPED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "conf", "hikyaku.toml")
+ROUTES = """[server]
+hostname = "mx.fwd.example.net"
+max_hops = 60
+[srs]
+domain = "fwd.example.net"
+secrets = ["k1"]
+[[domain]]
+name = "example.com"
+catch_all = { action = "reject", code = 550, text = "5.1.1 No such user here" }
+[[domain.rule]]
+address = "info"
+forward = ["alice@dest.example", "bob@other.example"]
+[[domain.rule]]
+address = "spam"
+action = "drop"
+[[domain]]
+name = "b\u00fccher.example"
+dmarc_enforce = false
+[[domain.rule]]
+address = "kontakt"
+forward = ["c@dest.example"]
+"""
+
+
+def keys_by_table(text, commented):
+    """{table: {key}} of `key = value` lines (and `# key = value` when commented) outside [[...]]."""
+    out, table = {}, None
+    for line in text.splitlines():
+        m = re.match(r"^(?:# ?)?\[([a-z_.]+)\]\s*$", line)
+        if m:
+            table = m.group(1)
+            continue
+        if re.match(r"^(?:# ?)?\[\[", line):
+            table = None
+            continue
+        m = re.match(r"^(#\s?)?([a-z_0-9]+) = \S", line)
+        if m and table and (commented or not m.group(1)):
+            out.setdefault(table, set()).add(m.group(2))
+    return out
+
+
+class ConfigVerb(unittest.TestCase):
+    """`hikyaku config` (postconf): every key, its effective value, loadable again."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.conf = os.path.join(self.dir.name, "routes.toml")
+        with open(self.conf, "w") as f:
+            f.write(ROUTES)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_every_documented_key_is_printed(self):
+        r = run("config", "-c", SHIPPED)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(SHIPPED) as f:
+            documented = keys_by_table(f.read(), commented=True)
+        printed = keys_by_table(r.stdout, commented=True)
+        self.assertTrue(documented.get("server"), "no [server] keys found in the shipped file")
+        for table, keys in documented.items():
+            self.assertEqual(printed.get(table, set()), keys, f"[{table}]")
+
+    def test_output_loads_again_and_prints_the_same(self):
+        first = run("config", "-c", self.conf)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        copy = os.path.join(self.dir.name, "copy.toml")
+        with open(copy, "w") as f:
+            f.write(first.stdout.replace('["..."]', '["k1"]'))
+        self.assertEqual(run("check", "-c", copy).returncode, 0)
+        second = run("config", "-c", copy)
+        self.assertEqual(first.stdout.splitlines()[1:], second.stdout.splitlines()[1:])
+        self.assertIn("max_hops = 60\n", first.stdout)
+        self.assertIn("max_recipients = 100\n", first.stdout)  # a default, shown
+        self.assertNotIn("k1", first.stdout)  # SRS secrets are never printed
+
+    def test_changed_shows_only_what_differs(self):
+        r = run("config", "--changed", "-c", self.conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        changed = keys_by_table(r.stdout, commented=True)
+        self.assertEqual(changed, {"server": {"hostname", "max_hops"}, "srs": {"domain", "secrets"}})
+        self.assertIn('name = "example.com"', r.stdout)  # the domains are always shown
+        self.assertIn('forward = ["alice@dest.example", "bob@other.example"]', r.stdout)
+
+
+class RouteVerb(unittest.TestCase):
+    """`hikyaku route ADDRESS` (sendmail -bv): the decision for a recipient, nothing sent."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.conf = os.path.join(self.dir.name, "routes.toml")
+        with open(self.conf, "w") as f:
+            f.write(ROUTES)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def route(self, *args):
+        return run("route", *args, "-c", self.conf)
+
+    def test_subaddress_and_case_with_srs_sender(self):
+        r = self.route("<Info+news@Example.COM>", "--from", "bob@origin.example")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('match: rule info@example.com (subaddress: "+news" after the separator ignored)', r.stdout)
+        self.assertIn("local part compared without case", r.stdout)
+        self.assertIn("destination: <alice@dest.example>\ndestination: <bob@other.example>\n", r.stdout)
+        self.assertIn("rcpt reply: 250 2.1.5 Ok", r.stdout)
+        srs = re.search(r"sender upstream: <(SRS0=[^>]+)>", r.stdout)
+        self.assertIsNotNone(srs, r.stdout)
+        back = run("srs", "reverse", srs.group(1), "-c", self.conf)
+        self.assertEqual(back.stdout.strip(), "bob@origin.example")
+        self.assertIn("dmarc: enforced", r.stdout)
+
+    def test_idn_domain_and_its_dmarc_override(self):
+        r = self.route("kontakt@b\u00fccher.example")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("IDN b\u00fccher.example is xn--bcher-kva.example", r.stdout)
+        self.assertIn("dmarc: not enforced", r.stdout)
+
+    def test_refusals_exit_1_with_the_rcpt_reply(self):
+        cases = {
+            "nobody@example.com": ("catch-all example.com", "550 5.1.1 No such user here"),
+            "x@other.example": ("not served other.example", "550 5.7.1 <x@other.example>: Relay access denied"),
+        }
+        for address, (match, reply) in cases.items():
+            r = self.route(address)
+            self.assertEqual(r.returncode, 1, address)
+            self.assertIn("match: " + match, r.stdout)
+            self.assertIn("rcpt reply: " + reply, r.stdout)
+            self.assertNotIn("destination:", r.stdout)
+
+    def test_drop_is_accepted(self):
+        r = self.route("spam@example.com")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("action: drop", r.stdout)
+
+    def test_bad_address_is_a_usage_error(self):
+        r = self.route("no at sign")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("address syntax error", r.stderr)
+
+
+class StartupSummary(RelayTestCase):
+    """Start-up and reload say which version runs and one line per domain (what is loaded)."""
+
+    def test_version_and_domain_lines_at_start_and_reload(self):
+        rules = ('[[domain]]\nname = "summary.example"\ncatch_all = { action = "drop" }\n'
+                 'subaddress_separator = "+-"\n[[domain.rule]]\naddress = "info"\nforward = ["a@dest.example"]\n'
+                 '[[domain]]\nname = "other.example"\ndmarc_enforce = false\nsubaddressing = false\n')
+        r = self.relay(domains_extra=rules)
+        version = run("--version").stdout.split()[1]
+        log = r.read_log()
+        self.assertIn(f"hikyaku {version} started: 4 domain(s)", log)
+        self.assertIn('domain summary.example: rules=1 catch-all=drop subaddressing="+-" dmarc=enforced', log)
+        self.assertIn("domain example.com: rules=4 catch-all=none (550 5.1.1) subaddressing=\"+\" dmarc=enforced", log)
+        self.assertIn("domain other.example: rules=0 catch-all=none (550 5.1.1) subaddressing=off "
+                      "dmarc=not enforced", log)
+        r.signal(signal.SIGHUP)
+        self.assertTrue(r.wait_for_log(f"hikyaku {version} reloaded", timeout=60), r.read_log())
+        self.assertTrue(r.wait_for_log("domain other.example: rules=0", timeout=60))
+        self.assertEqual(r.read_log().count("domain other.example: rules=0"), 2)
 
 
 if __name__ == "__main__":
