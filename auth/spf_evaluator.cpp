@@ -25,6 +25,9 @@ extern "C" {
 namespace hikyaku::auth {
 namespace {
 
+// The server's explanation when the record has no exp= (RFC 7208 §6.2): never shown.
+constexpr const char* kNoExplanation = "hikyaku-no-explanation";
+
 // SPF_error_handler must not return (the library declares it noreturn and calls abort() after
 // the default one). Ours says what happened and ends the process without a core dump: in the
 // helper the relay sees EOF and answers temperror.
@@ -197,6 +200,11 @@ SpfEvaluator::SpfEvaluator(SpfLookup lookup, SpfEvaluatorOptions options)
   SPF_server_set_max_dns_mx(server, options_.max_dns_mx);
   SPF_server_set_max_dns_ptr(server, options_.max_dns_ptr);
   SPF_server_set_rec_dom(server, options_.rec_dom.c_str());  // the default is gethostname()
+  // libspf2's own default explanation points at a defunct web site; ours is a marker that
+  // evaluate() recognises and replaces by the header comment (RFC 7208 §6.2: exp= is optional).
+  SPF_response_t* exp_response = nullptr;
+  SPF_server_set_explanation(server, kNoExplanation, &exp_response);
+  if (exp_response != nullptr) SPF_response_free(exp_response);
   lib_ = new Library{layer, server, options_.rec_dom};
 }
 
@@ -345,7 +353,8 @@ SpfOutcome SpfEvaluator::evaluate(const std::string& client_ip, const std::strin
       outcome.reason = clean(SPF_strerror(err));
     }
   } else if (outcome.result == SpfResult::fail && response != nullptr &&
-             SPF_response_get_explanation(response) != nullptr) {
+             SPF_response_get_explanation(response) != nullptr &&
+             std::string_view(SPF_response_get_explanation(response)) != kNoExplanation) {
     outcome.reason = clean(SPF_response_get_explanation(response));  // exp= (RFC 7208 §6.2)
   } else if (response != nullptr) {
     outcome.reason = clean(SPF_response_get_header_comment(response));

@@ -64,6 +64,12 @@ TEST_F(SpfEvaluatorTest, FailCarriesTheExplanation) {
   EXPECT_EQ(fail.result, SpfResult::fail);
   EXPECT_FALSE(fail.reason.empty());
   for (char c : fail.reason) EXPECT_TRUE(c >= 0x20 && c < 0x7f);
+  // Without exp= the reason is the library's comment, never its default explanation (a link to
+  // a web site that no longer exists) nor our marker for it.
+  EXPECT_EQ(fail.reason.find("openspf"), std::string::npos) << fail.reason;
+  EXPECT_EQ(fail.reason.find("http"), std::string::npos) << fail.reason;
+  EXPECT_EQ(fail.reason.find("hikyaku-no-explanation"), std::string::npos) << fail.reason;
+  EXPECT_NE(fail.reason.find("192.0.2.130"), std::string::npos) << fail.reason;
 }
 
 TEST_F(SpfEvaluatorTest, IncludeIp6AndMx) {
