@@ -183,14 +183,16 @@ std::optional<SoaFields> decode_soa(std::span<const uint8_t> msg, size_t offset,
 
 DnsAnswer answer_from_message(const WireMessage& reply, const std::string& name, RecordType type) {
   const auto qtype = static_cast<uint16_t>(type);
-  if (reply.question_name != name || reply.question_type != qtype) {
-    return DnsAnswer::failure(name, type, DnsStatus::servfail, "reply is for another question");
-  }
+  // The RCODE first: a SERVFAIL or REFUSED reply often carries no question section at all
+  // (RFC 1035 §4.1.1), and "for another question" would misname the failure.
   if (reply.rcode != 0 && reply.rcode != 3) {
     static constexpr const char* kNames[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
                                              "NOTIMP", "REFUSED"};
     std::string rc = reply.rcode < 6 ? kNames[reply.rcode] : "RCODE " + std::to_string(reply.rcode);
     return DnsAnswer::failure(name, type, DnsStatus::servfail, "server replied " + rc);
+  }
+  if (reply.question_name != name || reply.question_type != qtype) {
+    return DnsAnswer::failure(name, type, DnsStatus::servfail, "reply is for another question");
   }
 
   DnsAnswer out = DnsAnswer::failure(name, type, DnsStatus::nodata);

@@ -107,9 +107,12 @@ asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
   out.domain = domain;
   const auto mx = co_await resolver.query(domain, dns::RecordType::mx);
   if (mx.temporary_failure()) {
+    // The sender sees a short cause with the domain; the answer itself (TTL, records) is logged.
+    spdlog::info("MX lookup for {} failed: {}", domain, dns::describe(mx));
+    const std::string cause = mx.detail.empty() ? std::string(dns::to_string(mx.status)) : mx.detail;
     out.decided = fail_all(tx, Stage::connect,
                            core::SmtpReply::make(451, "4.4.3", fmt::format(
-                               "Error: DNS lookup of MX for {} failed: {}", domain, dns::describe(mx))));
+                               "Error: DNS lookup of MX for {} failed: {}", domain, cause)));
     co_return out;
   }
   if (mx.status == dns::DnsStatus::nxdomain) {

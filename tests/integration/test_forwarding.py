@@ -80,6 +80,9 @@ address = "{name}"
 forward = ["user@{name}.dest.example"]
 """ for name in ("v6", "fallback", "prio", "spread", "implicit", "nullmx", "perm", "temp",
                  "drop", "alias", "stall", "slow", "hop", "tlsfail", "looped")) + """[[domain.rule]]
+address = "nodns"
+forward = ["user@unserved.example"]
+[[domain.rule]]
 address = "two"
 forward = ["a@v6.dest.example", "b@implicit.dest.example"]
 """
@@ -285,6 +288,18 @@ class Forwarding(RelayTestCase):
         _, reply = send(r, ["temp@hikyaku.example"])
         self.assertTrue(reply.startswith("451 4.2.1"), reply)
         self.assertIn("mx.temp.dest.example said: 450", reply)
+
+    def test_dns_failure_reply_names_the_domain_not_the_resolver_internals(self):
+        """A destination whose MX lookup fails (NSD serves no such zone): the sender reads a
+        short cause with the domain; the answer's details (TTL, records) stay in the log."""
+        r = self.start()
+        _, reply = send(r, ["nodns@hikyaku.example"])
+        self.assertTrue(reply.startswith("451 4.4.3"), reply)
+        self.assertIn("DNS lookup of MX for unserved.example failed: server replied", reply)
+        self.assertNotIn("ttl=", reply)
+        self.assertNotIn("another question", reply)
+        self.assertTrue(r.wait_for_log("MX lookup for unserved.example failed: unserved.example MX SERVFAIL ttl="),
+                        r.read_log()[-3000:])
 
     def test_two_destination_domains(self):
         v6 = self.sink(AcceptingSink, "::1")

@@ -230,6 +230,16 @@ TEST(WireAnswer, ErrorRcodesAreServfail) {
   EXPECT_NE(answer_of(refused, "x.test", RecordType::a).detail.find("REFUSED"), std::string::npos);
 }
 
+TEST(WireAnswer, ErrorRcodeWithoutAQuestionIsNamedByItsRcode) {
+  // Servers and resolvers often answer SERVFAIL/REFUSED with an empty question section.
+  for (const auto& [rcode, word] : {std::pair{2, "SERVFAIL"}, std::pair{5, "REFUSED"}}) {
+    Packet p(static_cast<uint16_t>(rcode), 0);
+    const auto a = answer_of(p, "x.test", RecordType::mx);
+    EXPECT_EQ(a.status, DnsStatus::servfail);
+    EXPECT_EQ(a.detail, std::string("server replied ") + word);
+  }
+}
+
 TEST(WireAnswer, ReplyToAnotherQuestionIsServfail) {
   Packet p(0, 1, 1);
   p.question("other.test", RecordType::a).rr("other.test", kA, 60).u8(192).u8(0).u8(2).u8(1).end_rr();
