@@ -15,6 +15,7 @@ int check(const std::string& config_path) {
     for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.text());
     return 2;
   }
+  const std::vector<std::string> warnings = loaded->warnings;
   asio::io_context io;  // the resolver is created (never queried) to check [dns]
   auto env = build_environment(std::make_shared<const config::Config>(std::move(*loaded)),
                                io.get_executor(), ProcessServices{});
@@ -22,7 +23,12 @@ int check(const std::string& config_path) {
     fmt::print(stderr, "{}\n", env.error());
     return 2;
   }
-  fmt::print("configuration OK\n");
+  for (const auto& w : warnings) fmt::print(stderr, "{}\n", w);
+  if (warnings.empty()) {
+    fmt::print("configuration OK\n");
+  } else {
+    fmt::print("configuration OK ({} warning(s))\n", warnings.size());
+  }
   return 0;
 }
 

@@ -114,6 +114,7 @@ std::vector<Setting> settings_of(const config::Config& c) {
   const auto& sv = c.server;
   add("server", "hostname", toml_string(sv.hostname));
   add("server", "user", toml_string(sv.user));
+  add("server", "postmaster", toml_string(sv.postmaster));
   add("server", "listen", toml_list(listen_texts(sv.listen, false)));
   add("server", "proxy_listen", toml_list(listen_texts(sv.listen, true)));
   std::vector<std::string> proxies;

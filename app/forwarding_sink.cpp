@@ -245,7 +245,9 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   const auto start = std::chrono::steady_clock::now();
   const DeliveryPlan plan = plan_delivery(env, *router_);
   if (plan.empty()) {
-    auto reply = core::SmtpReply::make(250, "2.0.0", "Ok: " + env.transaction_id + " accepted and discarded");
+    // As Postfix's DISCARD: the sender is told what any accepted message is told; only the log
+    // says status=discarded (a drop rule is the operator's business, not the sender's).
+    auto reply = core::SmtpReply::make(250, "2.0.0", "Ok: queued as " + env.transaction_id);
     log_outcome(env, msg, reply, "discarded", std::chrono::steady_clock::now() - start);
     co_return reply;
   }

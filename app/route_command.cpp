@@ -91,7 +91,7 @@ int route_command(const RouteCommandOptions& o) {
   }
   env.smtputf8 = rcpt.utf8_local || env.mail_from.utf8_local;
   const auto srs = routing::SrsRouting::from(loaded->srs);
-  const routing::Router router(loaded->domains, srs);
+  const routing::Router router(loaded->domains, srs, loaded->server.postmaster);
   const routing::RouteDecision decision = router.route(env, rcpt);
 
   fmt::print("recipient: <{}>{}\n", rcpt.str(), reading_of(rcpt, typed));

@@ -24,7 +24,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     env->tls = *tls;
   }
   auto srs = routing::SrsRouting::from(config->srs);
-  auto router = std::make_shared<const routing::Router>(config->domains, srs);
+  auto router = std::make_shared<const routing::Router>(config->domains, srs, config->server.postmaster);
   auto unbound = dns::UnboundResolver::create(
       executor, dns::UnboundOptions{config->dns.servers, config->dns.timeout, {}});
   if (!unbound) return core::unexpected(config->source_path + ": [dns]: " + unbound.error());
@@ -121,6 +121,7 @@ bool Runtime::reload(const std::string& path) {
   forwarding_.store(forwarding);
   spdlog::info("hikyaku {} reloaded {}: {} domain(s)", kVersion, path, config->domains.size());
   for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);
+  for (const auto& w : config->warnings) spdlog::warn("{}", w);
   return true;
 }
 

@@ -142,6 +142,7 @@ int serve(const std::string& config_path) {
   spdlog::info("hikyaku {} started: {} domain(s), STARTTLS {}", kVersion, config->domains.size(),
                config->server.tls ? "on" : "off");
   for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);
+  for (const auto& w : config->warnings) spdlog::warn("{}", w);
 
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::function<void(boost::system::error_code, int)> on_signal;

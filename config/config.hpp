@@ -28,6 +28,11 @@ struct TlsConfig {
 
 struct ServerConfig {
   std::string hostname = "localhost";  // banner, Received, DSN sender
+  // The operator's mailbox: RFC 5321 §4.5.1 requires every SMTP server to accept "postmaster";
+  // mail to postmaster@ and abuse@ (RFC 2142) of a served domain with no rule of its own for
+  // them, and to the bare "Postmaster", is forwarded here. Empty: those addresses follow the
+  // domain's rules and catch-all like any other (`hikyaku check` warns).
+  std::string postmaster;
   // Started as root (to bind port 25), the process switches to this user once its listeners are
   // bound and its keys loaded. Empty: keep the user it was started as.
   std::string user;
@@ -262,6 +267,9 @@ struct DoctorConfig {
 
 struct Config {
   std::string source_path;                 // the file it came from
+  // What config/lint found that works but is probably not meant, as "FILE:LINE: warning: ...":
+  // `hikyaku check` prints them, the server logs them when it loads the file.
+  std::vector<std::string> warnings;
   ServerConfig server;
   DnsConfig dns;
   RelayConfig relay;

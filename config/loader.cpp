@@ -3,12 +3,14 @@
 // leaves this file. The schema and every default are documented in conf/hikyaku.toml.
 #include "config/loader.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <new>
 #include <sstream>
 
 #include "config/files.hpp"
+#include "config/lint.hpp"
 #include "config/reader.hpp"
 #include "config/sections.hpp"
 #include "config/toml_guard.hpp"
@@ -67,6 +69,28 @@ void read_config(const toml::table& document, const std::filesystem::path& base,
   }
 }
 
+// The line of a [[domain.rule]] header that comes before every [[domain]] header (toml++ then
+// reports the later [[domain]] as redefining a table, which names neither), else 0.
+int rule_before_any_domain(std::string_view text) {
+  int line = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    ++line;
+    std::string_view l = text.substr(start, end - start);
+    while (!l.empty() && (l.front() == ' ' || l.front() == '\t')) l.remove_prefix(1);
+    std::string header;
+    for (const char c : l) {
+      if (c == '#') break;
+      if (c != ' ' && c != '\t' && c != '\r') header += c;
+    }
+    if (header == "[[domain]]") return 0;
+    if (header == "[[domain.rule]]") return line;
+    start = end + 1;
+  }
+  return 0;
+}
+
 core::Expected<Config, ConfigErrors> load(std::string_view toml, const std::string& name,
                                           std::string source_path) {
   Diagnostics diag(name);
@@ -84,6 +108,11 @@ core::Expected<Config, ConfigErrors> load(std::string_view toml, const std::stri
     try {
       document = toml::parse(std::string_view(input.text), std::string_view(name));
     } catch (const toml::parse_error& e) {
+      if (const int line = rule_before_any_domain(toml); line != 0) {
+        diag.error(line, "[[domain.rule]] before any [[domain]]: a rule belongs to the [[domain]] table above it; "
+                         "move it below its domain's name = \"...\"");
+        return core::unexpected(diag.take());
+      }
       diag.error(
           static_cast<int>(e.source().begin.line),
           "TOML syntax error: " + detail::escape_controls(detail::restore_toml_message(e.description())));
@@ -91,6 +120,9 @@ core::Expected<Config, ConfigErrors> load(std::string_view toml, const std::stri
     }
     read_config(document, detail::base_directory(name), diag, cfg);
     if (!diag.empty()) return core::unexpected(diag.take());
+    LintFindings findings = lint(cfg, name);
+    if (!findings.errors.empty()) return core::unexpected(std::move(findings.errors));
+    for (const auto& w : findings.warnings) cfg.warnings.push_back(w.text());
     return cfg;
   } catch (const std::bad_alloc&) {
     diag.error(0, "out of memory while loading the configuration");

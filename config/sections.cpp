@@ -162,6 +162,13 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   r.read_duration("max_session_time", out.max_session_time, false);
   r.read_duration("shutdown_grace", out.shutdown_grace, true);
   r.read_string("user", out.user);
+  if (r.read_string("postmaster", out.postmaster)) {
+    auto mailbox = core::parse_mailbox(out.postmaster, true);
+    if (!mailbox) {
+      r.error(line_of_key(r, "postmaster"), "postmaster",
+              "bad mailbox " + quote(out.postmaster) + ": " + std::string(core::describe(mailbox.error())));
+    }
+  }
   r.read_duration("proxy_timeout", out.proxy_timeout, false);
   r.read_duration("tls_handshake_timeout", out.tls_handshake_timeout, false);
 
@@ -180,9 +187,24 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
 }
 
 void read_dns(TableReader& r, DnsConfig& out) {
-  std::vector<std::pair<ListenAddress, StringItem>> servers;
-  read_host_ports(r, "servers", "server address", false, servers);
-  for (const auto& server : servers) out.servers.push_back(server.first.text());
+  // A server without ":PORT" is on port 53, as in resolv.conf ("192.0.2.53", "2001:db8::53",
+  // "[2001:db8::53]").
+  std::vector<StringItem> items;
+  r.read_string_array("servers", items);
+  for (auto& item : items) {
+    std::string text = item.value;
+    if (core::IpAddress::parse(text)) {
+      text = text.find(':') == std::string::npos ? text + ":53" : "[" + text + "]:53";
+    } else if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
+      text += ":53";
+    }
+    auto parsed = parse_host_port(text, false);
+    if (!parsed) {
+      r.diag().error(item.line, item.path + ": bad server address " + quote(item.value) + ": " + parsed.error());
+      continue;
+    }
+    out.servers.push_back(parsed->text());
+  }
   r.read_duration("timeout", out.timeout, false);
   r.read_count("cache_entries", out.cache_entries, 0);
 }

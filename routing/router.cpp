@@ -163,6 +163,7 @@ struct Router::Impl {
   std::vector<DomainTable> domains;  // in configuration order; the first is the default
   std::unordered_map<std::string, size_t> by_name;
   std::optional<SrsRouting> srs;
+  std::optional<Target> postmaster;  // [server] postmaster, forward
 
   const DomainTable* find(const std::string& ascii) const {
     const auto it = by_name.find(ascii);
@@ -170,9 +171,17 @@ struct Router::Impl {
   }
 };
 
-Router::Router(const std::vector<config::DomainConfig>& domains, std::optional<SrsRouting> srs) {
+Router::Router(const std::vector<config::DomainConfig>& domains, std::optional<SrsRouting> srs,
+               const std::string& postmaster) {
   auto impl = std::make_shared<Impl>();
   impl->srs = std::move(srs);
+  if (!postmaster.empty()) {
+    config::RouteTarget operator_mailbox;
+    operator_mailbox.action = config::RouteAction::forward;
+    operator_mailbox.forward_to = {postmaster};
+    Target t = build_target(operator_mailbox);
+    if (t.action == config::RouteAction::forward) impl->postmaster = std::move(t);
+  }
   for (const auto& dc : domains) {
     auto ascii = core::domain_to_ascii(dc.name);
     if (!ascii || impl->by_name.count(*ascii)) continue;  // invalid or duplicate: skipped
@@ -211,8 +220,12 @@ RouteDecision Router::route(const core::Envelope& env, const Address& rcpt) cons
   }
   const std::string shown = "<" + rcpt.str() + ">";
   std::string domain = rcpt.domain;
+  const bool bare_postmaster = rcpt.domain.empty() && core::ascii_lower(rcpt.local) == "postmaster";
+  if (bare_postmaster && impl_->postmaster && impl_->domains.empty()) {
+    return decide(*impl_->postmaster, "postmaster (server.postmaster)");
+  }
   // RFC 5321 §4.1.1.3: "Postmaster" without a domain is ours: the first configured domain.
-  if (domain.empty() && core::ascii_lower(rcpt.local) == "postmaster" && !impl_->domains.empty()) {
+  if (bare_postmaster && !impl_->domains.empty()) {
     domain = impl_->domains.front().ascii;
   }
   // The parser gives A-labels; an Address built elsewhere is normalised the same way.
@@ -243,6 +256,11 @@ RouteDecision Router::route(const core::Envelope& env, const Address& rcpt) cons
         return decide(it->second, "rule " + base + "@" + table->ascii + " (subaddress)");
       }
     }
+  }
+  // RFC 5321 §4.5.1, RFC 2142 §2: the role mailboxes reach the operator unless a rule above took
+  // them, before a catch-all (which may refuse or drop them).
+  if (impl_->postmaster && (key == "postmaster" || key == "abuse")) {
+    return decide(*impl_->postmaster, key + "@" + table->ascii + " (server.postmaster)");
   }
   if (table->catch_all) return decide(*table->catch_all, "catch-all " + table->ascii);
   RouteDecision d;

@@ -41,8 +41,10 @@ class Router {
   // Builds lookup tables from config (domains converted to A-labels, local parts lowercased).
   // The config has been validated by config/loader; bad entries here are skipped.
   // With `srs`, RCPT to the SRS domain is reversed to the original sender (routing/srs_bounce).
+  // `postmaster` ([server] postmaster, may be empty): where postmaster@ and abuse@ of a served
+  // domain without a rule for them, and the bare "Postmaster", are forwarded (RFC 5321 §4.5.1).
   explicit Router(const std::vector<config::DomainConfig>& domains,
-                  std::optional<SrsRouting> srs = std::nullopt);
+                  std::optional<SrsRouting> srs = std::nullopt, const std::string& postmaster = {});
   RouteDecision route(const core::Envelope& env, const core::Address& rcpt) const;
   bool serves(const std::string& ascii_domain) const;
   // The overrides of a domain we serve; nullopt for any other domain.

@@ -24,8 +24,10 @@ class SwaksSessions(RelayTestCase):
         code, out = swaks(r.port, "--server", "::1", "--from", "sender@origin.example",
                           "--to", "noreply@example.com")
         self.assertEqual(code, 0, out)
-        self.assertRegex(out, r"<[-~]  250 2\.0\.0 Ok: \S+ accepted and discarded")
+        self.assertRegex(out, r"<[-~]  250 2\.0\.0 Ok: queued as \S+")
+        self.assertNotIn("discard", out)  # answered like any accepted message (Postfix DISCARD)
         self.assertIn("client=[::1]", r.read_log())
+        self.assertIn("status=discarded", r.read_log())
 
     def test_unknown_user_and_relay_denied(self):
         r = self.relay()
@@ -335,7 +337,41 @@ class CheckCommand(unittest.TestCase):
         p = subprocess.run([HIKYAKU, "check", "-c", os.path.join(root, "conf", "hikyaku.toml")],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(p.stdout.strip(), "configuration OK")
+        # It runs on loopback as shipped; the one thing to change before real use is said.
+        self.assertEqual(p.stdout.strip(), "configuration OK (1 warning(s))")
+        self.assertIn('warning: server.hostname "localhost" is not a public host name', p.stderr)
+        self.assertEqual(p.stderr.count("warning:"), 1, p.stderr)
+
+    def test_warnings_name_their_line_and_exit_0(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write('[server]\nhostname = "mx.example.net"\n'
+                    '[[domain]]\nname = "example.com"\n[[domain.rule]]\naddress = "postmaster"\n'
+                    'forward = ["a@dest.example", "b@dest.example", "a@dest.example"]\n'
+                    '[[domain]]\nname = "nothing.example"\n')
+        try:
+            p = subprocess.run([HIKYAKU, "check", "-c", f.name], capture_output=True, text=True)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.strip(), "configuration OK (3 warning(s))")
+        self.assertIn(f"{f.name}:5: warning: postmaster@example.com lists a@dest.example twice", p.stderr)
+        self.assertIn(f"{f.name}:8: warning: domain nothing.example has no rule and no catch-all", p.stderr)
+        self.assertIn(f"{f.name}:8: warning: postmaster@nothing.example is refused", p.stderr)
+
+    def test_forwarding_loop_is_an_error(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write('[server]\nhostname = "mx.example.net"\npostmaster = "ops@dest.example"\n'
+                    '[[domain]]\nname = "example.com"\n[[domain.rule]]\naddress = "a"\n'
+                    'forward = ["a@example.com"]\n')
+        try:
+            p = subprocess.run([HIKYAKU, "check", "-c", f.name], capture_output=True, text=True)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(f"{f.name}:6: forwarding loop through our own rules: a@example.com -> a@example.com",
+                      p.stderr)
 
     def test_errors_as_file_line(self):
         import tempfile

@@ -37,6 +37,13 @@ const ErrorCase kCases[] = {
 
     // --- Unknown keys, in every kind of table.
     {"unknown_top_level_key", "\n\nbogus = 1\n", {"t.toml:3: bogus: unknown key"}},
+    {"rule_before_any_domain",
+     "[server]\nhostname = \"mx.example.net\"\n  [[ domain.rule ]]  # misplaced\naddress = \"x\"\n"
+     "forward = [\"a@b.example\"]\n[[domain]]\nname = \"example.com\"\n",
+     {"t.toml:3: [[domain.rule]] before any [[domain]]: a rule belongs to the [[domain]] table above it; move it "
+      "below its domain's name = \"...\""}},
+    {"postmaster_not_a_mailbox", "[server]\npostmaster = \"ops at example\"\n",
+     {"t.toml:2: server.postmaster: bad mailbox \"ops at example\": address syntax error"}},
     {"unknown_top_level_table", "[smtp]\nport = 25\n", {"t.toml:1: smtp: unknown key"}},
     {"unknown_server_key", "[server]\nhostnam = \"x\"\n", {"t.toml:2: server.hostnam: unknown key"}},
     {"unknown_tls_key",

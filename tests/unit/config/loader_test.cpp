@@ -262,7 +262,7 @@ shutdown_grace = "0s"
 proxy_timeout = "1500ms"
 tls_handshake_timeout = "20s"
 [dns]
-servers = ["127.0.0.1:5353", "[::1]:53"]
+servers = ["127.0.0.1:5353", "[::1]:53", "192.0.2.53", "2001:db8::53", "[2001:db8::54]"]
 timeout = "2s"
 cache_entries = 0
 [relay]
@@ -345,7 +345,9 @@ catch_all = { action = "drop" }
   EXPECT_EQ(c.server.shutdown_grace, 0ms);
   EXPECT_EQ(c.server.proxy_timeout, 1500ms);
   EXPECT_EQ(c.server.tls_handshake_timeout, 20s);
-  EXPECT_EQ(c.dns.servers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:53"}));
+  // Without ":PORT" a server is on port 53, as in resolv.conf.
+  EXPECT_EQ(c.dns.servers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:53", "192.0.2.53:53",
+                                                      "[2001:db8::53]:53", "[2001:db8::54]:53"}));
   EXPECT_EQ(c.dns.timeout, 2s);
   EXPECT_EQ(c.dns.cache_entries, 0u);
   EXPECT_EQ(c.relay.port, 2526);

@@ -278,6 +278,43 @@ TEST(Router, EmptyConfigurationServesNothing) {
   EXPECT_EQ(router.route(core::Envelope{}, null).disposition, Disposition::relay_denied);
 }
 
+// [server] postmaster (RFC 5321 §4.5.1, RFC 2142): postmaster@ and abuse@ reach the operator
+// unless the domain has a rule for them; a catch-all does not take them; other addresses are
+// unchanged; with no domain at all the bare Postmaster still reaches the operator.
+TEST(Router, RoleMailboxesReachTheOperator) {
+  const Router router(test_config(), std::nullopt, "ops@noc.example");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      // A rule of the domain wins.
+      {"<postmaster@example.com>", "forward | 250 2.1.5 Ok | rule postmaster@example.com | admin@dest.example"},
+      {"<postmaster>", "forward | 250 2.1.5 Ok | rule postmaster@example.com | admin@dest.example"},
+      {"<Abuse@Example.com>",
+       "forward | 250 2.1.5 Ok | abuse@example.com (server.postmaster) | ops@noc.example"},
+      // Before the catch-all (which here would forward to the domain owner).
+      {"<postmaster@catch.example>",
+       "forward | 250 2.1.5 Ok | postmaster@catch.example (server.postmaster) | ops@noc.example"},
+      {"<abuse@multi.example>",
+       "forward | 250 2.1.5 Ok | abuse@multi.example (server.postmaster) | ops@noc.example"},
+      {"<other@catch.example>", "forward | 250 2.1.5 Ok | catch-all catch.example | all@dest.example"},
+      {"<hostmaster@multi.example>",
+       "unknown_user | 550 5.1.1 <hostmaster@multi.example>: Recipient address rejected: User unknown | "
+       "no rule in multi.example |"},
+      {"<postmaster@elsewhere.example>",
+       "relay_denied | 550 5.7.1 <postmaster@elsewhere.example>: Relay access denied | not served "
+       "elsewhere.example |"},
+  };
+  for (const auto& [path, expected] : cases) EXPECT_EQ(route_path(router, path), expected) << path;
+
+  const Router none({}, std::nullopt, "ops@noc.example");
+  EXPECT_EQ(route_path(none, "<Postmaster>"),
+            "forward | 250 2.1.5 Ok | postmaster (server.postmaster) | ops@noc.example");
+  EXPECT_EQ(route_path(none, "<postmaster@example.com>"),
+            "relay_denied | 550 5.7.1 <postmaster@example.com>: Relay access denied | not served example.com |");
+  // Unset: the role mailboxes follow the rules and catch-all like any other.
+  const Router unset(test_config());
+  EXPECT_EQ(route_path(unset, "<abuse@catch.example>"),
+            "forward | 250 2.1.5 Ok | catch-all catch.example | all@dest.example");
+}
+
 // An Address built elsewhere (not by the parser) with a U-label or uppercase domain routes the
 // same; one with an invalid domain is refused.
 TEST(Router, NormalisesHandBuiltAddresses) {
