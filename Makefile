@@ -5,7 +5,7 @@ RELEASE_DIR := build/release
 TEST_DIR := build/test
 FUZZ_DIR := build/fuzz
 
-.PHONY: deps build run test fuzz clean
+.PHONY: deps build run test test-heavy fuzz clean
 
 deps:
 	@bash deploy/install-deps.sh
@@ -18,12 +18,18 @@ build: deps
 run: build
 	$(RELEASE_DIR)/app/hikyaku serve -c $(CONFIG)
 
-# The whole suite (unit, integration with real peers, fuzz seed replay), built with
-# AddressSanitizer + UndefinedBehaviorSanitizer and warnings as errors.
+# The whole suite (unit, integration with real peers, fuzz seed replay) but the "heavy" label,
+# built with AddressSanitizer + UndefinedBehaviorSanitizer and warnings as errors.
 test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DHIKYAKU_SANITIZE=ON -DHIKYAKU_WERROR=ON
 	cmake --build $(TEST_DIR) -j$(JOBS)
-	cd $(TEST_DIR) && ctest --output-on-failure -j$(JOBS)
+	cd $(TEST_DIR) && ctest --output-on-failure -j$(JOBS) -LE heavy
+
+# The tests labelled "heavy" (minutes each: 200 sessions x 20 MiB against the memory budget).
+test-heavy: deps
+	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DHIKYAKU_SANITIZE=ON -DHIKYAKU_WERROR=ON
+	cmake --build $(TEST_DIR) -j$(JOBS) --target hikyaku
+	cd $(TEST_DIR) && ctest --output-on-failure -L heavy
 
 # libFuzzer binaries (clang) for every parser; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
