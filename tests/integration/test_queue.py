@@ -71,11 +71,14 @@ class Queue(RelayTestCase):
         self.assertTrue(temp.wait_for(1, timeout=30), r.read_log()[-3000:])
         self.assertEqual(temp.messages[0]["rcpt_tos"], ["user@temp.dest.example"])
         self.assertIn("Message-ID: <m1@origin.example>", temp.messages[0]["data"].decode())
-        self.assertEqual(len(v6.messages), 1)  # the delivered part is not sent again
         deadline = time.time() + 30
         while self.spool_files(r) and time.time() < deadline:
             time.sleep(0.05)
         self.assertEqual(self.spool_files(r), [])
+        # The entry is gone (the queue is done with the message): the delivered part was not
+        # sent again.
+        self.assertTrue(r.wait_for_log("removed from the queue"), r.read_log()[-3000:])
+        self.assertEqual(len(v6.messages), 1)
         self.assertIn("status=sent", r.read_log())
         self.assertNotIn("PARTIAL DELIVERY", r.read_log())
 
