@@ -5,7 +5,7 @@ RELEASE_DIR := build/release
 TEST_DIR := build/test
 FUZZ_DIR := build/fuzz
 
-.PHONY: deps build run test fuzz clean
+.PHONY: deps build run test test-heavy soak fuzz clean
 
 deps:
 	@bash deploy/install-deps.sh
@@ -18,12 +18,29 @@ build: deps
 run: build
 	$(RELEASE_DIR)/app/hikyaku serve -c $(CONFIG)
 
-# The whole suite (unit, integration with real peers, fuzz seed replay), built with
-# AddressSanitizer + UndefinedBehaviorSanitizer and warnings as errors.
+# The whole suite (unit, integration with real peers, fuzz seed replay) but the "heavy" label,
+# built with AddressSanitizer + UndefinedBehaviorSanitizer and warnings as errors.
 test: deps
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DHIKYAKU_SANITIZE=ON -DHIKYAKU_WERROR=ON
 	cmake --build $(TEST_DIR) -j$(JOBS)
-	cd $(TEST_DIR) && ctest --output-on-failure -j$(JOBS)
+	cd $(TEST_DIR) && ctest --output-on-failure -j$(JOBS) -LE heavy
+
+# The tests labelled "heavy" (minutes each: 200 sessions x 20 MiB against the memory budget).
+test-heavy: deps
+	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DHIKYAKU_SANITIZE=ON -DHIKYAKU_WERROR=ON
+	cmake --build $(TEST_DIR) -j$(JOBS) --target hikyaku
+	cd $(TEST_DIR) && ctest --output-on-failure -L heavy
+
+# Soak (tests/soak/soak.py, not part of `make test`): SOAK_MESSAGES messages over SOAK_SESSIONS
+# sessions through the release binary while destinations, DNS and SPF helpers fail and the relay
+# is killed with SIGKILL SOAK_KILLS times; prints the outcome table, fails if any 250 was lost.
+# A quick run: make soak SOAK_MESSAGES=2000 SOAK_KILLS=3
+SOAK_MESSAGES ?= 30000
+SOAK_SESSIONS ?= 30
+SOAK_KILLS ?= 20
+soak: build
+	HIKYAKU_BIN=$(abspath $(RELEASE_DIR))/app/hikyaku PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 \
+	  tests/soak/soak.py --messages $(SOAK_MESSAGES) --sessions $(SOAK_SESSIONS) --kills $(SOAK_KILLS)
 
 # libFuzzer binaries (clang) for every parser; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60

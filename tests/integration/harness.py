@@ -193,7 +193,7 @@ class Hikyaku:
         except OSError:
             return ""
 
-    def wait_for_log(self, text, timeout=10):
+    def wait_for_log(self, text, timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
             if text in self.read_log():
@@ -253,6 +253,21 @@ class SmtpClient:
 
     def close(self):
         self.sock.close()
+
+
+def connect_until_greeted(port, timeout=30):
+    """Connects until the relay greets with 220 (a freed slot is given back just after the old
+    connection closes); returns the client and the replies refused before it."""
+    refused = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        c = SmtpClient(port)
+        if c.banner.startswith("220"):
+            return c, refused
+        refused.append(c.banner)
+        c.close()
+        time.sleep(0.05)
+    raise AssertionError(f"no 220 within {timeout}s; got {refused[-3:]}")
 
 
 def descendants(pid):

@@ -65,7 +65,7 @@ class AcceptingSink:
     def stop(self):
         self.controller.stop()
 
-    def wait_for(self, count, timeout=10):
+    def wait_for(self, count, timeout=30):
         deadline = time.time() + timeout
         while len(self.messages) < count and time.time() < deadline:
             time.sleep(0.02)
@@ -294,7 +294,7 @@ class _PlainSmtpSink(_AsyncioSink):
         finally:
             writer.close()
 
-    def wait_for(self, count, timeout=10):
+    def wait_for(self, count, timeout=30):
         deadline = time.time() + timeout
         while len(self.messages) < count and time.time() < deadline:
             time.sleep(0.05)

@@ -6,8 +6,8 @@ import subprocess
 import time
 import unittest
 
-from harness import (HIKYAKU, Hikyaku, RelayTestCase, SmtpClient, free_port, make_certificate, proc_status,
-                     spf_helper_pids, swaks)
+from harness import (HIKYAKU, Hikyaku, RelayTestCase, SmtpClient, connect_until_greeted, free_port,
+                     make_certificate, proc_status, spf_helper_pids, swaks)
 
 
 class SwaksSessions(RelayTestCase):
@@ -185,8 +185,8 @@ class RawSessions(RelayTestCase):
         self.assertTrue(third.closed())
         a.command("QUIT")
         a.close()
-        time.sleep(0.3)
-        fourth = SmtpClient(r.port)
+        # The slot is given back once the relay has seen the close: retry until it is.
+        fourth, _ = connect_until_greeted(r.port)
         self.assertTrue(fourth.banner.startswith("220"), fourth.banner)
 
     def test_too_many_errors_closes(self):

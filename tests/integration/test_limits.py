@@ -10,22 +10,7 @@ import socket
 import time
 import unittest
 
-from harness import RelayTestCase, SmtpClient, free_port
-
-
-def connect_until_greeted(port, timeout=10):
-    """Connects until the relay greets with 220 (a freed slot is given back just after the old
-    connection closes); returns the client and the replies refused before it."""
-    refused = []
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        c = SmtpClient(port)
-        if c.banner.startswith("220"):
-            return c, refused
-        refused.append(c.banner)
-        c.close()
-        time.sleep(0.05)
-    raise AssertionError(f"no 220 within {timeout}s; got {refused[-3:]}")
+from harness import RelayTestCase, SmtpClient, connect_until_greeted, free_port
 
 
 class SessionBounds(RelayTestCase):
