@@ -127,6 +127,8 @@ Checked<bool> check_starttls(const ServerMachine& s, std::string_view arg) {
 }  // namespace
 
 void ServerMachine::dispatch(const Command& cmd) {
+  counters_.issued(cmd.verb);
+  verb_ = cmd.verb;
   const bool junk = cmd.verb == Verb::noop || cmd.verb == Verb::rset || cmd.verb == Verb::vrfy ||
                     cmd.verb == Verb::help || cmd.verb == Verb::expn;
   if (junk && !junk_command()) return;

@@ -117,7 +117,14 @@ void ServerMachine::transition(State to) {
 
 void ServerMachine::send(const core::SmtpReply& reply, std::string note) {
   if (state_ == State::closed) return;
-  pending_.push_back(action::Send{reply.render(), std::move(note)});
+  std::string refusal;
+  if (verb_ && reply.code >= 400 && !sink_reply_) refusal = std::string(verb_name(*verb_)) + ": " + reply.summary();
+  // The command's final reply (DATA's 354 is not one): counted for the disconnect line.
+  if (verb_ && (reply.code < 300 || reply.code >= 400)) {
+    if (reply.code < 300) counters_.accepted(*verb_);
+    verb_.reset();
+  }
+  pending_.push_back(action::Send{reply.render(), std::move(note), std::move(refusal)});
 }
 
 // Postfix smtpd_hard_error_limit: a client that keeps failing is a scanner or broken.
@@ -356,6 +363,7 @@ void ServerProtocol::recipient_checked(const core::SmtpReply& reply) {
   if (s.state_ != State::rcpt_check) return;
   s.outstanding_ = false;
   s.transition(State::transaction);
+  s.sink_reply_ = true;  // logged by the sink
   if (reply.code >= 200 && reply.code < 300) {
     if (s.rcpt_) s.envelope_.recipients.push_back(std::move(*s.rcpt_));
     s.send(reply);
@@ -364,6 +372,7 @@ void ServerProtocol::recipient_checked(const core::SmtpReply& reply) {
   } else {
     s.send(reply);
   }
+  s.sink_reply_ = false;
   s.rcpt_.reset();
   s.maybe_shut_down();
 }
@@ -372,7 +381,9 @@ void ServerProtocol::message_delivered(const core::SmtpReply& reply) {
   auto& s = *impl_;
   if (s.state_ != State::delivery) return;
   s.outstanding_ = false;
+  s.sink_reply_ = true;  // logged by the sink
   s.send(reply);
+  s.sink_reply_ = false;
   if (reply.code >= 200 && reply.code < 300) s.junk_ = 0;
   s.end_transaction();
 }
@@ -407,6 +418,8 @@ const core::Message& ServerProtocol::message() const { return impl_->message_; }
 const core::SessionInfo& ServerProtocol::session() const { return impl_->session_; }
 
 std::string_view ServerProtocol::limit_reached() const { return impl_->limit_reached_; }
+std::string ServerProtocol::command_counts() const { return impl_->counters_.render(); }
+bool ServerProtocol::quit_received() const { return impl_->counters_.given(Verb::quit) > 0; }
 
 bool ServerProtocol::in_transaction() const {
   const State st = impl_->state_;

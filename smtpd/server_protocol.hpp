@@ -40,6 +40,9 @@ namespace action {
 struct Send {                                 // write these bytes (may be batched: PIPELINING)
   std::string bytes;
   std::string note;  // non-empty: why this refusal was given, for the log (the reply is shorter)
+  // A refusal of a command by the protocol itself, for the log: "MAIL: 555 5.5.4 ..." (the
+  // sink logs its own RCPT and DATA decisions). Empty for every other reply.
+  std::string refusal;
 };
 struct NeedInput { std::chrono::milliseconds timeout; };  // flush output, then read
 struct CheckRecipient { core::Address rcpt; };  // ask the sink; answer with recipient_checked()
@@ -96,6 +99,11 @@ class ServerProtocol {
   // Which limit closed the session ("too many errors", "too many junk commands", "timeout",
   // "session time limit"), for the log; empty while none has.
   std::string_view limit_reached() const;
+  // Postfix-style counters of the commands so far: "ehlo=1 mail=1 rcpt=0/3 data=0/1 quit=1
+  // commands=2/6" (accepted/given per verb), for the disconnect log line.
+  std::string command_counts() const;
+  // The client sent QUIT (the session ended as it should).
+  bool quit_received() const;
 
  private:
   struct Impl;

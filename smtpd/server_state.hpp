@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/expected.hpp"
+#include "smtpd/command_counters.hpp"
 #include "smtpd/command_parser.hpp"
 #include "smtpd/data_reader.hpp"
 #include "smtpd/line_reader.hpp"
@@ -97,6 +98,9 @@ struct ServerMachine {
   uint64_t reserved_ = 0;            // bytes of settings_.inflight this transaction holds
   size_t junk_ = 0;                  // junk commands since the last delivered message
   std::string_view limit_reached_;   // the limit that closed the session
+  CommandCounters counters_;         // for the disconnect log line
+  std::optional<Verb> verb_;         // the command whose final reply is still to come
+  bool sink_reply_ = false;          // send() is passing on the sink's reply
   uint64_t transactions_ = 0;        // per-session counter for transaction ids
   ShutdownMode shutdown_ = ShutdownMode::none;
 };

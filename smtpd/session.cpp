@@ -148,7 +148,10 @@ class Session {
     co_await loop();
     control_->detach();
     stream_.close();
-    spdlog::info("{}: disconnect from [{}] {}", info.session_id, info.client_ip, closing_reason_);
+    // Postfix's counters, then why the session ended ("quit", "timeout", "lost connection: ...").
+    const std::string counts = protocol_.command_counts();
+    spdlog::info("{}: disconnect from [{}] {}{}({})", info.session_id, info.client_ip, counts,
+                 counts.empty() ? "" : " ", closing_reason_);
   }
 
  private:
@@ -186,7 +189,13 @@ class Session {
       apply_shutdown();
       Action action = protocol_.next();
       if (auto* send = std::get_if<action::Send>(&action)) {
-        if (!send->note.empty()) {
+        // Postfix-style: "reject: MAIL from [ip]: 555 5.5.4 ...; why" (a note says more).
+        if (!send->refusal.empty()) {
+          const auto colon = send->refusal.find(": ");
+          spdlog::info("{}: reject: {} from [{}]: {}{}{}", protocol_.session().session_id,
+                       send->refusal.substr(0, colon), protocol_.session().client_ip, send->refusal.substr(colon + 2),
+                       send->note.empty() ? "" : "; ", send->note);
+        } else if (!send->note.empty()) {
           spdlog::info("{}: reject from [{}]: {}", protocol_.session().session_id,
                        protocol_.session().client_ip, send->note);
         }
@@ -233,7 +242,7 @@ class Session {
                        protocol_.session().client_ip);
           closing_reason_ = std::string(limit);
         }
-        if (closing_reason_.empty()) closing_reason_ = "closed";
+        if (closing_reason_.empty()) closing_reason_ = protocol_.quit_received() ? "quit" : "closed";
         co_return;
       }
     }

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import RelayTestCase
+from harness import RelayTestCase, SmtpClient
 
 HIKYAKU = os.environ.get("HIKYAKU_BIN", "hikyaku")
 SRS_CONFIG = '[srs]\ndomain = "fwd.example.net"\nsecrets = ["k1"]\n'
@@ -253,6 +253,27 @@ class StartupSummary(RelayTestCase):
         self.assertTrue(r.wait_for_log(f"hikyaku {version} reloaded", timeout=60), r.read_log())
         self.assertTrue(r.wait_for_log("domain other.example: rules=0", timeout=60))
         self.assertEqual(r.read_log().count("domain other.example: rules=0"), 2)
+
+
+class SessionLog(RelayTestCase):
+    """The log a postmaster greps: Postfix-style command counters and why a session ended, and
+    every refusal with its reason."""
+
+    def test_disconnect_counters_and_refusals(self):
+        r = self.relay()
+        c = SmtpClient(r.port)
+        self.assertTrue(c.command("EHLO client.example").startswith("250"))
+        self.assertTrue(c.command("MAIL FROM:<a@origin.example> FOO=1").startswith("555"))
+        self.assertTrue(c.command("MAIL FROM:<a@origin.example>").startswith("250"))
+        self.assertTrue(c.command("RCPT TO:<nobody@example.com>").startswith("550"))
+        self.assertTrue(c.command("RCPT TO:<victim@elsewhere.example>").startswith("550"))
+        self.assertTrue(c.command("QUIT").startswith("221"))
+        c.close()
+        self.assertTrue(r.wait_for_log("ehlo=1 mail=1/2 rcpt=0/2 quit=1 commands=3/6 (quit)", timeout=60),
+                        r.read_log()[-2000:])
+        log = r.read_log()
+        self.assertRegex(log, r"reject: MAIL from \[127\.0\.0\.1\]: 555 5\.5\.4 ")
+        self.assertIn("<nobody@example.com>", log)
 
 
 if __name__ == "__main__":

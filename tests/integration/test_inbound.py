@@ -154,8 +154,8 @@ class RawSessions(RelayTestCase):
         self.assertIn("longer than 1000 octets", reply)
         self.assertTrue(c.command("NOOP").startswith("250"))
         c.close()
-        self.assertRegex(r.read_log(), r"reject from \[127\.0\.0\.1\]: message refused: line 3 of the "
-                                       r"data has 1001 octets, over max_text_line 1000")
+        self.assertRegex(r.read_log(), r"reject: DATA from \[127\.0\.0\.1\]: 552 5\.3\.4 .*; message refused: "
+                                       r"line 3 of the data has 1001 octets, over max_text_line 1000")
 
     def test_eight_bit_ehlo_refused(self):
         r = self.relay()

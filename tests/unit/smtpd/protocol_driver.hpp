@@ -76,6 +76,7 @@ class Driver {
         EXPECT_EQ(send->bytes.substr(send->bytes.size() - 2), "\r\n");
         out += send->bytes;
         if (!send->note.empty()) notes.push_back(send->note);
+        if (!send->refusal.empty()) refusals.push_back(send->refusal);
       } else if (auto* need = std::get_if<action::NeedInput>(&a)) {
         last_timeout = need->timeout;
         return;
@@ -116,6 +117,7 @@ class Driver {
 
   std::string out;  // every byte sent, greeting included
   std::vector<std::string> notes;  // the log reasons given with refusals
+  std::vector<std::string> refusals;  // the protocol's own refusals, "VERB: reply", for the log
   int closes = 0;
   int starttls = 0;
   std::chrono::milliseconds last_timeout{0};

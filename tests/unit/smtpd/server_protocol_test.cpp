@@ -370,3 +370,53 @@ TEST(SmtpdProtocolSettings, FromServerConfig) {
 
 }  // namespace
 }  // namespace hikyaku::smtpd::test
+
+namespace hikyaku::smtpd::test {
+namespace {
+
+// The disconnect line's counters, as Postfix writes them: accepted/given per verb.
+TEST(SmtpdCommandCounts, PostfixStyleAcceptedOverGiven) {
+  Driver d;
+  EXPECT_EQ(d.protocol.command_counts(), "");
+  d.rcpt_replies["b@example.com"] = core::SmtpReply::make(550, "5.1.1", "unknown");
+  d.rcpt_replies["c@example.com"] = core::SmtpReply::make(550, "5.1.1", "unknown");
+  d.delivery_reply = core::SmtpReply::make(554, "5.7.1", "refused");
+  d.feed("EHLO client.example\r\nMAIL FROM:<a@origin.example>\r\nRCPT TO:<b@example.com>\r\n"
+         "RCPT TO:<c@example.com>\r\nRCPT TO:<d@example.com>\r\nDATA\r\n");
+  d.feed("Subject: x\r\n\r\nbody\r\n.\r\n");
+  d.feed("NOOP\r\nBOGUS\r\nQUIT\r\n");
+  EXPECT_EQ(d.protocol.command_counts(),
+            "ehlo=1 mail=1 rcpt=1/3 data=0/1 noop=1 quit=1 unknown=0/1 commands=5/9");
+  EXPECT_TRUE(d.protocol.quit_received());
+}
+
+TEST(SmtpdCommandCounts, DataAcceptedAtItsFinalReplyNotAt354) {
+  Driver d;
+  d.feed("HELO client.example\r\nMAIL FROM:<a@origin.example>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+  EXPECT_EQ(d.protocol.command_counts(), "helo=1 mail=1 rcpt=1 data=0/1 commands=3/4");
+  d.feed("\r\nbody\r\n.\r\n");
+  EXPECT_EQ(d.protocol.command_counts(), "helo=1 mail=1 rcpt=1 data=1 commands=4");
+  EXPECT_FALSE(d.protocol.quit_received());
+}
+
+}  // namespace
+}  // namespace hikyaku::smtpd::test
+
+namespace hikyaku::smtpd::test {
+namespace {
+
+// Every refusal the protocol makes is handed to the log with its command; the sink's own RCPT
+// and DATA replies are not (the sink logs its decisions).
+TEST(SmtpdRefusalLog, ProtocolRefusalsCarryTheirCommand) {
+  Driver d;
+  d.rcpt_replies["b@example.com"] = core::SmtpReply::make(550, "5.1.1", "unknown");
+  d.feed("EHLO client.example\r\nMAIL FROM:<a@origin.example> FOO=BAR\r\n");
+  d.feed("MAIL FROM:<a@origin.example>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n");
+  d.feed(std::string(1100, 'x') + "\r\n.\r\n");
+  ASSERT_EQ(d.refusals.size(), 2u) << ::testing::PrintToString(d.refusals);
+  EXPECT_TRUE(d.refusals[0].starts_with("MAIL: 555 5.5.4")) << d.refusals[0];
+  EXPECT_TRUE(d.refusals[1].starts_with("DATA: 552 5.3.4")) << d.refusals[1];
+}
+
+}  // namespace
+}  // namespace hikyaku::smtpd::test
