@@ -1,6 +1,8 @@
 // Log setup: spdlog to stderr, "2026-11-22T16:02:05.123Z hikyaku[pid] info: ..." lines.
 #include "app/logging.hpp"
 
+#include <algorithm>
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -9,9 +11,18 @@ namespace hikyaku::app {
 void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_logger_mt("hikyaku");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ hikyaku[%P] %l: %v", spdlog::pattern_time_type::utc);
-  logger->set_level(spdlog::level::from_str(level == "warning" ? "warn" : level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
+  set_log_level(level);
+}
+
+void set_log_level(const std::string& level, bool announce) {
+  const auto now = spdlog::level::from_str(level == "warning" ? "warn" : level);
+  if (announce) {
+    spdlog::set_level(std::min(spdlog::get_level(), now));
+    spdlog::info("log level now {}", level);
+  }
+  spdlog::set_level(now);
 }
 
 }  // namespace hikyaku::app

@@ -6,6 +6,7 @@
 
 #include "app/config_command.hpp"
 #include "app/forwarding_sink.hpp"
+#include "app/logging.hpp"
 #include "app/version.hpp"
 #include "config/loader.hpp"
 #include "dns/caching_resolver.hpp"
@@ -81,6 +82,36 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   return std::shared_ptr<const smtpd::SessionEnvironment>(std::move(env));
 }
 
+namespace {
+
+// The settings of `file` that differ from those the process was started with and that only a
+// restart applies (the server binds, drops privileges and starts the queue runner once).
+std::vector<std::string> restart_only_changes(const config::Config& running, const config::Config& file,
+                                              bool spf_launcher) {
+  std::vector<std::string> out;
+  auto address_list = [](const config::Config& c) {
+    std::string text;
+    for (const auto& l : c.server.listen) text += l.text() + (l.proxy ? "(proxy) " : " ");
+    return text;
+  };
+  if (address_list(running) != address_list(file)) out.push_back("server.listen/proxy_listen");
+  if (running.server.user != file.server.user) out.push_back("server.user");
+  // The launcher was started with root privileges, which are gone.
+  if (spf_launcher && running.auth.spf_helper_user != file.auth.spf_helper_user) out.push_back("auth.spf_helper_user");
+  const auto& was = running.queue;
+  const auto& now = file.queue;
+  if (was.directory != now.directory) out.push_back("queue.directory");
+  if (was.retry_interval != now.retry_interval) out.push_back("queue.retry_interval");
+  if (was.max_retry_interval != now.max_retry_interval) out.push_back("queue.max_retry_interval");
+  if (was.max_lifetime != now.max_lifetime) out.push_back("queue.max_lifetime");
+  if (was.destination_concurrency != now.destination_concurrency) out.push_back("queue.destination_concurrency");
+  if (was.control_socket != now.control_socket) out.push_back("queue.control_socket");
+  if (running.metrics.listen != file.metrics.listen) out.push_back("metrics.listen");
+  return out;
+}
+
+}  // namespace
+
 bool Runtime::reload(const std::string& path) {
   auto loaded = config::load_file(path);
   if (!loaded) {
@@ -95,27 +126,11 @@ bool Runtime::reload(const std::string& path) {
     spdlog::error("reload of {} failed; keeping the configuration in force: {}", path, env.error());
     return false;
   }
-  const auto old = current();
-  auto address_list = [](const config::Config& c) {
-    std::string out;
-    for (const auto& l : c.server.listen) out += l.text() + (l.proxy ? "(proxy) " : " ");
-    return out;
-  };
-  if (address_list(*old->config) != address_list(*config)) {
-    spdlog::warn("reload: listen addresses changed; they take effect at the next restart");
+  for (const auto& setting : restart_only_changes(*started_, *config, services_.spf_launcher != nullptr)) {
+    spdlog::warn("reload: {} differs from the running value; it takes effect at the next restart", setting);
   }
-  if (old->config->auth.spf_helper_user != config->auth.spf_helper_user && services_.spf_launcher) {
-    spdlog::warn("reload: auth.spf_helper_user changed; it takes effect at the next restart "
-                 "(the helper launcher was started with root privileges, which are gone)");
-  }
-  // The queue runner is built once, at start (session_budget is read per message and applies).
-  const auto& was = old->config->queue;
-  const auto& now = config->queue;
-  if (was.directory != now.directory || was.retry_interval != now.retry_interval ||
-      was.max_retry_interval != now.max_retry_interval || was.max_lifetime != now.max_lifetime ||
-      was.destination_concurrency != now.destination_concurrency || was.control_socket != now.control_socket) {
-    spdlog::warn("reload: [queue] settings changed; they take effect at the next restart "
-                 "(session_budget applies now)");
+  if (current()->config->log.level != config->log.level) {
+    set_log_level(config->log.level, true);
   }
   current_.store(*env);
   forwarding_.store(forwarding);

@@ -47,7 +47,7 @@ class Runtime {
  public:
   Runtime(std::shared_ptr<const smtpd::SessionEnvironment> initial, asio::any_io_executor executor,
           ProcessServices services, std::shared_ptr<const ForwardingContext> forwarding = nullptr)
-      : current_(std::move(initial)), forwarding_(std::move(forwarding)),
+      : started_(initial->config), current_(std::move(initial)), forwarding_(std::move(forwarding)),
         executor_(std::move(executor)), services_(services) {}
   std::shared_ptr<const smtpd::SessionEnvironment> current() const { return current_.load(); }
   // Loads `path` again. On any error the old configuration stays and the reasons are logged.
@@ -61,6 +61,10 @@ class Runtime {
   std::shared_ptr<const ForwardingContext> forwarding() const { return forwarding_.load(); }
 
  private:
+  // The configuration the process started with: listeners, user, spool and queue runner, SPF
+  // launcher and metrics listener were made from it and stay until a restart, whatever the
+  // file says since (a reload's "takes effect at the next restart" compares against it).
+  std::shared_ptr<const config::Config> started_;
   std::atomic<std::shared_ptr<const smtpd::SessionEnvironment>> current_;
   std::atomic<std::shared_ptr<const ForwardingContext>> forwarding_;
   asio::any_io_executor executor_;

@@ -254,6 +254,31 @@ class StartupSummary(RelayTestCase):
         self.assertTrue(r.wait_for_log("domain other.example: rules=0", timeout=60))
         self.assertEqual(r.read_log().count("domain other.example: rules=0"), 2)
 
+    def test_reload_compares_with_what_runs_and_applies_the_log_level(self):
+        r = self.relay()
+        original = r.config_text()
+        moved = original.replace(f'"127.0.0.1:{r.port}"', f'"127.0.0.1:{r.port + 1}"')
+        self.assertNotEqual(moved, original)
+        r.write_config(moved)
+        r.signal(signal.SIGHUP)
+        self.assertTrue(r.wait_for_log("reloaded", timeout=60), r.read_log())
+        warning = "reload: server.listen/proxy_listen differs from the running value"
+        self.assertEqual(r.read_log().count(warning), 1)
+        # Back to what runs: nothing to warn about, though the last file loaded differed.
+        r.write_config(original.replace('level = "debug"', 'level = "warning"'))
+        r.signal(signal.SIGHUP)
+        self.assertTrue(r.wait_for_log("log level now warning", timeout=60), r.read_log())
+        self.assertEqual(r.read_log().count(warning), 1)
+        # The new level holds at once: a session's info lines are no longer written.
+        before = r.read_log().count("connect from")
+        c = SmtpClient(r.port)
+        c.command("QUIT")
+        c.close()
+        r.write_config(original)
+        r.signal(signal.SIGHUP)  # back to debug: the next line proves the session has been logged
+        self.assertTrue(r.wait_for_log("log level now debug", timeout=60), r.read_log())
+        self.assertEqual(r.read_log().count("connect from"), before)
+
 
 class SessionLog(RelayTestCase):
     """The log a postmaster greps: Postfix-style command counters and why a session ended, and
