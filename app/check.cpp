@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "app/runtime.hpp"
+#include "app/user_access.hpp"
 #include "config/loader.hpp"
 
 namespace hikyaku::app {
@@ -16,6 +17,10 @@ int check(const std::string& config_path) {
     return 2;
   }
   const std::vector<std::string> warnings = loaded->warnings;
+  if (const auto problems = unusable_by_service_user(*loaded); !problems.empty()) {
+    for (const auto& p : problems) fmt::print(stderr, "{}: {}\n", config_path, p);
+    return 2;
+  }
   asio::io_context io;  // the resolver is created (never queried) to check [dns]
   auto env = build_environment(std::make_shared<const config::Config>(std::move(*loaded)),
                                io.get_executor(), ProcessServices{});

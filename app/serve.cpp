@@ -13,6 +13,7 @@
 #include "app/privileges.hpp"
 #include "app/queue_delivery.hpp"
 #include "app/runtime.hpp"
+#include "app/user_access.hpp"
 #include "app/version.hpp"
 #include "config/loader.hpp"
 #include "queue/control_server.hpp"
@@ -56,6 +57,11 @@ int serve(const std::string& config_path) {
   auto loaded = config::load_file(config_path);
   if (!loaded) {
     for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.text());
+    return 2;
+  }
+  // What the service user could not use would fail later (the first message, the first reload).
+  if (const auto problems = unusable_by_service_user(*loaded); !problems.empty()) {
+    for (const auto& p : problems) fmt::print(stderr, "{}: {}\n", config_path, p);
     return 2;
   }
   auto config = std::make_shared<const config::Config>(std::move(*loaded));

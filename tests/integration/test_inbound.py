@@ -359,6 +359,41 @@ class CheckCommand(unittest.TestCase):
         self.assertIn(f"{f.name}:8: warning: domain nothing.example has no rule and no catch-all", p.stderr)
         self.assertIn(f"{f.name}:8: warning: postmaster@nothing.example is refused", p.stderr)
 
+    @unittest.skipUnless(os.geteuid() == 0, "needs root: a spool and key owned by root, checked for user nobody")
+    def test_spool_and_key_the_service_user_cannot_use_are_errors(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            os.chmod(d, 0o755)
+            spool = os.path.join(d, "spool")
+            os.mkdir(spool, 0o700)
+            key = os.path.join(d, "k.pem")
+            subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", key], check=True,
+                           capture_output=True)
+            os.chmod(key, 0o600)
+            conf = os.path.join(d, "h.toml")
+            with open(conf, "w") as f:
+                f.write('[server]\nhostname = "mx.example.net"\nuser = "nobody"\npostmaster = "o@dest.example"\n'
+                        '[auth]\nspf_helper_user = "daemon"\n'
+                        f'[queue]\ndirectory = "{spool}"\n'
+                        f'[[dkim.key]]\ndomain = "fwd.example.net"\nselector = "s"\nalgorithm = "ed25519-sha256"\n'
+                        f'private_key = "{key}"\n'
+                        '[[domain]]\nname = "example.com"\ncatch_all = { action = "forward", to = ["o@dest.example"] }\n')
+            check = subprocess.run([HIKYAKU, "check", "-c", conf], capture_output=True, text=True)
+            self.assertEqual(check.returncode, 2, check.stdout + check.stderr)
+            self.assertIn(f"queue.directory {spool}: user nobody cannot write to it (owner root, mode 0700)",
+                          check.stderr)
+            self.assertIn(f"dkim.key private_key {key}: user nobody cannot read it (owner root, mode 0600)",
+                          check.stderr)
+            serve = subprocess.run([HIKYAKU, "serve", "-c", conf], capture_output=True, text=True, timeout=60)
+            self.assertEqual(serve.returncode, 2)
+            self.assertIn("user nobody cannot write to it", serve.stderr)
+            # Given to the service user, both are fine.
+            nobody = __import__("pwd").getpwnam("nobody")
+            os.chown(spool, nobody.pw_uid, nobody.pw_gid)
+            os.chown(key, nobody.pw_uid, nobody.pw_gid)
+            check = subprocess.run([HIKYAKU, "check", "-c", conf], capture_output=True, text=True)
+            self.assertEqual(check.returncode, 0, check.stderr)
+
     def test_forwarding_loop_is_an_error(self):
         import tempfile
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
