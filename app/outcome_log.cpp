@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/auth_stage.hpp"
+
 namespace hikyaku::app {
 
 namespace {
@@ -15,6 +17,22 @@ std::string quoted(std::string_view s) {
     out += (c == '\r' || c == '\n') ? ' ' : c;
   }
   return out + "\"";
+}
+
+// The message's Message-ID (RFC 5322 §3.6.4) for the log, made safe and bounded; "none" when it
+// has none (Postfix logs message-id= the same way, so a sender's complaint can be grepped).
+std::string message_id(const core::Message& msg) {
+  const auto fields = msg.find("Message-ID");
+  if (fields.empty()) return "none";
+  std::string id = log_safe(msg.field_value(*fields.front()));
+  const auto start = id.find_first_not_of(' ');
+  id = start == std::string::npos ? std::string() : id.substr(start);
+  while (!id.empty() && id.back() == ' ') id.pop_back();
+  if (id.size() > 200) id = id.substr(0, 200) + "...";
+  for (char& c : id) {
+    if (c == ' ' || c == '"') c = '_';  // one token in a key=value line
+  }
+  return id.empty() ? "none" : id;
 }
 
 std::string_view disposition_name(routing::Disposition d) {
@@ -44,13 +62,28 @@ void log_recipient_decision(const core::Envelope& env, const core::Address& rcpt
   }
 }
 
+std::string relay_field(std::string_view host, std::string_view endpoint) {
+  if (endpoint.empty()) return host.empty() ? "none" : std::string(host);
+  std::string_view address = endpoint;
+  std::string_view port;
+  if (endpoint.front() == '[') {
+    const auto close = endpoint.find(']');
+    address = endpoint.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
+    if (close != std::string_view::npos && close + 2 <= endpoint.size()) port = endpoint.substr(close + 2);
+  } else if (const auto colon = endpoint.rfind(':'); colon != std::string_view::npos) {
+    address = endpoint.substr(0, colon);
+    port = endpoint.substr(colon + 1);
+  }
+  return fmt::format("{}[{}]{}{}", host.empty() ? address : host, address, port.empty() ? "" : ":", port);
+}
+
 void log_outcome(const core::Envelope& env, const core::Message& msg, const core::SmtpReply& reply,
                  std::string_view status, std::chrono::steady_clock::duration delay) {
   std::string to;
   for (const auto& r : env.recipients) to += (to.empty() ? "<" : ",<") + r.str() + ">";
   const double seconds = std::chrono::duration<double>(delay).count();
-  spdlog::info("{}: client=[{}] from=<{}> to={} size={} tls={} status={} reply={} delay={:.3f}s",
-               env.transaction_id, env.session.client_ip, env.mail_from.str(), to, msg.size(),
+  spdlog::info("{}: client=[{}] from=<{}> to={} message-id={} size={} tls={} status={} reply={} delay={:.3f}s",
+               env.transaction_id, env.session.client_ip, env.mail_from.str(), to, message_id(msg), msg.size(),
                env.session.tls ? env.session.tls_version : "no", status, quoted(reply.summary()),
                seconds);
 }
@@ -71,8 +104,8 @@ void log_delivery(const core::Envelope& env, const core::Message& msg, const cor
     } else if (!d.result.recipients.empty()) {
       upstream_reply = d.result.recipients.front().reply.summary();
     }
-    spdlog::info("{}: sender=<{}> to={} domain={} relay={}[{}] tls={} reused={} reply={}{}",
-                 env.transaction_id, sender.str(), to, o.domain, d.host.empty() ? "none" : d.host, d.endpoint,
+    spdlog::info("{}: sender=<{}> to={} domain={} relay={} tls={} reused={} reply={}{}",
+                 env.transaction_id, sender.str(), to, o.domain, relay_field(d.host, d.endpoint),
                  d.tls ? d.tls_version : "no", d.reused ? "yes" : "no", quoted(upstream_reply),
                  // RFC 1047: the message was sent but its reply never came; a retry may duplicate.
                  d.result.maybe_delivered ? " maybe_delivered=yes" : "");
