@@ -352,7 +352,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
   entry.eight_bit = env.body == core::BodyType::eight_bit_mime;
   std::set<std::string> in_flight;
   for (const auto& q : result.to_queue) {
-    entry.recipients.push_back({q.address, queue::RcptState::pending, q.last_error});
+    entry.recipients.push_back({q.address, queue::RcptState::pending, q.last_error, ""});
     if (entry.last_error.empty()) entry.last_error = q.last_error;
     if (q.in_flight) in_flight.insert(q.domain);
   }

@@ -30,7 +30,7 @@ SpoolEntry make_bounce(const BounceInput& in) {
   out.arrival = in.now;
   out.mail_from = "";       // RFC 5321 §4.5.5: the null reverse-path
   out.upstream_from = "";
-  out.recipients.push_back({in.original->mail_from, RcptState::pending, ""});
+  out.recipients.push_back({in.original->mail_from, RcptState::pending, "", ""});
   out.next_try = in.now;
   out.message = render_dsn(dsn);
   return out;

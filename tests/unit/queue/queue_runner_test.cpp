@@ -105,7 +105,7 @@ class QueueRunnerTest : public ::testing::Test {
     e.arrival = unix_now();
     e.mail_from = sender;
     e.upstream_from = sender.empty() ? "" : "SRS0=x=yy=origin.example=sender@fwd.example";
-    for (auto& r : rcpts) e.recipients.push_back({r, RcptState::pending, ""});
+    for (auto& r : rcpts) e.recipients.push_back({r, RcptState::pending, "", ""});
     e.attempts = 1;
     e.next_try = unix_now();
     e.message = "From: a@origin.example\r\nSubject: hello " + id + "\r\nMessage-ID: <" + id +
