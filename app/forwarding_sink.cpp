@@ -302,10 +302,12 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
     fill_missing(plan.groups[i], fan_out->outcomes[i], unfinished[i] ? running : internal);
   }
   fan_out->unfinished = unfinished;
-  const DataReply result = compose_data_reply(fan_out->outcomes, env.transaction_id, unfinished);
+  const DataReply result =
+      compose_data_reply(fan_out->outcomes, env.transaction_id, unfinished, plan.originals);
   core::SmtpReply reply = result.reply;
   if (result.status == MessageStatus::queued) {
-    reply = co_await queue_the_rest(env, sender, message, result, fan_out);
+    std::string spf = auth::to_string(auth_results.spf.mail_from.result);
+    reply = co_await queue_the_rest(env, sender, message, result, fan_out, std::move(spf));
   }
   log_delivery(env, msg, sender, fan_out->outcomes, reply,
                result.status == MessageStatus::queued && reply.code / 100 != 2
@@ -319,7 +321,8 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
                                                                 const core::Address& sender,
                                                                 std::shared_ptr<const core::Message> message,
                                                                 const DataReply& result,
-                                                                std::shared_ptr<FanOut> fan_out) {
+                                                                std::shared_ptr<FanOut> fan_out,
+                                                                std::string spf) {
   queue::QueueRunner* runner = forwarding_->queue;
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count();
@@ -350,9 +353,10 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
   // Kept for the retries: UTF-8 headers behind an ASCII envelope still need SMTPUTF8 (RFC 6531).
   entry.smtputf8 = env.smtputf8;
   entry.eight_bit = env.body == core::BodyType::eight_bit_mime;
+  entry.spf = std::move(spf);  // a DSN to a sender whose SPF failed would be backscatter
   std::set<std::string> in_flight;
   for (const auto& q : result.to_queue) {
-    entry.recipients.push_back({q.address, queue::RcptState::pending, q.last_error, ""});
+    entry.recipients.push_back({q.address, queue::RcptState::pending, q.last_error, q.original});
     if (entry.last_error.empty()) entry.last_error = q.last_error;
     if (q.in_flight) in_flight.insert(q.domain);
   }
@@ -372,6 +376,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
       d.status = queue::dsn_status(r.reply.code, r.reply.enhanced);
       d.remote_mta = r.host;
       d.diagnostic = r.reply.summary();
+      d.original_recipient = r.original;
       in.failed.push_back(std::move(d));
     }
     dsn = queue::make_bounce(in);
@@ -411,8 +416,8 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
                  dsn->queue_id, entry.mail_from, result.refused.size());
     runner->adopt(std::move(*dsn));
   } else if (!result.refused.empty()) {
-    spdlog::info("{}: {} recipient(s) refused; no DSN for the null sender", env.transaction_id,
-                 result.refused.size());
+    spdlog::info("{}: {} recipient(s) refused; no DSN to <{}>: {}", env.transaction_id,
+                 result.refused.size(), entry.mail_from, queue::no_bounce_reason(entry));
   }
   if (entry.recipients.empty()) co_return queued_reply(result, env.transaction_id, "", dsn.has_value());
   const std::string queue_id = entry.queue_id;

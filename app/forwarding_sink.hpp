@@ -66,12 +66,14 @@ class ForwardingSink : public smtpd::MessageSink {
   // SPF, DKIM, ARC and DMARC over the message as received.
   asio::awaitable<auth::AuthResults> authenticate(const core::Envelope& env, const core::Message& msg) const;
   // A mixed outcome (DESIGN §1 step 7): the undelivered part and the DSN for refused
-  // recipients written to the spool, then the 250; or the spool's failure reply.
+  // recipients written to the spool, then the 250; or the spool's failure reply. `spf` is the
+  // session's RFC 7208 result word for MAIL FROM, kept with the entry (no DSN after "fail").
   asio::awaitable<core::SmtpReply> queue_the_rest(const core::Envelope& env,
                                                   const core::Address& sender,
                                                   std::shared_ptr<const core::Message> message,
                                                   const DataReply& result,
-                                                  std::shared_ptr<FanOut> fan_out);
+                                                  std::shared_ptr<FanOut> fan_out,
+                                                  std::string spf);
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const routing::Router> router_;

@@ -278,6 +278,10 @@ class Forwarding(RelayTestCase):
         _, reply = send(r, ["perm@hikyaku.example"])
         self.assertTrue(reply.startswith("550 5.1.1 mx.perm.dest.example said: 550"), reply)
         self.assertIn("User unknown", reply)
+        # The upstream echoed the private forwarding target: the sender sees its own address.
+        self.assertIn("<perm@hikyaku.example>: Recipient address rejected", reply)
+        self.assertNotIn("user@perm.dest.example", reply)
+        self.assertIn("user@perm.dest.example", r.read_log())  # the log keeps the real target
 
     def test_upstream_4xx_gives_451(self):
         self.sink(TempFailSink, "127.0.0.9")

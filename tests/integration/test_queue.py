@@ -103,7 +103,10 @@ class Queue(RelayTestCase):
         groups = parts[1].get_payload()  # per-message fields, then one group per recipient
         self.assertEqual(groups[0]["Reporting-MTA"], "dns; mx.hikyaku.test")
         self.assertEqual(len(groups), 2)
-        self.assertEqual(groups[1]["Final-Recipient"], "rfc822; user@temp.dest.example")
+        # The address the sender used, not the private forwarding target (conf/hikyaku.toml).
+        self.assertEqual(groups[1]["Original-Recipient"], "rfc822; temp@hikyaku.example")
+        self.assertEqual(groups[1]["Final-Recipient"], "rfc822; temp@hikyaku.example")
+        self.assertNotIn("user@temp.dest.example", dsn["data"].decode())
         self.assertEqual(groups[1]["Action"], "failed")
         self.assertEqual(groups[1]["Status"], "5.6.0")
         self.assertEqual(groups[1]["Remote-MTA"], "dns; mx.temp.dest.example")
@@ -119,7 +122,7 @@ class Queue(RelayTestCase):
         _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender="")
         self.assertTrue(reply.startswith("250 2.0.0"), reply)
         self.assertEqual(len(v6.messages), 1)
-        self.assertTrue(r.wait_for_log("no DSN for the null sender"))
+        self.assertTrue(r.wait_for_log("no DSN to <>: the null sender"))
         time.sleep(1)
         self.assertEqual(origin.messages, [])
         self.assertEqual(self.spool_files(r), [])
@@ -136,7 +139,12 @@ class Queue(RelayTestCase):
         self.assertEqual(len(v6.messages), 1)
         self.assertIn("forwarded (", reply)
         self.assertTrue(origin.wait_for(1, timeout=15))
-        self.assertIn(b"Status: 5.1.1", origin.messages[0]["data"])
+        data = origin.messages[0]["data"]
+        self.assertIn(b"Status: 5.1.1", data)
+        # The upstream echoed the private target; the DSN shows the address the sender used.
+        self.assertIn(b"Diagnostic-Code: smtp; 550 5.1.1 <perm@hikyaku.example>: Recipient address", data)
+        self.assertNotIn(b"user@perm.dest.example", data)
+        self.assertIn("user@perm.dest.example", r.read_log())  # operators still see it
         self.assertEqual(len(v6.messages), 1)  # never sent again
 
     def test_destination_deferring_at_rcpt_does_not_hold_back_the_other(self):
@@ -221,7 +229,8 @@ class Queue(RelayTestCase):
             f.write("not a directory\n")
         _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
         self.assertTrue(reply.startswith("554 5.3.1 Partially delivered (mx.v6.dest.example"), reply)
-        self.assertIn("<user@temp.dest.example>", reply)
+        self.assertIn("<temp@hikyaku.example>", reply)  # the address used, not the target
+        self.assertNotIn("user@temp.dest.example", reply)
         self.assertEqual(len(v6.messages), 1)
 
     def test_every_destination_temporary_stays_451_and_diskless(self):
