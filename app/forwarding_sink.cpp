@@ -21,6 +21,8 @@
 #include "app/queue_delivery.hpp"
 #include "app/outcome_log.hpp"
 #include "app/received_header.hpp"
+#include "core/ascii.hpp"
+#include "core/client_key.hpp"
 #include "core/run_on_workers.hpp"
 #include "queue/bounce.hpp"
 #include "relay/commit_gate.hpp"
@@ -235,8 +237,26 @@ asio::awaitable<std::optional<core::SmtpReply>> ForwardingSink::on_connect(
 
 asio::awaitable<core::SmtpReply> ForwardingSink::on_rcpt(const core::Envelope& env,
                                                          const core::Address& rcpt) {
+  const auto& fwd = *forwarding_;
+  const bool srs_rcpt = fwd.srs && fwd.srs_throttle && core::ascii_iequals(rcpt.domain, fwd.srs->domain);
+  const std::string client = srs_rcpt ? core::client_key(env.session.client_ip) : std::string();
+  const auto now = SrsReversalThrottle::Clock::now();
+  if (srs_rcpt && fwd.srs_throttle->blocked(client, now)) {
+    // Past [srs] max_failed_reversals: no more answers that would tell a guessed hash from a
+    // wrong one, for the rest of the window. 450 (RFC 3463 4.7.1): a genuine bounce is retried.
+    spdlog::warn("{}: RCPT <{}> from [{}] refused: {} or more failed SRS reversals from {}",
+                 env.transaction_id, rcpt.str(), env.session.client_ip,
+                 fwd.srs_throttle->max_failures(), client);
+    co_return core::SmtpReply::make(450, "4.7.1",
+                                    "Too many invalid SRS addresses from your address, try again later");
+  }
   auto decision = router_->route(env, rcpt);
   log_recipient_decision(env, rcpt, decision);
+  if (srs_rcpt && decision.srs_reversal_failed) {
+    const auto failures = fwd.srs_throttle->record_failure(client, now);
+    spdlog::info("{}: failed SRS reversal {} of {} allowed from {}", env.transaction_id, failures,
+                 fwd.srs_throttle->max_failures(), client);
+  }
   co_return decision.reply;
 }
 

@@ -10,6 +10,7 @@
 #include "auth/results.hpp"
 #include "auth/spf_helper_pool.hpp"
 #include "app/data_reply.hpp"
+#include "app/srs_reversal_throttle.hpp"
 #include "dkim/key_store.hpp"
 #include "dkim/signer.hpp"
 #include "dns/resolver.hpp"
@@ -25,6 +26,8 @@ struct ForwardingContext {
   std::shared_ptr<dns::Resolver> resolver;
   relay::DomainDeliveryOptions delivery;
   std::optional<routing::SrsRouting> srs;  // MAIL FROM is rewritten when set
+  // Failed reversals at RCPT per client (set with srs; counts start afresh on a reload).
+  std::shared_ptr<SrsReversalThrottle> srs_throttle;
   // DKIM signing as the forwarding domain (DESIGN §1 step 5): every configured key signs.
   std::shared_ptr<const dkim::KeyStore> dkim_keys;
   const dkim::Signer* signer = nullptr;       // process-wide; null: no signing
