@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "queue/target_privacy.hpp"
+
 namespace hikyaku::app {
 
 std::string_view status_name(MessageStatus s) {
@@ -23,12 +25,20 @@ std::string_view status_name(MessageStatus s) {
 
 namespace {
 
-std::string upstream_text(const relay::DomainOutcome& o, const core::SmtpReply& r) {
+std::string upstream_text(const relay::DomainOutcome& o, const core::SmtpReply& r,
+                          const OriginalRecipients& originals) {
   std::string text;
   for (size_t i = 0; i < r.lines.size(); ++i) text += (i ? " " : "") + r.lines[i];
+  // Upstreams echo the recipient ("<target>: User unknown"): the sender sees its own address.
+  for (const auto& [target, original] : originals) text = queue::conceal_target(text, target, original);
   if (o.decided.host.empty()) return text;  // our own reply (DNS, null MX): no host to cite
   if (!r.enhanced.empty()) text = r.enhanced + " " + text;
   return fmt::format("{} said: {} {}", o.decided.host, r.code, text);
+}
+
+std::string original_of(const OriginalRecipients& originals, const std::string& target) {
+  const auto it = originals.find(target);
+  return it == originals.end() ? std::string() : it->second;
 }
 
 // Long lists in a reply are summarised (RFC 5321 §4.5.3.1.5 bounds each reply line; a reply
@@ -54,7 +64,8 @@ std::string enhanced_for(const core::SmtpReply& r, char cls, std::string_view fa
 }  // namespace
 
 DataReply compose_data_reply(const std::vector<relay::DomainOutcome>& outcomes,
-                             const std::string& transaction_id, const std::vector<bool>& unfinished) {
+                             const std::string& transaction_id, const std::vector<bool>& unfinished,
+                             const OriginalRecipients& originals) {
   size_t temporary = 0, permanent = 0, retry = 0;
   const relay::RecipientResult* first_temporary = nullptr;
   const relay::RecipientResult* first_permanent = nullptr;
@@ -77,25 +88,28 @@ DataReply compose_data_reply(const std::vector<relay::DomainOutcome>& outcomes,
     for (const auto& r : o.decided.result.recipients) {
       if (still_running || was_aborted) {
         ++retry;
-        out.to_queue.push_back({r.recipient.str(), o.domain,
+        out.to_queue.push_back({r.recipient.str(), original_of(originals, r.recipient.str()), o.domain,
                                 still_running ? std::string("still being delivered at the session budget")
-                                              : upstream_text(o, r.reply),
+                                              : upstream_text(o, r.reply, originals),
                                 still_running});
       } else if (r.accepted()) {
         ++out.delivered;
         if (!counted_domain) {
           const auto& dr = o.decided.result.data_reply;
-          delivered_to.push_back(fmt::format("{} {}", o.decided.host,
-                                             dr ? dr->summary() : std::string("250")));
+          std::string said = dr ? dr->summary() : std::string("250");
+          for (const auto& [target, original] : originals) said = queue::conceal_target(said, target, original);
+          delivered_to.push_back(fmt::format("{} {}", o.decided.host, said));
           counted_domain = true;
         }
       } else if (r.reply.permanent()) {
         ++permanent;
-        out.refused.push_back({r.recipient.str(), o.decided.host, r.reply});
+        out.refused.push_back({r.recipient.str(), original_of(originals, r.recipient.str()),
+                               o.decided.host, r.reply});
         if (!first_permanent) first_permanent = &r, permanent_domain = &o;
       } else {
         ++temporary;
-        out.to_queue.push_back({r.recipient.str(), o.domain, upstream_text(o, r.reply), false});
+        out.to_queue.push_back({r.recipient.str(), original_of(originals, r.recipient.str()), o.domain,
+                                upstream_text(o, r.reply, originals), false});
         if (!first_temporary) first_temporary = &r, temporary_domain = &o;
       }
     }
@@ -112,12 +126,12 @@ DataReply compose_data_reply(const std::vector<relay::DomainOutcome>& outcomes,
     out.status = MessageStatus::deferred;
     const auto& r = first_temporary->reply;
     out.reply = core::SmtpReply::make(451, enhanced_for(r, '4', "4.4.0"),
-                                      "Try again later: " + upstream_text(*temporary_domain, r));
+                                      "Try again later: " + upstream_text(*temporary_domain, r, originals));
   } else if (!any_unfinished && out.delivered == 0 && temporary == 0 && retry == 0) {
     out.status = MessageStatus::refused;
     const auto& r = first_permanent->reply;
     out.reply = core::SmtpReply::make(r.code, enhanced_for(r, '5', "5.0.0"),
-                                      upstream_text(*permanent_domain, r));
+                                      upstream_text(*permanent_domain, r, originals));
   } else {
     out.status = MessageStatus::queued;
     out.reply = queued_reply(out, transaction_id, "", false);
@@ -149,8 +163,11 @@ core::SmtpReply spool_failure_reply(const DataReply& r, const std::string& why) 
     return core::SmtpReply::make(452, "4.3.1", "Insufficient system storage, try again later");
   }
   std::vector<std::string> missed;
-  for (const auto& q : r.to_queue) missed.push_back("<" + q.address + ">");
-  for (const auto& f : r.refused) missed.push_back("<" + f.address + ">");
+  const auto shown = [](const std::string& original) {
+    return original.empty() ? std::string(queue::kConcealedTarget) : "<" + original + ">";
+  };
+  for (const auto& q : r.to_queue) missed.push_back(shown(q.original));
+  for (const auto& f : r.refused) missed.push_back(shown(f.original));
   std::string text = "Partially delivered (" + r.delivered_to + "); not delivered to " +
                      summarize(missed, " ") + ": cannot queue the rest (" + why + ")";
   return core::SmtpReply::make(554, "5.3.1", text);

@@ -2,6 +2,7 @@
 // step 7, RFC 5321 §4.2.5, §3.3, §6.1): built from every destination's per-recipient outcome,
 // and for a mixed outcome the part the durable queue must take (retries, DSNs). Pure.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ std::string_view status_name(MessageStatus s);
 // because another destination failed, or a delivery still under way at the session budget.
 struct QueuedRecipient {
   std::string address;
+  std::string original;  // the RCPT TO address that led to it ("" when unknown)
   std::string domain;
   std::string last_error;
   bool in_flight = false;  // still being delivered: its result comes later
@@ -30,6 +32,7 @@ struct QueuedRecipient {
 // A recipient refused with a 5xx in a mixed outcome: the sender learns it from a DSN.
 struct RefusedRecipient {
   std::string address;
+  std::string original;  // the RCPT TO address that led to it ("" when unknown)
   std::string host;  // "" for our own refusals (null MX)
   core::SmtpReply reply;
 };
@@ -44,12 +47,18 @@ struct DataReply {
   std::string delivered_to;
 };
 
-// `transaction_id` is named in a 250. Upstream text is passed through prefixed with the host.
+// Forwarding target (Address::str()) -> the RCPT TO address the sender used (DeliveryPlan).
+using OriginalRecipients = std::map<std::string, std::string>;
+
+// `transaction_id` is named in a 250. Upstream text is passed through prefixed with the host,
+// with every forwarding target in `originals` replaced by the address the sender used: the
+// sender never learns a private target from a reply (queue/target_privacy).
 // unfinished[i] (when given) says outcomes[i] is a delivery still under way at the session
 // budget; its recipients' replies are placeholders.
 DataReply compose_data_reply(const std::vector<relay::DomainOutcome>& outcomes,
                              const std::string& transaction_id,
-                             const std::vector<bool>& unfinished = {});
+                             const std::vector<bool>& unfinished = {},
+                             const OriginalRecipients& originals = {});
 
 // The 250 for a `queued` outcome once the queue holds it (queue_id "" when only refusals, with
 // the null sender, remain: nothing is queued).
@@ -59,7 +68,8 @@ core::SmtpReply queued_reply(const DataReply& r, const std::string& transaction_
 // The reply when the spool cannot take a `queued` outcome: 452 4.3.1 when nothing was delivered
 // (RFC 3463 §3.4: mail system full; nothing is claimed, the sender retries), else 554 5.3.1
 // naming the delivered part: never 4xx once a part was delivered (a retry would duplicate it),
-// never 250 for what is neither delivered nor on disk.
+// never 250 for what is neither delivered nor on disk. Recipients are named by their original
+// address (by "forwarding target" when it is unknown), never by the target.
 core::SmtpReply spool_failure_reply(const DataReply& r, const std::string& why);
 
 }  // namespace hikyaku::app

@@ -24,6 +24,7 @@ DeliveryPlan plan_delivery(const core::Envelope& env, const routing::Router& rou
     if (decision.disposition != routing::Disposition::forward) continue;
     for (const auto& dest : decision.destinations) {
       if (!seen.insert(dest.local + "@" + dest.domain).second) continue;
+      plan.originals.emplace(dest.str(), rcpt.str_as_sent());
       auto group = plan.groups.begin();
       while (group != plan.groups.end() && group->domain != dest.domain) ++group;
       if (group == plan.groups.end()) {

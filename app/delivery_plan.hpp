@@ -2,6 +2,7 @@
 // recipient, deduplicated and grouped by destination domain (one transaction per domain,
 // DESIGN §1 step 6). Pure.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct DestinationGroup {
 struct DeliveryPlan {
   std::vector<DestinationGroup> groups;  // in first-seen order
   size_t dropped = 0;                    // recipients whose rule discards the message
+  // Each destination (Address::str()) -> the RCPT TO address (as sent) that first named it: what
+  // the sender may be told instead of the private forwarding target (RFC 3461 §4.2 ORCPT).
+  std::map<std::string, std::string> originals;
   bool empty() const { return groups.empty(); }
   size_t recipient_count() const;
 };

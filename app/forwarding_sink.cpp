@@ -21,6 +21,8 @@
 #include "app/queue_delivery.hpp"
 #include "app/outcome_log.hpp"
 #include "app/received_header.hpp"
+#include "core/ascii.hpp"
+#include "core/client_key.hpp"
 #include "core/run_on_workers.hpp"
 #include "queue/bounce.hpp"
 #include "relay/commit_gate.hpp"
@@ -235,8 +237,26 @@ asio::awaitable<std::optional<core::SmtpReply>> ForwardingSink::on_connect(
 
 asio::awaitable<core::SmtpReply> ForwardingSink::on_rcpt(const core::Envelope& env,
                                                          const core::Address& rcpt) {
+  const auto& fwd = *forwarding_;
+  const bool srs_rcpt = fwd.srs && fwd.srs_throttle && core::ascii_iequals(rcpt.domain, fwd.srs->domain);
+  const std::string client = srs_rcpt ? core::client_key(env.session.client_ip) : std::string();
+  const auto now = SrsReversalThrottle::Clock::now();
+  if (srs_rcpt && fwd.srs_throttle->blocked(client, now)) {
+    // Past [srs] max_failed_reversals: no more answers that would tell a guessed hash from a
+    // wrong one, for the rest of the window. 450 (RFC 3463 4.7.1): a genuine bounce is retried.
+    spdlog::warn("{}: RCPT <{}> from [{}] refused: {} or more failed SRS reversals from {}",
+                 env.transaction_id, rcpt.str(), env.session.client_ip,
+                 fwd.srs_throttle->max_failures(), client);
+    co_return core::SmtpReply::make(450, "4.7.1",
+                                    "Too many invalid SRS addresses from your address, try again later");
+  }
   auto decision = router_->route(env, rcpt);
   log_recipient_decision(env, rcpt, decision);
+  if (srs_rcpt && decision.srs_reversal_failed) {
+    const auto failures = fwd.srs_throttle->record_failure(client, now);
+    spdlog::info("{}: failed SRS reversal {} of {} allowed from {}", env.transaction_id, failures,
+                 fwd.srs_throttle->max_failures(), client);
+  }
   co_return decision.reply;
 }
 
@@ -304,10 +324,12 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
     fill_missing(plan.groups[i], fan_out->outcomes[i], unfinished[i] ? running : internal);
   }
   fan_out->unfinished = unfinished;
-  const DataReply result = compose_data_reply(fan_out->outcomes, env.transaction_id, unfinished);
+  const DataReply result =
+      compose_data_reply(fan_out->outcomes, env.transaction_id, unfinished, plan.originals);
   core::SmtpReply reply = result.reply;
   if (result.status == MessageStatus::queued) {
-    reply = co_await queue_the_rest(env, sender, message, result, fan_out);
+    std::string spf = auth::to_string(auth_results.spf.mail_from.result);
+    reply = co_await queue_the_rest(env, sender, message, result, fan_out, std::move(spf));
   }
   log_delivery(env, msg, sender, fan_out->outcomes, reply,
                result.status == MessageStatus::queued && reply.code / 100 != 2
@@ -321,7 +343,8 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
                                                                 const core::Address& sender,
                                                                 std::shared_ptr<const core::Message> message,
                                                                 const DataReply& result,
-                                                                std::shared_ptr<FanOut> fan_out) {
+                                                                std::shared_ptr<FanOut> fan_out,
+                                                                std::string spf) {
   queue::QueueRunner* runner = forwarding_->queue;
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count();
@@ -352,9 +375,10 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
   // Kept for the retries: UTF-8 headers behind an ASCII envelope still need SMTPUTF8 (RFC 6531).
   entry.smtputf8 = env.smtputf8;
   entry.eight_bit = env.body == core::BodyType::eight_bit_mime;
+  entry.spf = std::move(spf);  // a DSN to a sender whose SPF failed would be backscatter
   std::set<std::string> in_flight;
   for (const auto& q : result.to_queue) {
-    entry.recipients.push_back({q.address, queue::RcptState::pending, q.last_error});
+    entry.recipients.push_back({q.address, queue::RcptState::pending, q.last_error, q.original});
     if (entry.last_error.empty()) entry.last_error = q.last_error;
     if (q.in_flight) in_flight.insert(q.domain);
   }
@@ -374,6 +398,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
       d.status = queue::dsn_status(r.reply.code, r.reply.enhanced);
       d.remote_mta = r.host;
       d.diagnostic = r.reply.summary();
+      d.original_recipient = r.original;
       in.failed.push_back(std::move(d));
     }
     dsn = queue::make_bounce(in);
@@ -413,8 +438,8 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
                  dsn->queue_id, entry.mail_from, result.refused.size());
     runner->adopt(std::move(*dsn));
   } else if (!result.refused.empty()) {
-    spdlog::info("{}: {} recipient(s) refused; no DSN for the null sender", env.transaction_id,
-                 result.refused.size());
+    spdlog::info("{}: {} recipient(s) refused; no DSN to <{}>: {}", env.transaction_id,
+                 result.refused.size(), entry.mail_from, queue::no_bounce_reason(entry));
   }
   if (entry.recipients.empty()) co_return queued_reply(result, env.transaction_id, "", dsn.has_value());
   const std::string queue_id = entry.queue_id;

@@ -10,6 +10,7 @@
 #include "auth/results.hpp"
 #include "auth/spf_helper_pool.hpp"
 #include "app/data_reply.hpp"
+#include "app/srs_reversal_throttle.hpp"
 #include "dkim/key_store.hpp"
 #include "dkim/signer.hpp"
 #include "dns/resolver.hpp"
@@ -25,6 +26,8 @@ struct ForwardingContext {
   std::shared_ptr<dns::Resolver> resolver;
   relay::DomainDeliveryOptions delivery;
   std::optional<routing::SrsRouting> srs;  // MAIL FROM is rewritten when set
+  // Failed reversals at RCPT per client (set with srs; counts start afresh on a reload).
+  std::shared_ptr<SrsReversalThrottle> srs_throttle;
   // DKIM signing as the forwarding domain (DESIGN §1 step 5): every configured key signs.
   std::shared_ptr<const dkim::KeyStore> dkim_keys;
   const dkim::Signer* signer = nullptr;       // process-wide; null: no signing
@@ -66,12 +69,14 @@ class ForwardingSink : public smtpd::MessageSink {
   // SPF, DKIM, ARC and DMARC over the message as received.
   asio::awaitable<auth::AuthResults> authenticate(const core::Envelope& env, const core::Message& msg) const;
   // A mixed outcome (DESIGN §1 step 7): the undelivered part and the DSN for refused
-  // recipients written to the spool, then the 250; or the spool's failure reply.
+  // recipients written to the spool, then the 250; or the spool's failure reply. `spf` is the
+  // session's RFC 7208 result word for MAIL FROM, kept with the entry (no DSN after "fail").
   asio::awaitable<core::SmtpReply> queue_the_rest(const core::Envelope& env,
                                                   const core::Address& sender,
                                                   std::shared_ptr<const core::Message> message,
                                                   const DataReply& result,
-                                                  std::shared_ptr<FanOut> fan_out);
+                                                  std::shared_ptr<FanOut> fan_out,
+                                                  std::string spf);
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const routing::Router> router_;

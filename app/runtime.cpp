@@ -36,6 +36,11 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
       std::shared_ptr<dns::Resolver>(std::move(*unbound)), cache);
   forwarding->delivery = relay::DomainDeliveryOptions::from(*config, services.pool);
   forwarding->srs = srs;
+  if (srs) {
+    forwarding->srs_throttle = std::make_shared<SrsReversalThrottle>(
+        config->srs.max_failed_reversals,
+        std::chrono::duration_cast<SrsReversalThrottle::Clock::duration>(config->srs.failed_reversal_window));
+  }
   // Every bad key, each as FILE:LINE: message like the loader's errors.
   std::vector<dkim::SigningKey> keys;
   std::string key_errors;

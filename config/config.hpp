@@ -162,8 +162,20 @@ struct SrsConfig {
   std::vector<std::string> secrets;        // the first signs, all verify
   Duration max_age = std::chrono::hours(24 * 21);
   // Mail to an SRS address goes back to the original sender. true: only bounces (the null
-  // sender) may use that path, closing it to anyone who replays a rewritten address as spam.
-  bool bounces_only = false;
+  // sender) may use that path, closing it to anyone who replays a rewritten address as spam
+  // for max_age; false: anyone holding such an address may write to its original sender.
+  bool bounces_only = true;
+  // Hash characters in the addresses we write (4..10). 4 is libsrs2/PostSRSd's length, read
+  // ignoring case (about 21 bits); longer hashes are compared with case (6: 36 bits).
+  int hash_length = 6;
+  // With hash_length > 4: still accept exactly-4-character hashes (written before the length was
+  // raised), ignoring case, as before. Turn off once max_age has passed since the change.
+  bool accept_legacy_hash = true;
+  // Failed reversals at RCPT (forged or damaged hash, expired, malformed SRS) counted per client
+  // (an IPv4 address or an IPv6 /64) over failed_reversal_window; past max_failed_reversals
+  // that client's further RCPTs to SRS addresses get 450 4.7.1 until the window ends.
+  int64_t max_failed_reversals = 10;
+  Duration failed_reversal_window = std::chrono::hours(1);
 };
 
 struct DkimKeyConfig {

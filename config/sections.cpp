@@ -293,6 +293,14 @@ void read_srs(TableReader& r, SrsConfig& out) {
   }
   r.read_duration("max_age", out.max_age, false);
   r.read_bool("bounces_only", out.bounces_only);
+  int64_t hash_length = 0;
+  if (r.read_integer("hash_length", hash_length, 4, 10,
+                     "4 is libsrs2's length, 10 the 60 bits a hash can carry here")) {
+    out.hash_length = static_cast<int>(hash_length);
+  }
+  r.read_bool("accept_legacy_hash", out.accept_legacy_hash);
+  r.read_integer("max_failed_reversals", out.max_failed_reversals, 1);
+  r.read_duration("failed_reversal_window", out.failed_reversal_window, false);
   // SRS is on when a domain is set, and then needs a key to sign with; keys alone are a mistake.
   if (r.has("domain") && !r.has("secrets")) r.error_here("secrets are required when domain is set");
   if (r.has("domain") && secrets_ok && secrets.empty()) {

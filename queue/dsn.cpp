@@ -11,24 +11,64 @@ namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
 
-// One header-safe line: controls (CR, LF, NUL, TAB...) become spaces, 8-bit octets '?',
-// and the result is cut to max octets.
-std::string one_line(std::string_view in, std::size_t max) {
+// The length of the well-formed UTF-8 sequence (RFC 3629 §4) starting at in[i], or 0.
+std::size_t utf8_sequence(std::string_view in, std::size_t i) {
+  const auto b = [&in](std::size_t k) { return static_cast<unsigned char>(in[k]); };
+  const unsigned char c = b(i);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second octet
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4) n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  else return 0;
+  if (i + n > in.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+// One header-safe line: controls (CR, LF, NUL, TAB...) become spaces, 8-bit octets '?' (with
+// utf8, well-formed UTF-8 sequences are kept whole), and the result is cut to max octets.
+std::string one_line(std::string_view in, std::size_t max, bool utf8 = false) {
   std::string out;
-  for (const char ch : in) {
-    if (out.size() >= max) break;
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7F) out.push_back(' ');
-    else if (c >= 0x80) out.push_back('?');
-    else out.push_back(ch);
+  for (std::size_t i = 0; i < in.size() && out.size() < max; ++i) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c < 0x20 || c == 0x7F) {
+      out.push_back(' ');
+    } else if (c >= 0x80) {
+      const std::size_t n = utf8 ? utf8_sequence(in, i) : 0;
+      if (n == 0) {
+        out.push_back('?');
+      } else {
+        if (out.size() + n > max) break;  // never half a character
+        out.append(in.substr(i, n));
+        i += n - 1;
+      }
+    } else {
+      out.push_back(in[i]);
+    }
   }
   return out;
 }
 
 // Adds "Name: value" CRLF with value sanitised so the whole line fits in kDsnMaxLine.
-void field(std::string& out, std::string_view name, std::string_view value) {
+void field(std::string& out, std::string_view name, std::string_view value, bool utf8 = false) {
   const std::size_t room = kDsnMaxLine - name.size() - 2;
-  out.append(name).append(": ").append(one_line(value, room)).append(kCrlf);
+  out.append(name).append(": ").append(one_line(value, room, utf8)).append(kCrlf);
+}
+
+bool has_8bit(std::string_view s) {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  }
+  return false;
+}
+
+// RFC 3464 §2.3.1/§2.3.2 address-type: "rfc822", or "utf-8" (RFC 6533 §3) for a UTF-8 address
+// in a global DSN.
+std::string typed_address(std::string_view address, bool utf8) {
+  return std::string(utf8 && has_8bit(address) ? "utf-8; " : "rfc822; ").append(address);
 }
 
 // Only atext-safe characters, for Message-ID and the boundary.
@@ -101,7 +141,7 @@ std::string render_dsn(const DsnInput& in) {
                        r.status;
     if (!r.remote_mta.empty()) line += " (host " + r.remote_mta + " said: " + r.diagnostic + ")";
     else if (!r.diagnostic.empty()) line += " (" + r.diagnostic + ")";
-    human.append(one_line(line, kDsnMaxLine)).append(kCrlf);
+    human.append(one_line(line, kDsnMaxLine, in.utf8)).append(kCrlf);
   }
 
   // RFC 3464 §2.2 per-message fields, then §2.3 per-recipient groups separated by blank lines.
@@ -112,11 +152,14 @@ std::string render_dsn(const DsnInput& in) {
   field(status, "Arrival-Date", rfc5322_date(in.arrival));
   for (const auto& r : in.recipients) {
     status.append(kCrlf);
-    field(status, "Final-Recipient", "rfc822; " + r.final_recipient);
+    if (!r.original_recipient.empty()) {
+      field(status, "Original-Recipient", typed_address(r.original_recipient, in.utf8), in.utf8);
+    }
+    field(status, "Final-Recipient", typed_address(r.final_recipient, in.utf8), in.utf8);
     field(status, "Action", action_word(r.action));
     field(status, "Status", r.status);
     if (!r.remote_mta.empty()) field(status, "Remote-MTA", "dns; " + r.remote_mta);
-    if (!r.diagnostic.empty()) field(status, "Diagnostic-Code", "smtp; " + r.diagnostic);
+    if (!r.diagnostic.empty()) field(status, "Diagnostic-Code", "smtp; " + r.diagnostic, in.utf8);
   }
 
   const std::string headers = normalise_headers(in.original_headers);
@@ -134,7 +177,7 @@ std::string render_dsn(const DsnInput& in) {
 
   std::string out;
   field(out, "From", "Mail Delivery System <MAILER-DAEMON@" + host + ">");
-  field(out, "To", in.original_sender.empty() ? "<>" : "<" + in.original_sender + ">");
+  field(out, "To", in.original_sender.empty() ? "<>" : "<" + in.original_sender + ">", in.utf8);
   field(out, "Subject",
         any_failed ? "Undelivered Mail Returned to Sender" : "Delayed Mail (still being retried)");
   field(out, "Date", rfc5322_date(in.now));
@@ -149,11 +192,12 @@ std::string render_dsn(const DsnInput& in) {
   auto part = [&](std::string_view type, const std::string& body) {
     out.append("--").append(boundary).append(kCrlf);
     out.append("Content-Type: ").append(type).append(kCrlf);
+    if (in.utf8) out.append("Content-Transfer-Encoding: 8bit").append(kCrlf);  // RFC 6533 §3-§4
     out.append(kCrlf).append(body).append(kCrlf);  // the CRLF before a delimiter is the delimiter's
   };
-  part("text/plain; charset=us-ascii", human);
-  part("message/delivery-status", status);
-  part("text/rfc822-headers", headers);
+  part(in.utf8 ? "text/plain; charset=utf-8" : "text/plain; charset=us-ascii", human);
+  part(in.utf8 ? "message/global-delivery-status" : "message/delivery-status", status);
+  part(in.utf8 ? "message/global-headers" : "text/rfc822-headers", headers);
   out.append("--").append(boundary).append("--").append(kCrlf);
   return out;
 }

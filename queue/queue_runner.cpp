@@ -315,9 +315,10 @@ void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult&
 void QueueRunner::bounce(Item& item, std::vector<DsnRecipient> failed) {
   if (failed.empty()) return;
   auto& e = item.entry;
-  if (!needs_bounce(e)) {
-    // RFC 5321 §4.5.5, RFC 3464 §2: never a DSN for a message with the null sender.
-    spdlog::info("{}: {} recipient(s) failed; no DSN for the null sender", e.queue_id, failed.size());
+  if (const auto why = no_bounce_reason(e); !why.empty()) {
+    // RFC 5321 §4.5.5, RFC 3464 §2: never a DSN for the null sender; nor backscatter (SPF fail).
+    spdlog::info("{}: {} recipient(s) failed; no DSN to <{}>: {}", e.queue_id, failed.size(),
+                 e.mail_from, why);
     return;
   }
   BounceInput in;

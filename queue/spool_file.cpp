@@ -1,7 +1,8 @@
 // Spool file encoding and strict decoding (DESIGN §1 step 7). Layout: magic line, fixed-order
 // "key: value" lines (values percent-escaped, so no raw CR/LF/space), "message-length: N", exactly
 // N message octets, LF, then "end <sha256 hex of everything before 'end'>" LF and end of file.
-// Version 2 has "smtputf8: yes|no" and "body: 7bit|8bitmime" after "last-error" (RFC 6531, 6152).
+// Version 2 has "smtputf8: yes|no" and "body: 7bit|8bitmime" after "last-error" (RFC 6531, 6152);
+// version 3 adds "spf: WORD" after "body" and a fourth field, the original address, to "rcpt".
 #include "queue/spool_file.hpp"
 
 #include <openssl/evp.h>
@@ -141,10 +142,11 @@ std::string encode(const SpoolEntry& e) {
   line("last-error", escape_value(e.last_error));
   line("smtputf8", e.smtputf8 ? "yes" : "no");
   line("body", e.eight_bit ? "8bitmime" : "7bit");
+  line("spf", escape_value(e.spf));
   line("rcpt-count", std::to_string(e.recipients.size()));
   for (const auto& r : e.recipients) {
     line("rcpt", std::string(to_string(r.state)) + ' ' + escape_value(r.address) + ' ' +
-                     escape_value(r.last_error));
+                     escape_value(r.last_error) + ' ' + escape_value(r.original));
   }
   line("message-length", std::to_string(e.message.size()));
   out.append(e.message).push_back('\n');
@@ -158,10 +160,14 @@ core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
   auto fail = [](std::string why) -> R { return core::unexpected(std::move(why)); };
   const std::string magic_line = std::string(kSpoolMagic) + '\n';
   const std::string magic_v1_line = std::string(kSpoolMagicV1) + '\n';
-  static_assert(kSpoolMagic.size() == kSpoolMagicV1.size());
+  const std::string magic_v2_line = std::string(kSpoolMagicV2) + '\n';
+  static_assert(kSpoolMagic.size() == kSpoolMagicV1.size() && kSpoolMagic.size() == kSpoolMagicV2.size());
   if (data.substr(0, 14) != "hikyaku-spool ") return fail("not a spool file (bad magic)");
   const bool v1 = data.substr(0, magic_v1_line.size()) == magic_v1_line;
-  if (!v1 && data.substr(0, magic_line.size()) != magic_line) return fail("unsupported spool version");
+  const bool v2 = data.substr(0, magic_v2_line.size()) == magic_v2_line;
+  if (!v1 && !v2 && data.substr(0, magic_line.size()) != magic_line) {
+    return fail("unsupported spool version");
+  }
   if (data.size() < magic_line.size() + kTrailerSize || data.back() != '\n' ||
       data.substr(data.size() - kTrailerSize, 4) != "end ") {
     return fail("truncated: no trailer line");
@@ -210,6 +216,9 @@ core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
       if (!err.empty()) return fail(err);
     }
   }
+  if (!v1 && !v2) {
+    if (auto err = text("spf", e.spf); !err.empty()) return fail(err);
+  }
   if (auto err = num("rcpt-count", rcpt_count); !err.empty()) return fail(err);
   for (std::uint64_t i = 0; i < rcpt_count; ++i) {
     auto v = r.field("rcpt");
@@ -218,6 +227,11 @@ core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
     const auto sp1 = s.find(' ');
     const auto sp2 = sp1 == std::string_view::npos ? sp1 : s.find(' ', sp1 + 1);
     if (sp2 == std::string_view::npos) return fail("rcpt: expected 'state address error'");
+    // Version 3: "state address error original"; older: "state address error".
+    const auto sp3 = (v1 || v2) ? std::string_view::npos : s.find(' ', sp2 + 1);
+    if (!v1 && !v2 && sp3 == std::string_view::npos) {
+      return fail("rcpt: expected 'state address error original'");
+    }
     SpoolRecipient rc;
     const std::string_view st = s.substr(0, sp1);
     if (st == "pending") rc.state = RcptState::pending;
@@ -225,8 +239,13 @@ core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
     else if (st == "failed") rc.state = RcptState::failed;
     else return fail("rcpt: unknown state");
     auto addr = unescape_value(s.substr(sp1 + 1, sp2 - sp1 - 1));
-    auto err = unescape_value(s.substr(sp2 + 1));
+    auto err = unescape_value(s.substr(sp2 + 1, sp3 == std::string_view::npos ? sp3 : sp3 - sp2 - 1));
     if (!addr || !err) return fail("rcpt: " + (addr ? err.error() : addr.error()));
+    if (sp3 != std::string_view::npos) {
+      auto original = unescape_value(s.substr(sp3 + 1));
+      if (!original) return fail("rcpt: " + original.error());
+      rc.original = std::move(*original);
+    }
     rc.address = std::move(*addr);
     rc.last_error = std::move(*err);
     e.recipients.push_back(std::move(rc));

@@ -2,7 +2,9 @@
 // and the outgoing message bytes. A versioned text header with percent-escaped values, an exact
 // message length and a SHA-256 trailer, so truncation or corruption is refused, never half-read.
 // Version 2 adds the envelope's SMTPUTF8 (RFC 6531 §3.4) and BODY (RFC 6152) parameters;
-// version 1 files, which lack them, are still read (both false).
+// version 3 the session's SPF result (RFC 7208 §2.6) and each recipient's original address
+// (RFC 3461 §4.2 ORCPT: the RCPT TO the sender used). Versions 1 and 2 are still read (their
+// missing fields empty/false).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -19,6 +21,9 @@ struct SpoolRecipient {
   std::string address;     // RFC 5321 forward-path, without angle brackets
   RcptState state = RcptState::pending;
   std::string last_error;  // the upstream's last reply for this recipient ("" when none)
+  // The address the sender gave in RCPT TO, before the forwarding rule rewrote it (the DSN's
+  // Original-Recipient and Final-Recipient); "" when unknown (version 1/2 files, DSN entries).
+  std::string original;
   bool operator==(const SpoolRecipient&) const = default;
 };
 
@@ -33,11 +38,15 @@ struct SpoolEntry {
   std::string last_error;
   bool smtputf8 = false;        // MAIL FROM had SMTPUTF8: ask for it upstream too (RFC 6531 §3.4)
   bool eight_bit = false;       // MAIL FROM had BODY=8BITMIME (RFC 6152 §3)
+  // The session's SPF result for MAIL FROM as an RFC 7208 §2.6 word ("pass", "fail", ...);
+  // "" when unknown (version 1/2 files, DSN entries). Decides whether a DSN may go back.
+  std::string spf;
   std::string message;          // the message exactly as it leaves (opaque bytes)
   bool operator==(const SpoolEntry&) const = default;
 };
 
-inline constexpr std::string_view kSpoolMagic = "hikyaku-spool 2";    // what encode() writes
+inline constexpr std::string_view kSpoolMagic = "hikyaku-spool 3";    // what encode() writes
+inline constexpr std::string_view kSpoolMagicV2 = "hikyaku-spool 2";  // still accepted by decode()
 inline constexpr std::string_view kSpoolMagicV1 = "hikyaku-spool 1";  // still accepted by decode()
 
 std::string_view to_string(RcptState s);
@@ -45,9 +54,9 @@ std::string_view to_string(RcptState s);
 // Serialises an entry; decode(encode(e)) == e for any bytes in any field.
 std::string encode(const SpoolEntry& entry);
 
-// Parses a whole file, version 2 or 1. Any deviation (magic, version, checksum, length, escaping,
-// field order) is an error whose text says why; a partial entry is never returned. A version 2
-// file re-encodes to the same bytes; a version 1 file re-encodes as version 2.
+// Parses a whole file, version 3, 2 or 1. Any deviation (magic, version, checksum, length,
+// escaping, field order) is an error whose text says why; a partial entry is never returned. A
+// version 3 file re-encodes to the same bytes; older versions re-encode as version 3.
 core::Expected<SpoolEntry, std::string> decode(std::string_view bytes);
 
 // Percent-escaping used for header values: every octet outside 0x21..0x7E, and '%', becomes %XX.

@@ -28,6 +28,9 @@ struct RouteDecision {
   std::vector<core::Address> destinations;  // for forward
   core::SmtpReply reply;                    // the RCPT reply to give (250 for forward/drop)
   std::string matched;                      // "rule info@example.com", "catch-all example.com"
+  // An address in the SRS domain that did not reverse (forged or damaged hash, expired,
+  // malformed): the session counts these per client ([srs] max_failed_reversals).
+  bool srs_reversal_failed = false;
 };
 
 // A served domain's overrides of [auth] settings (unset: the [auth] value applies).

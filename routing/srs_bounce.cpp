@@ -14,7 +14,7 @@ std::optional<SrsRouting> SrsRouting::from(const config::SrsConfig& srs) {
   if (!ascii) return std::nullopt;
   SrsRouting out;
   out.domain = *ascii;
-  out.keys.secrets = srs.secrets;
+  out.keys = srs::SrsKeys(srs.secrets, static_cast<std::size_t>(srs.hash_length), srs.accept_legacy_hash);
   out.max_age_days = static_cast<int>(std::chrono::duration_cast<std::chrono::days>(srs.max_age).count());
   out.bounces_only = srs.bounces_only;
   out.today = [] { return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()); };
@@ -38,6 +38,7 @@ std::optional<RouteDecision> route_srs_bounce(const SrsRouting& srs, const core:
     d.reply = core::SmtpReply::make(550, "5.1.1", shown + ": Recipient address rejected: " +
                                                       std::string(srs::describe(original.error())));
     d.matched = "srs " + std::string(srs::describe(original.error()));
+    d.srs_reversal_failed = true;
     return d;
   }
   d.disposition = Disposition::forward;

@@ -20,7 +20,7 @@ struct SrsRouting {
   std::string domain;  // A-labels
   srs::SrsKeys keys;
   int max_age_days = srs::kDefaultMaxAgeDays;
-  bool bounces_only = false;
+  bool bounces_only = true;  // [srs] bounces_only
   std::function<std::chrono::sys_days()> today;  // the clock; tests inject one
 
   // From [srs]; nullopt when SRS is not configured (no domain).

@@ -1,12 +1,13 @@
 // SRS timestamp and hash primitives (Shevek's SRS as libsrs2 1.0.14 / PostSRSd 2.x implement
-// them): base32 day stamp mod 1024, HMAC-SHA1 (RFC 2104, OpenSSL) cut to 24 bits of base64url
-// (RFC 4648 §5). See /work/shared/conformance/srs/README.md for the reference description.
+// them): base32 day stamp mod 1024, HMAC-SHA1 (RFC 2104, OpenSSL) cut to 4..10 characters of
+// base64url (RFC 4648 §5): 24 bits as libsrs2 by default, more when configured. See /work/shared/conformance/srs/README.md for the reference description.
 #include "srs/hash.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <array>
+#include <cstdint>
 
 #include "core/ascii.hpp"
 
@@ -26,10 +27,10 @@ int day_slot(std::chrono::sys_days day) {
   return static_cast<int>(((d % kTimeSlots) + kTimeSlots) % kTimeSlots);
 }
 
-char fold_hash_char(char c) {
+char fold_alphabet(char c) {
   if (c == '+') return '-';
   if (c == '/') return '_';
-  return core::ascii_lower(c);
+  return c;
 }
 
 }  // namespace
@@ -55,7 +56,9 @@ int age_days(int then_slot, std::chrono::sys_days today) {
   return ((day_slot(today) - then_slot) % kTimeSlots + kTimeSlots) % kTimeSlots;
 }
 
-std::string make_hash(std::string_view secret, std::initializer_list<std::string_view> fields) {
+std::string make_hash(std::string_view secret, std::initializer_list<std::string_view> fields,
+                      size_t length) {
+  if (length < kHashLength || length > kMaxHashLength) return {};  // never matches
   std::string message;
   for (const auto f : fields) {
     for (const char c : f) message += core::ascii_lower(c);
@@ -71,21 +74,32 @@ std::string make_hash(std::string_view secret, std::initializer_list<std::string
                                  : reinterpret_cast<const unsigned char*>(message.data());
   if (HMAC(EVP_sha1(), key, static_cast<int>(secret.size()), msg, message.size(), mac.data(),
            &mac_len) == nullptr ||
-      mac_len < 3) {
+      mac_len < 8) {
     return {};  // never matches hash_matches (needs 4 characters)
   }
-  // The first 3 MAC bytes are exactly the first 4 base64 characters.
-  const unsigned v = (unsigned{mac[0]} << 16) | (unsigned{mac[1]} << 8) | unsigned{mac[2]};
-  std::string out(kHashLength, '\0');
-  for (size_t i = 0; i < kHashLength; ++i) out[i] = kBase64Url[(v >> (18 - 6 * i)) & 63];
+  // The first 8 MAC bytes, big-endian: base64 character i is bits 63-6i .. 58-6i (the first 3
+  // bytes are exactly the first 4 characters, as libsrs2 computes them).
+  std::uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | mac[i];
+  std::string out(length, '\0');
+  for (size_t i = 0; i < length; ++i) out[i] = kBase64Url[(v >> (58 - 6 * i)) & 63];
   return out;
 }
 
-bool hash_matches(std::string_view given, std::string_view expected) {
-  if (given.size() < kHashLength || expected.size() < kHashLength) return false;
+bool hash_matches(std::string_view given, std::string_view expected, size_t length,
+                  bool accept_legacy) {
+  if (length < kHashLength || length > kMaxHashLength) return false;
+  bool fold_case = length == kHashLength;
+  if (length > kHashLength && given.size() < length) {
+    if (!accept_legacy || given.size() != kHashLength) return false;
+    length = kHashLength;  // written before the length was raised: read as it was then
+    fold_case = true;
+  }
+  if (given.size() < length || expected.size() < length) return false;
   unsigned diff = 0;  // no early exit: the time taken does not tell how many characters matched
-  for (size_t i = 0; i < kHashLength; ++i) {
-    diff |= static_cast<unsigned char>(fold_hash_char(given[i]) ^ fold_hash_char(expected[i]));
+  for (size_t i = 0; i < length; ++i) {
+    const char g = fold_alphabet(given[i]), e = fold_alphabet(expected[i]);
+    diff |= static_cast<unsigned char>(fold_case ? core::ascii_lower(g) ^ core::ascii_lower(e) : g ^ e);
   }
   return diff == 0;
 }

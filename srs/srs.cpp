@@ -56,7 +56,9 @@ bool any_secret_matches(const SrsKeys& keys, std::string_view hash,
                         std::initializer_list<std::string_view> fields) {
   bool ok = false;
   for (const auto& secret : keys.secrets) {
-    ok = detail::hash_matches(hash, detail::make_hash(secret, fields)) || ok;
+    ok = detail::hash_matches(hash, detail::make_hash(secret, fields, detail::kMaxHashLength),
+                              keys.hash_length, keys.accept_legacy_hash) ||
+         ok;
   }
   return ok;
 }
@@ -129,6 +131,9 @@ bool is_srs(std::string_view local_part) { return is_srs0(local_part) || is_srs1
 Expected<Address, SrsError> forward(const Address& sender, const SrsKeys& keys,
                                     std::string_view srs_domain, std::chrono::sys_days today) {
   if (keys.secrets.empty()) return unexpected(SrsError::no_key);
+  if (keys.hash_length < detail::kHashLength || keys.hash_length > detail::kMaxHashLength) {
+    return unexpected(SrsError::no_key);  // a configuration error, as a missing secret
+  }
   if (sender.local.empty() || sender.domain.empty()) return unexpected(SrsError::bad_syntax);
   const auto domain = core::domain_to_ascii(srs_domain);
   if (!domain) return unexpected(SrsError::bad_syntax);
@@ -153,14 +158,14 @@ Expected<Address, SrsError> forward(const Address& sender, const SrsKeys& keys,
     // libsrs2 would sign any text here; a host that is not a domain could never be reversed,
     // so bounces would be lost: refuse (the caller keeps the original sender).
     if (!core::domain_to_ascii(*first)) return unexpected(SrsError::bad_syntax);
-    out = signed_local("SRS1", detail::make_hash(secret, {*first, rest}), {*first, rest});
+    out = signed_local("SRS1", detail::make_hash(secret, {*first, rest}, keys.hash_length), {*first, rest});
   } else if (is_srs0(local)) {
     // SRS0<sep>rest@host: we are the second hop; "rest" keeps its separator, hence "==".
     const std::string_view rest = local.substr(4);
-    out = signed_local("SRS1", detail::make_hash(secret, {host, rest}), {host, rest});
+    out = signed_local("SRS1", detail::make_hash(secret, {host, rest}, keys.hash_length), {host, rest});
   } else {
     const std::string ts = detail::encode_timestamp(today);
-    out = signed_local("SRS0", detail::make_hash(secret, {ts, host, local}), {ts, host, local});
+    out = signed_local("SRS0", detail::make_hash(secret, {ts, host, local}, keys.hash_length), {ts, host, local});
   }
   return make_address(out, *domain);
 }

@@ -13,9 +13,18 @@
 namespace hikyaku::srs {
 
 struct SrsKeys {
+  SrsKeys(std::vector<std::string> secrets_ = {}, std::size_t hash_length_ = 4,
+          bool accept_legacy_hash_ = true)
+      : secrets(std::move(secrets_)), hash_length(hash_length_), accept_legacy_hash(accept_legacy_hash_) {}
   // The first secret signs; every one verifies (rotation: prepend the new secret, drop the
   // oldest after max_age days). The HMAC key is the secret's bytes as given.
   std::vector<std::string> secrets;
+  // Hash characters emitted (4..10). 4 is libsrs2/Mail::SRS exactly (its vectors), compared
+  // ignoring case; longer hashes are compared with case ([srs] hash_length, default 6 there).
+  std::size_t hash_length = 4;
+  // With hash_length > 4: a hash of exactly 4 characters (an address written before the length
+  // was raised) is still accepted the old way, case ignored ([srs] accept_legacy_hash).
+  bool accept_legacy_hash = true;
 };
 
 enum class SrsError {
@@ -50,8 +59,8 @@ core::Expected<core::Address, SrsError> forward(const core::Address& sender, con
 // Reverses an address in our SRS domain (its domain is not looked at; routing checked it):
 //   SRS0=HHHH=TT=host=user@any   -> user@host                 (hash and age checked)
 //   SRS1=HHHH=first=rest@any     -> SRS0rest@first            (hash checked; no timestamp)
-// Accepted: any letter case, '=', '-' or '+' right after the SRS0/SRS1 tag, hashes in base64
-// or base64url. Age window (libsrs2 exactly): the stamp's day is valid from today back to
+// Accepted: any letter case (but a hash longer than 4 characters must keep its case, see
+// SrsKeys), '=', '-' or '+' right after the SRS0/SRS1 tag, hashes in base64 or base64url. Age window (libsrs2 exactly): the stamp's day is valid from today back to
 // max_age_days ago inclusive; max_age_days + 1 ago, and tomorrow, are expired.
 core::Expected<core::Address, SrsError> reverse(const core::Address& srs_address,
                                                 const SrsKeys& keys, std::chrono::sys_days today,

@@ -39,11 +39,12 @@ queue::SpoolEntry build(std::string_view in) {
   e.attempts = static_cast<std::uint32_t>(in.size());
   e.smtputf8 = in.size() % 2 == 1;
   e.eight_bit = in.size() % 3 == 1;
+  e.spf = parts[5];
   const queue::RcptState states[] = {queue::RcptState::pending, queue::RcptState::delivered,
                                      queue::RcptState::failed};
   for (int r = 4; r < 7; ++r) {
     if (!parts[r].empty()) {
-      e.recipients.push_back({parts[r], states[parts[r].size() % 3], parts[r - 1]});
+      e.recipients.push_back({parts[r], states[parts[r].size() % 3], parts[r - 1], parts[r - 2]});
     }
   }
   return e;
@@ -54,10 +55,14 @@ queue::SpoolEntry build(std::string_view in) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   if (const auto d = queue::decode(in); d) {
-    if (in.substr(0, queue::kSpoolMagicV1.size()) == queue::kSpoolMagicV1) {
+    const bool v1 = in.substr(0, queue::kSpoolMagicV1.size()) == queue::kSpoolMagicV1;
+    const bool v2 = in.substr(0, queue::kSpoolMagicV2.size()) == queue::kSpoolMagicV2;
+    if (v1 || v2) {
       const auto again = queue::decode(queue::encode(*d));
-      check(again.has_value() && *again == *d, "version 1 file does not re-encode to its entry", size);
-      check(!d->smtputf8 && !d->eight_bit, "version 1 file with MAIL FROM parameters", size);
+      check(again.has_value() && *again == *d, "old version file does not re-encode to its entry", size);
+      check(!v1 || (!d->smtputf8 && !d->eight_bit), "version 1 file with MAIL FROM parameters", size);
+      check(d->spf.empty(), "old version file with an SPF result", size);
+      for (const auto& r : d->recipients) check(r.original.empty(), "old version file with an original", size);
     } else {
       check(queue::encode(*d) == in, "decoded file does not re-encode to the same bytes", size);
     }

@@ -24,7 +24,8 @@ void check(bool ok, const char* what, std::string_view input) {
   std::abort();
 }
 
-const srs::SrsKeys kKeys{{"current", "previous"}};
+const srs::SrsKeys kKeys4{{"current", "previous"}};                  // libsrs2's 4 characters
+const srs::SrsKeys kKeys6({"current", "previous"}, 6, /*accept_legacy_hash=*/true);  // the default
 const std::chrono::sys_days kToday{std::chrono::days{18262}};
 
 bool valid_mailbox(const Address& a) {
@@ -32,11 +33,22 @@ bool valid_mailbox(const Address& a) {
   return again && again->local == a.local && again->domain == a.domain && a.local.size() <= 64;
 }
 
+void fuzz_reverse_with(const Address& a, const srs::SrsKeys& keys, std::string_view in);
+void fuzz_round_trip_with(std::string_view in, const srs::SrsKeys& kKeys);
+
 void fuzz_reverse(std::string_view in) {
   Address a;
   a.local = std::string(in);
   a.domain = "fwd.example";
-  const auto r = srs::reverse(a, kKeys, kToday, 21);
+  for (const auto* keys : {&kKeys4, &kKeys6}) fuzz_reverse_with(a, *keys, in);
+}
+
+void fuzz_round_trip(std::string_view in) {
+  for (const auto* keys : {&kKeys4, &kKeys6}) fuzz_round_trip_with(in, *keys);
+}
+
+void fuzz_reverse_with(const Address& a, const srs::SrsKeys& keys, std::string_view in) {
+  const auto r = srs::reverse(a, keys, kToday, 21);
   if (r) {
     check(srs::is_srs(a.local), "reversed a non-SRS local part", in);
     check(valid_mailbox(*r), "reverse produced an invalid mailbox", in);
@@ -45,7 +57,7 @@ void fuzz_reverse(std::string_view in) {
   }
 }
 
-void fuzz_round_trip(std::string_view in) {
+void fuzz_round_trip_with(std::string_view in, const srs::SrsKeys& kKeys) {
   const auto sender = hikyaku::core::parse_mailbox(in, true);
   if (!sender || sender->domain == "fwd.example") return;
   const auto f = srs::forward(*sender, kKeys, "fwd.example", kToday);
@@ -72,7 +84,7 @@ void fuzz_round_trip(std::string_view in) {
     check(back->domain == sender->domain && back->local.substr(4) == sender->local.substr(4),
           "SRS0 -> SRS1 -> SRS0 changed the address", in);
   }
-  const auto stranger = srs::reverse(*f, srs::SrsKeys{{"other"}}, kToday, 21);
+  const auto stranger = srs::reverse(*f, srs::SrsKeys({"other"}, kKeys.hash_length), kToday, 21);
   check(!stranger, "accepted with an unknown secret", in);
 }
 

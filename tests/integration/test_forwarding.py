@@ -281,6 +281,10 @@ class Forwarding(RelayTestCase):
         _, reply = send(r, ["perm@hikyaku.example"])
         self.assertTrue(reply.startswith("550 5.1.1 mx.perm.dest.example said: 550"), reply)
         self.assertIn("User unknown", reply)
+        # The upstream echoed the private forwarding target: the sender sees its own address.
+        self.assertIn("<perm@hikyaku.example>: Recipient address rejected", reply)
+        self.assertNotIn("user@perm.dest.example", reply)
+        self.assertIn("user@perm.dest.example", r.read_log())  # the log keeps the real target
 
     def test_upstream_4xx_gives_451(self):
         self.sink(TempFailSink, "127.0.0.9")
@@ -394,7 +398,7 @@ class Forwarding(RelayTestCase):
         _, reply = send(r, ["v6@hikyaku.example"], sender="author@implicit.dest.example")
         self.assertTrue(reply.startswith("250"), reply)
         srs_sender = v6.messages[0]["mail_from"]
-        self.assertRegex(srs_sender, r"^SRS0=[A-Za-z0-9_-]{4}=[A-Z2-7]{2}=implicit\.dest\.example="
+        self.assertRegex(srs_sender, r"^SRS0=[A-Za-z0-9_-]{6}=[A-Z2-7]{2}=implicit\.dest\.example="
                                      r"author@fwd\.hikyaku\.example$")
         # The destination bounces the message to the SRS address: it reaches the author.
         rcpts, bounce = send(r, [srs_sender], sender="")
@@ -402,6 +406,36 @@ class Forwarding(RelayTestCase):
         self.assertTrue(bounce.startswith("250"), bounce)
         self.assertEqual(origin.messages[0]["rcpt_tos"], ["author@implicit.dest.example"])
         self.assertEqual(origin.messages[0]["mail_from"], "<>")  # the null sender stays null
+        # [srs] bounces_only (default true): anyone else replaying the address is refused.
+        rcpts, _ = send(r, [srs_sender], sender="replayer@origin.example")
+        self.assertTrue(rcpts[0].startswith("550 5.7.1"), rcpts)
+        self.assertEqual(len(origin.messages), 1)
+
+    def test_failed_srs_reversals_are_throttled_per_client_at_the_limit(self):
+        """[srs] max_failed_reversals = 3: after 2 failed reversals a good SRS address still
+        reverses; after the 3rd, every RCPT to an SRS address from that client gets 450 4.7.1
+        (the good one too), while its other recipients are not affected."""
+        v6 = self.sink(AcceptingSink, "::1")
+        self.sink(AcceptingSink, "127.0.0.7")
+        r = self.relay(dns=self.nsd.address, relay_port=self.port,
+                       domains_extra=SRS + "max_failed_reversals = 3\n" + RULES)
+        send(r, ["v6@hikyaku.example"], sender="author@implicit.dest.example")
+        good = v6.messages[0]["mail_from"]
+        forged = ["SRS0=AbCdEf=AA=implicit.dest.example=n%d@fwd.hikyaku.example" % i for i in range(3)]
+        c = SmtpClient(r.port)
+        c.command("EHLO bounces.example.org")
+        self.assertTrue(c.command("MAIL FROM:<>").startswith("250"))
+        replies = [c.command("RCPT TO:<%s>" % a) for a in (forged[0], forged[1], good, forged[2], good)]
+        replies.append(c.command("RCPT TO:<v6@hikyaku.example>"))
+        c.command("QUIT")
+        c.close()
+        self.assertTrue(replies[0].startswith("550 5.1.1"), replies)
+        self.assertTrue(replies[1].startswith("550 5.1.1"), replies)
+        self.assertTrue(replies[2].startswith("250"), replies)        # N-1 failures: still reversed
+        self.assertTrue(replies[3].startswith("550 5.1.1"), replies)  # the Nth failure
+        self.assertTrue(replies[4].startswith("450 4.7.1"), replies)  # past N: refused, good or not
+        self.assertTrue(replies[5].startswith("250"), replies)        # other recipients unaffected
+        self.assertIn("failed SRS reversals from 127.0.0.1", r.read_log())
 
     def test_forged_or_unknown_srs_address_is_refused_never_relayed(self):
         origin = self.sink(AcceptingSink, "127.0.0.7")
@@ -577,7 +611,7 @@ class Forwarding(RelayTestCase):
         self.assertIn("mx.hop.dest.example", reply)
         msg = sink.messages[0]
         self.assertEqual(msg["rcpt_tos"], ["final@v6.dest.example"])
-        self.assertRegex(msg["mail_from"], r"^SRS1=[A-Za-z0-9_-]{4}=fwd\.hikyaku\.example==[A-Za-z0-9_-]{4}="
+        self.assertRegex(msg["mail_from"], r"^SRS1=[A-Za-z0-9_-]{6}=fwd\.hikyaku\.example==[A-Za-z0-9_-]{6}="
                                            r"[A-Z2-7]{2}=origin\.example=author@fwdb\.dest\.example$")
         records = {"arc26._domainkey.fwd.dest.example.": self.arc_record}
         cv, results, comment = dkim.arc_verify(

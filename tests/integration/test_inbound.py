@@ -451,7 +451,7 @@ class SrsCommand(unittest.TestCase):
                                  capture_output=True, text=True)
             self.assertEqual(fwd.returncode, 0, fwd.stderr)
             rewritten = fwd.stdout.strip()
-            self.assertRegex(rewritten, r"^SRS0=[A-Za-z0-9_-]{4}=[A-Z2-7]{2}=origin\.example=alice@fwd\.example\.net$")
+            self.assertRegex(rewritten, r"^SRS0=[A-Za-z0-9_-]{6}=[A-Z2-7]{2}=origin\.example=alice@fwd\.example\.net$")
             rev = subprocess.run([HIKYAKU, "srs", "reverse", "-c", conf, rewritten],
                                  capture_output=True, text=True)
             self.assertEqual((rev.returncode, rev.stdout.strip()), (0, "alice@origin.example"))

@@ -12,18 +12,29 @@ import subprocess
 import time
 import unittest
 
-from harness import HIKYAKU, RelayTestCase, free_port
+from harness import HIKYAKU, RelayTestCase, SmtpClient, free_port
 from nsd_harness import NsdServer
 from sinks import AcceptingSink, DotFailSink, PermFailSink, RcptDeferSink, StallingSink, TempFailSink
 from test_forwarding import MESSAGE, ORIGIN_ZONE, RULES, ZONE, send
 
 SENDER = "author@implicit.dest.example"  # its MX (implicit, 127.0.0.7) receives the DSNs
 
+# A sender domain that authorises no host (SPF "-all"); its implicit MX is the DSN sink too.
+SPF_FAIL_ZONE = """$ORIGIN spf-fail.example.
+$TTL 60
+@        IN SOA ns.spf-fail.example. hostmaster.spf-fail.example. 1 3600 600 86400 60
+@        IN NS  ns.spf-fail.example.
+ns       IN A   127.0.0.1
+@        IN A   127.0.0.7
+@        IN TXT "v=spf1 -all"
+"""
+
 
 class Queue(RelayTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.nsd = NsdServer({"dest.example": ZONE, "origin.example": ORIGIN_ZONE}).start()
+        cls.nsd = NsdServer({"dest.example": ZONE, "origin.example": ORIGIN_ZONE,
+                             "spf-fail.example": SPF_FAIL_ZONE}).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -106,7 +117,10 @@ class Queue(RelayTestCase):
         groups = parts[1].get_payload()  # per-message fields, then one group per recipient
         self.assertEqual(groups[0]["Reporting-MTA"], "dns; mx.hikyaku.test")
         self.assertEqual(len(groups), 2)
-        self.assertEqual(groups[1]["Final-Recipient"], "rfc822; user@temp.dest.example")
+        # The address the sender used, not the private forwarding target (conf/hikyaku.toml).
+        self.assertEqual(groups[1]["Original-Recipient"], "rfc822; temp@hikyaku.example")
+        self.assertEqual(groups[1]["Final-Recipient"], "rfc822; temp@hikyaku.example")
+        self.assertNotIn("user@temp.dest.example", dsn["data"].decode())
         self.assertEqual(groups[1]["Action"], "failed")
         self.assertEqual(groups[1]["Status"], "5.6.0")
         self.assertEqual(groups[1]["Remote-MTA"], "dns; mx.temp.dest.example")
@@ -122,10 +136,39 @@ class Queue(RelayTestCase):
         _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender="")
         self.assertTrue(reply.startswith("250 2.0.0"), reply)
         self.assertEqual(len(v6.messages), 1)
-        self.assertTrue(r.wait_for_log("no DSN for the null sender"), r.read_log()[-3000:])
+        self.assertTrue(r.wait_for_log("no DSN to <>: the null sender"), r.read_log()[-3000:])
         # The decision is made and logged; no DSN was queued, so none can reach the origin.
         self.assertNotRegex(r.read_log(), r"DSN \S+ queued to")
         self.assertEqual(origin.messages, [])
+        self.assertEqual(self.spool_files(r), [])
+
+    def test_no_dsn_when_the_senders_spf_failed(self):
+        """No backscatter: the sender's domain says "-all" and the client (192.0.2.7, through
+        the PROXY protocol) is not in it: SPF fail, so the refused recipient gets no DSN, and the
+        log says why."""
+        v6 = self.sink(AcceptingSink, "::1")
+        self.sink(DotFailSink, "127.0.0.9", reply="554 5.6.0 Content rejected", times=None)
+        sender_mx = self.sink(AcceptingSink, "127.0.0.7")
+        proxy_port = free_port()
+        r = self.start(proxy_port=proxy_port)
+        c = SmtpClient(proxy_port, prefix=b"PROXY TCP4 192.0.2.7 198.51.100.1 40000 25\r\n")
+        self.assertTrue(c.banner.startswith("220"), c.banner)
+        c.command("EHLO client.example.org")
+        self.assertTrue(c.command("MAIL FROM:<author@spf-fail.example>").startswith("250"))
+        self.assertTrue(c.command("RCPT TO:<v6@hikyaku.example>").startswith("250"))
+        self.assertTrue(c.command("RCPT TO:<temp@hikyaku.example>").startswith("250"))
+        self.assertTrue(c.command("DATA").startswith("354"))
+        c.send(MESSAGE.replace("\r\n.", "\r\n..") + ".\r\n")
+        reply = c.reply()
+        c.command("QUIT")
+        c.close()
+        self.assertTrue(reply.startswith("250 2.0.0"), reply)
+        self.assertNotIn("delivery status notification", reply)
+        self.assertEqual(len(v6.messages), 1)
+        self.assertTrue(r.wait_for_log(
+            "no DSN to <author@spf-fail.example>: a sender whose SPF check failed"), r.read_log()[-3000:])
+        self.assertIn("spf=fail", r.read_log())
+        self.assertEqual(sender_mx.messages, [])
         self.assertEqual(self.spool_files(r), [])
 
     def test_destination_refusing_at_rcpt_does_not_hold_back_the_other(self):
@@ -140,7 +183,12 @@ class Queue(RelayTestCase):
         self.assertEqual(len(v6.messages), 1)
         self.assertIn("forwarded (", reply)
         self.assertTrue(origin.wait_for(1, timeout=30))
-        self.assertIn(b"Status: 5.1.1", origin.messages[0]["data"])
+        data = origin.messages[0]["data"]
+        self.assertIn(b"Status: 5.1.1", data)
+        # The upstream echoed the private target; the DSN shows the address the sender used.
+        self.assertIn(b"Diagnostic-Code: smtp; 550 5.1.1 <perm@hikyaku.example>: Recipient address", data)
+        self.assertNotIn(b"user@perm.dest.example", data)
+        self.assertIn("user@perm.dest.example", r.read_log())  # operators still see it
         self.assertEqual(len(v6.messages), 1)  # never sent again
 
     def test_destination_deferring_at_rcpt_does_not_hold_back_the_other(self):
@@ -225,7 +273,8 @@ class Queue(RelayTestCase):
             f.write("not a directory\n")
         _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
         self.assertTrue(reply.startswith("554 5.3.1 Partially delivered (mx.v6.dest.example"), reply)
-        self.assertIn("<user@temp.dest.example>", reply)
+        self.assertIn("<temp@hikyaku.example>", reply)  # the address used, not the target
+        self.assertNotIn("user@temp.dest.example", reply)
         self.assertEqual(len(v6.messages), 1)
 
     def test_every_destination_temporary_stays_451_and_diskless(self):

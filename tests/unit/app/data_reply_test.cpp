@@ -44,6 +44,40 @@ TEST(DataReply, AllPermanentPassesUpstreamThroughWithHost) {
   EXPECT_EQ(r.reply.lines[0], "mx.a.example said: 550 5.1.1 User unknown");
 }
 
+// The private forwarding target never reaches the sender in a reply: an upstream's echo of it
+// (any letter case) shows the address the sender used; spool failures name that address too.
+TEST(DataReply, RepliesNeverNameThePrivateTarget) {
+  const OriginalRecipients originals{{"u0@a.example", "info@served.example"},
+                                     {"u0@b.example", "sales@served.example"}};
+  const auto echo = core::SmtpReply::make(550, "5.1.1", "<U0@A.example>: Recipient address rejected");
+  auto refused = compose_data_reply({outcome("a.example", "mx.a.example", {echo})}, "T", {}, originals);
+  EXPECT_EQ(refused.reply.lines[0],
+            "mx.a.example said: 550 5.1.1 <info@served.example>: Recipient address rejected");
+  const auto busy_echo = core::SmtpReply::make(450, "4.2.1", "u0@a.example mailbox busy");
+  auto deferred = compose_data_reply({outcome("a.example", "mx.a.example", {busy_echo})}, "T", {}, originals);
+  EXPECT_EQ(deferred.reply.code, 451);
+  EXPECT_EQ(deferred.reply.lines[0].find("u0@a.example"), std::string::npos);
+  EXPECT_NE(deferred.reply.lines[0].find("info@served.example mailbox busy"), std::string::npos);
+
+  const auto ok_echo = core::SmtpReply::make(250, "2.0.0", "ok <u0@b.example>");
+  auto mixed = compose_data_reply({outcome("b.example", "mx.b.example", {ok_echo}, ok_echo),
+                                   outcome("a.example", "mx.a.example", {busy_echo}),
+                                   outcome("c.example", "mx.c.example", {echo})},
+                                  "T", {}, originals);
+  ASSERT_EQ(mixed.status, MessageStatus::queued);
+  EXPECT_EQ(mixed.to_queue[0].address, "u0@a.example");  // the queue keeps the real target
+  EXPECT_EQ(mixed.to_queue[0].original, "info@served.example");
+  EXPECT_EQ(mixed.refused[0].original, "");              // c.example: not in the map
+  const auto failure = spool_failure_reply(mixed, "disk full");
+  EXPECT_EQ(failure.code, 554);
+  for (const auto& line : failure.lines) {
+    EXPECT_EQ(line.find("u0@"), std::string::npos) << line;
+    EXPECT_NE(line.find("<info@served.example>"), std::string::npos) << line;
+    EXPECT_NE(line.find("forwarding target"), std::string::npos) << line;
+  }
+  EXPECT_EQ(mixed.reply.lines[0].find("u0@b.example"), std::string::npos) << mixed.reply.lines[0];
+}
+
 TEST(DataReply, AllTemporaryIs451) {
   auto r = compose_data_reply({outcome("a.example", "mx.a.example", {busy})}, "T");
   EXPECT_EQ(r.status, MessageStatus::deferred);
@@ -87,7 +121,7 @@ TEST(DataReply, PartialWithTemporaryFailureQueuesTheRest) {
   EXPECT_EQ(failed.code, 554);
   EXPECT_EQ(failed.enhanced, "5.3.1");
   EXPECT_NE(failed.lines[0].find("Partially delivered (mx.a.example"), std::string::npos);
-  EXPECT_NE(failed.lines[0].find("<u0@b.example>"), std::string::npos);
+  EXPECT_NE(failed.lines[0].find("not delivered to forwarding target"), std::string::npos);  // no map given
 }
 
 TEST(DataReply, PartialWithPermanentFailureIs250AndADsn) {
@@ -174,15 +208,17 @@ TEST(DataReply, ManyDestinationsAreSummarised) {
 
 TEST(DataReply, SpoolFailureNamesAFewRecipientsAndCountsTheRest) {
   std::vector<core::SmtpReply> busy_all(30, busy);
+  OriginalRecipients originals;
+  for (int i = 0; i < 30; ++i) originals["u" + std::to_string(i) + "@b.example"] = "r" + std::to_string(i) + "@served.example";
   auto r = compose_data_reply({outcome("a.example", "mx.a.example", {ok}, ok),
                                outcome("b.example", "mx.b.example", busy_all)},
-                              "T");
+                              "T", {}, originals);
   ASSERT_EQ(r.status, MessageStatus::queued);
   const auto failure = spool_failure_reply(r, "disk full");
   EXPECT_EQ(failure.code, 554);
   EXPECT_EQ(failure.lines[0],
             "Partially delivered (mx.a.example 250 2.0.0 Ok: queued as Q1); not delivered to "
-            "<u0@b.example> <u1@b.example> <u2@b.example> and 27 more: cannot queue the rest "
+            "<r0@served.example> <r1@served.example> <r2@served.example> and 27 more: cannot queue the rest "
             "(disk full)");
 }
 

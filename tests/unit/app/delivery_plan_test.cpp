@@ -43,6 +43,16 @@ TEST(DeliveryPlan, GroupsByDomainInFirstSeenOrderAndDedupes) {
   EXPECT_EQ(plan.dropped, 0u);
 }
 
+// Each destination remembers the RCPT TO address that first named it (the DSN's
+// Original-Recipient, and what replies show instead of the private target).
+TEST(DeliveryPlan, EachDestinationKnowsTheAddressTheSenderUsed) {
+  auto plan = plan_delivery(envelope({"Info@EXAMPLE.com", "sales@example.com"}), router());
+  ASSERT_EQ(plan.originals.size(), 3u);
+  EXPECT_EQ(plan.originals.at("alice@dest.example"), "Info@EXAMPLE.com");  // the first to name it
+  EXPECT_EQ(plan.originals.at("bob@other.example"), "sales@example.com");
+  EXPECT_EQ(plan.originals.at("carol@dest.example"), "sales@example.com");
+}
+
 TEST(DeliveryPlan, DropOnlyIsEmpty) {
   auto plan = plan_delivery(envelope({"noreply@example.com"}), router());
   EXPECT_TRUE(plan.empty());

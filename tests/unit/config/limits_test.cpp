@@ -54,7 +54,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Boundary{"auth.spf_queue_limit", 0, "must be at least 1"},
                       Boundary{"relay.port", 0, "must be from 1 to 65535"},
                       Boundary{"relay.max_mx_hosts", 0, "must be at least 1"},
-                      Boundary{"relay.max_addresses", 0, "must be at least 1"}),
+                      Boundary{"relay.max_addresses", 0, "must be at least 1"},
+                      Boundary{"srs.hash_length", 3,
+                               "must be from 4 to 10 (4 is libsrs2's length, 10 the 60 bits a "
+                               "hash can carry here)"},
+                      Boundary{"srs.max_failed_reversals", 0, "must be at least 1"}),
     [](const ::testing::TestParamInfo<Boundary>& info) {
       std::string name = info.param.key;
       for (auto& c : name) c = c == '.' ? '_' : c;
@@ -97,6 +101,19 @@ TEST(ConfigLimits, SpfShareDefaults) {
   ASSERT_TRUE(defaults.has_value());
   EXPECT_EQ(defaults->auth.spf_per_client, 1u);
   EXPECT_EQ(defaults->auth.spf_queue_limit, 100u);
+}
+
+TEST(ConfigLimits, SrsHashLengthUpperEdgeAndDefaults) {
+  EXPECT_EQ(errors_of("[srs]\nhash_length = 10\n"), std::vector<std::string>{});
+  EXPECT_EQ(errors_of("[srs]\nhash_length = 11\n"),
+            std::vector<std::string>{"t.toml:2: srs.hash_length: must be from 4 to 10 (4 is libsrs2's "
+                                     "length, 10 the 60 bits a hash can carry here)"});
+  const Config d;
+  EXPECT_EQ(d.srs.hash_length, 6);
+  EXPECT_TRUE(d.srs.accept_legacy_hash);
+  EXPECT_TRUE(d.srs.bounces_only);
+  EXPECT_EQ(d.srs.max_failed_reversals, 10);
+  EXPECT_EQ(d.srs.failed_reversal_window, std::chrono::hours(1));
 }
 
 TEST(ConfigLimits, UpperEdgesOfPortsAndReplyCodes) {
@@ -174,7 +191,7 @@ TEST(ConfigDurations, EveryDurationKeyIsParsed) {
       "[server]\ncommand_timeout = \"1s\"\ndata_timeout = \"2s\"\nshutdown_grace = \"3s\"\nproxy_timeout = "
       "\"4s\"\n"
       "tls_handshake_timeout = \"5s\"\n[dns]\ntimeout = \"6s\"\n[relay]\nconnect_timeout = \"7s\"\n"
-      "[srs]\nmax_age = \"8d\"\n[queue]\nretry_interval = \"9m\"\nmax_lifetime = \"10h\"\n",
+      "[srs]\nmax_age = \"8d\"\nfailed_reversal_window = \"11m\"\n[queue]\nretry_interval = \"9m\"\nmax_lifetime = \"10h\"\n",
       "t.toml");
   ASSERT_TRUE(loaded.has_value());
   const Config& c = *loaded;
@@ -186,6 +203,7 @@ TEST(ConfigDurations, EveryDurationKeyIsParsed) {
   EXPECT_EQ(c.dns.timeout, 6s);
   EXPECT_EQ(c.relay.connect_timeout, 7s);
   EXPECT_EQ(c.srs.max_age, std::chrono::hours(8 * 24));
+  EXPECT_EQ(c.srs.failed_reversal_window, std::chrono::minutes(11));
   EXPECT_EQ(c.queue.retry_interval, 9min);
   EXPECT_EQ(c.queue.max_lifetime, 10h);
 }

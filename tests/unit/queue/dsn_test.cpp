@@ -74,8 +74,8 @@ DsnInput sample() {
   in.now = 1790003600;
   in.original_sender = "alice@example.org";
   in.recipients = {{"bob@example.net", DsnAction::failed, "5.1.1", "mx.example.net",
-                    "550 5.1.1 <bob@example.net>: no such user"},
-                   {"carol@example.net", DsnAction::delayed, "4.4.1", "", ""}};
+                    "550 5.1.1 <bob@example.net>: no such user", ""},
+                   {"carol@example.net", DsnAction::delayed, "4.4.1", "", "", ""}};
   in.original_headers = "From: alice@example.org\r\nSubject: hi\r\nMessage-ID: <a@b>\r\n\r\nbody";
   return in;
 }
@@ -130,6 +130,7 @@ TEST(Dsn, ThreePartsWithDeliveryStatusFields) {
   EXPECT_EQ(bob.at("Status"), "5.1.1");
   EXPECT_EQ(bob.at("Remote-MTA"), "dns; mx.example.net");
   EXPECT_EQ(bob.at("Diagnostic-Code"), "smtp; 550 5.1.1 <bob@example.net>: no such user");
+  EXPECT_EQ(bob.count("Original-Recipient"), 0u);  // none given: none written
   const auto carol = headers_of(groups[2]);
   EXPECT_EQ(carol.at("Final-Recipient"), "rfc822; carol@example.net");
   EXPECT_EQ(carol.at("Action"), "delayed");
@@ -187,6 +188,57 @@ TEST(Dsn, HeadersWithBareLineEndsLongLinesAndBoundaryLookalikes) {
   EXPECT_NE(p.parts[2].second.find("--" + boundary + "\r\n"), std::string::npos);
   EXPECT_NE(p.parts[2].second.find("X-Evil: zz\r\n"), std::string::npos);
   EXPECT_NE(p.top.at("Content-Type"), first);  // a different boundary was chosen
+}
+
+TEST(Dsn, OriginalRecipientComesBeforeFinalRecipient) {
+  DsnInput in = sample();
+  in.recipients[0].original_recipient = "info@example.org";
+  const Parsed p = parse(render_dsn(in));
+  const std::string& status = p.parts[1].second;
+  const auto orig = status.find("\r\nOriginal-Recipient: rfc822; info@example.org\r\n");
+  const auto fin = status.find("\r\nFinal-Recipient: rfc822; bob@example.net\r\n");
+  ASSERT_NE(orig, std::string::npos);
+  ASSERT_NE(fin, std::string::npos);
+  EXPECT_LT(orig, fin);  // RFC 3464 §2.3 field order
+}
+
+// RFC 6533: UTF-8 kept in a global DSN (types message/global-*), never in a classic one.
+TEST(Dsn, GlobalDsnKeepsUtf8AndClassicDsnDoesNot) {
+  DsnInput in = sample();
+  in.recipients[0].original_recipient = "j\xC3\xBCrgen@example.org";
+  in.recipients[0].diagnostic = "550 5.1.1 unknown \xE2\x9C\x89 \xFF\xC3";  // then invalid octets
+  in.original_headers = "Subject: caf\xC3\xA9\r\n\r\n";
+  const Parsed classic = parse(render_dsn(in));
+  EXPECT_EQ(classic.parts[1].first, "message/delivery-status");
+  EXPECT_NE(classic.parts[1].second.find("Original-Recipient: rfc822; j??rgen@example.org"), std::string::npos);
+
+  in.utf8 = true;
+  const std::string dsn = render_dsn(in);
+  expect_well_formed(dsn);
+  const Parsed global = parse(dsn);
+  ASSERT_EQ(global.parts.size(), 3u);
+  EXPECT_EQ(global.parts[0].first, "text/plain; charset=utf-8");
+  EXPECT_EQ(global.parts[1].first, "message/global-delivery-status");
+  EXPECT_EQ(global.parts[2].first, "message/global-headers");
+  const std::string& status = global.parts[1].second;
+  EXPECT_NE(status.find("Original-Recipient: utf-8; j\xC3\xBCrgen@example.org\r\n"), std::string::npos);
+  EXPECT_NE(status.find("Final-Recipient: rfc822; bob@example.net\r\n"), std::string::npos);
+  EXPECT_NE(status.find("Diagnostic-Code: smtp; 550 5.1.1 unknown \xE2\x9C\x89 ??\r\n"), std::string::npos);
+  EXPECT_NE(global.parts[2].second.find("Subject: caf\xC3\xA9\r\n"), std::string::npos);
+}
+
+TEST(Dsn, GlobalDsnNeverCutsACharacterInHalf) {
+  DsnInput in = sample();
+  in.utf8 = true;
+  std::string long_utf8;
+  for (int i = 0; i < 600; ++i) long_utf8 += "\xC3\xA9";  // 1200 octets
+  in.recipients[0].diagnostic = "x" + long_utf8;              // odd offset: a cut would split one
+  const std::string dsn = render_dsn(in);
+  expect_well_formed(dsn);
+  const auto bob = headers_of(split(parse(dsn).parts[1].second, "\r\n\r\n")[1]);
+  const std::string& code = bob.at("Diagnostic-Code");
+  EXPECT_LE(code.size() + std::string("Diagnostic-Code: ").size(), kDsnMaxLine);
+  EXPECT_EQ(static_cast<unsigned char>(code.back()), 0xA9);  // ends on a whole character
 }
 
 TEST(Dsn, Rfc5322Date) {

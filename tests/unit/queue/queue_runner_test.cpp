@@ -105,7 +105,7 @@ class QueueRunnerTest : public ::testing::Test {
     e.arrival = unix_now();
     e.mail_from = sender;
     e.upstream_from = sender.empty() ? "" : "SRS0=x=yy=origin.example=sender@fwd.example";
-    for (auto& r : rcpts) e.recipients.push_back({r, RcptState::pending, ""});
+    for (auto& r : rcpts) e.recipients.push_back({r, RcptState::pending, "", ""});
     e.attempts = 1;
     e.next_try = unix_now();
     e.message = "From: a@origin.example\r\nSubject: hello " + id + "\r\nMessage-ID: <" + id +
@@ -221,12 +221,80 @@ TEST_F(QueueRunnerTest, PermanentFailureQueuesADsnToTheOriginalSender) {
   EXPECT_EQ(dsn->job.recipients, std::vector<std::string>{"sender@origin.example"});
   const std::string& m = *dsn->job.message;
   EXPECT_NE(m.find("From: Mail Delivery System <MAILER-DAEMON@mx.hikyaku.test>"), std::string::npos);
-  EXPECT_NE(m.find("Final-Recipient: rfc822; gone@dest.example"), std::string::npos);
+  // No original address known (an entry from before they were kept): the target stays private.
+  EXPECT_NE(m.find("Final-Recipient: rfc822; forwarding target"), std::string::npos);
+  EXPECT_EQ(m.find("gone@dest.example"), std::string::npos);
   EXPECT_NE(m.find("Status: 5.1.1"), std::string::npos);
   EXPECT_NE(m.find("Remote-MTA: dns; mx.dest.example"), std::string::npos);
   EXPECT_EQ(m.find("ok@other.example"), std::string::npos);  // delivered: not in the DSN
   EXPECT_NE(m.find("Subject: hello B1"), std::string::npos);  // the original headers
   EXPECT_EQ(files(), 0u);
+}
+
+// The DSN names the address the sender used (Original- and Final-Recipient), and the private
+// forwarding target appears nowhere in it, not even where the upstream's text echoed it.
+TEST_F(QueueRunnerTest, DsnReportsTheOriginalRecipientAndHidesTheTarget) {
+  auto& r = runner();
+  fake_->scripts["dest.example"] = {
+      core::SmtpReply::make(550, "5.1.1", "<Private.Person@DEST.example>: Recipient address rejected")};
+  auto e = entry("B2", {"private.person@dest.example"});
+  e.recipients[0].original = "info@served.example";
+  queue(e);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0 && fake_->calls_to("origin.example") == 1; }));
+  const std::string& m = *call_to("origin.example")->job.message;
+  EXPECT_NE(m.find("\r\nOriginal-Recipient: rfc822; info@served.example\r\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\r\nFinal-Recipient: rfc822; info@served.example\r\n"), std::string::npos);
+  EXPECT_NE(m.find("Diagnostic-Code: smtp; 550 5.1.1 <info@served.example>: Recipient address rejected"),
+            std::string::npos);
+  std::string lower = m;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(lower.find("private.person"), std::string::npos);
+}
+
+// RFC 6531/6533: the DSN of an SMTPUTF8 message goes back with SMTPUTF8; with UTF-8 to carry it
+// is a global DSN.
+TEST_F(QueueRunnerTest, DsnOfAnSmtputf8MessageIsSentWithSmtputf8) {
+  auto& r = runner();
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(550, "5.1.1", "User unknown")};
+  auto e = entry("U3", {"gone@dest.example"});
+  e.smtputf8 = true;
+  e.message = "Subject: caf\xC3\xA9\r\n\r\nbody\r\n";
+  queue(e);
+  auto plain = entry("U4", {"gone@dest.example"}, "other@plain-origin.example");
+  queue(plain);
+  ASSERT_TRUE(run_until([&] {
+    return r.size() == 0 && fake_->calls_to("origin.example") == 1 &&
+           fake_->calls_to("plain-origin.example") == 1;
+  }));
+  const Call* utf8 = call_to("origin.example");
+  EXPECT_TRUE(utf8->job.smtputf8);
+  EXPECT_TRUE(utf8->job.eight_bit);
+  EXPECT_NE(utf8->job.message->find("Content-Type: message/global-delivery-status"), std::string::npos);
+  EXPECT_NE(utf8->job.message->find("Subject: caf\xC3\xA9"), std::string::npos);
+  const Call* ascii = call_to("plain-origin.example");
+  EXPECT_FALSE(ascii->job.smtputf8);
+  EXPECT_NE(ascii->job.message->find("Content-Type: message/delivery-status"), std::string::npos);
+}
+
+// No backscatter: SPF "fail" for the original sender means no DSN (only the log says why);
+// "softfail" still gets one.
+TEST_F(QueueRunnerTest, NoDsnWhenTheSendersSpfFailedButSoftfailGetsOne) {
+  auto& r = runner();
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(550, "5.1.1", "User unknown")};
+  auto failed = entry("S1", {"gone@dest.example"});
+  failed.spf = "fail";
+  queue(failed);
+  // Once the entry is done nothing is left: a DSN would have been queued (and held r.size() up)
+  // before the entry was removed.
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  EXPECT_EQ(fake_->calls_to("origin.example"), 0u);
+  EXPECT_EQ(files(), 0u);
+
+  auto soft = entry("S2", {"gone@dest.example"});
+  soft.spf = "softfail";
+  queue(soft);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0 && fake_->calls_to("origin.example") == 1; }));
+  EXPECT_EQ(fake_->calls_to("origin.example"), 1u);
 }
 
 TEST_F(QueueRunnerTest, ExpiredEntryIsReturnedWithStatus447) {

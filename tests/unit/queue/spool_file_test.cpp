@@ -1,6 +1,7 @@
 // Tests for queue/spool_file: exact round trips with hostile bytes, and refusal (with a reason,
 // never a partial entry) of truncated, bit-flipped, wrong-magic and non-canonical files; the
-// MAIL FROM parameters of version 2, and version 1 files still read.
+// MAIL FROM parameters of version 2, the SPF result and original recipients of version 3, and
+// version 1 and 2 files still read.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -18,9 +19,10 @@ SpoolEntry hostile_entry() {
   e.arrival = 1790000000;
   e.mail_from = "alice@example.org";
   e.upstream_from = "SRS0=ab=CD=example.org=alice@fwd.example";
-  e.recipients = {{"bob@example.net", RcptState::pending, ""},
-                  {"carol@example.net", RcptState::delivered, "250 ok"},
-                  {"d\xC3\xA9@ex.net", RcptState::failed, "550 5.1.1 no such\r\nuser\0x"s}};
+  e.recipients = {{"bob@example.net", RcptState::pending, "", "info@example.org"},
+                  {"carol@example.net", RcptState::delivered, "250 ok", ""},
+                  {"d\xC3\xA9@ex.net", RcptState::failed, "550 5.1.1 no such\r\nuser\0x"s,
+                   "a b\r\n%\0"s}};
   e.attempts = 3;
   e.next_try = -5;
   e.smtputf8 = true;
@@ -54,7 +56,8 @@ TEST(SpoolFile, RoundTripsEveryOctetInEveryField) {
   for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
   SpoolEntry e;
   e.queue_id = e.mail_from = e.upstream_from = e.last_error = e.message = all;
-  e.recipients = {{all, RcptState::failed, all}};
+  e.recipients = {{all, RcptState::failed, all, all}};
+  e.spf = all;
   const auto back = decode(encode(e));
   ASSERT_TRUE(back) << back.error();
   EXPECT_EQ(*back, e);
@@ -99,12 +102,64 @@ TEST(SpoolFile, Version1FilesAreStillReadWithoutMailParameters) {
   EXPECT_EQ(e->message, "Subject: caf\xC3\xA9\r\n\r\nbody\r\n");
   EXPECT_FALSE(e->smtputf8);
   EXPECT_FALSE(e->eight_bit);
-  // A rewrite (after an attempt) writes version 2 with the same entry.
+  // A rewrite (after an attempt) writes version 3 with the same entry.
   const std::string again = encode(*e);
-  EXPECT_EQ(again.rfind("hikyaku-spool 2\n", 0), 0u);
+  EXPECT_EQ(again.rfind("hikyaku-spool 3\n", 0), 0u);
   const auto back = decode(again);
   ASSERT_TRUE(back) << back.error();
   EXPECT_EQ(*back, *e);
+}
+
+// Written by the version 2 encoder (before the SPF result and original recipients were stored).
+constexpr std::string_view kVersion2File =
+    "hikyaku-spool 2\nqueue-id: V2\narrival: 1790000000\nmail-from: a@origin.example\n"
+    "upstream-from: SRS0=x@fwd.example\nattempts: 1\nnext-try: 1790000600\n"
+    "last-error: \nsmtputf8: yes\nbody: 8bitmime\nrcpt-count: 1\n"
+    "rcpt: failed b@dest.example 550%205.1.1%20no\n"
+    "message-length: 11\nSubject: x\n\n"
+    "end 21a77e7d52dd9717c80ea2a8c9627ec0d2363fd6685a62e76974e91420258afa\n";
+
+TEST(SpoolFile, Version2FilesAreStillReadWithoutSpfOrOriginalRecipients) {
+  const auto e = decode(kVersion2File);
+  ASSERT_TRUE(e) << e.error();
+  EXPECT_EQ(e->queue_id, "V2");
+  EXPECT_TRUE(e->smtputf8);
+  EXPECT_TRUE(e->eight_bit);
+  EXPECT_EQ(e->spf, "");
+  ASSERT_EQ(e->recipients.size(), 1u);
+  EXPECT_EQ(e->recipients[0].address, "b@dest.example");
+  EXPECT_EQ(e->recipients[0].last_error, "550 5.1.1 no");
+  EXPECT_EQ(e->recipients[0].original, "");
+  EXPECT_EQ(e->message, "Subject: x\n");
+  const std::string again = encode(*e);
+  EXPECT_EQ(again.rfind("hikyaku-spool 3\n", 0), 0u);
+  const auto back = decode(again);
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(*back, *e);
+}
+
+TEST(SpoolFile, RoundTripsSpfAndOriginalRecipients) {
+  SpoolEntry e;
+  e.queue_id = "V3";
+  e.spf = "softfail";
+  e.recipients = {{"private@dest.example", RcptState::pending, "", "info@example.com"},
+                  {"other@dest.example", RcptState::failed, "550 5.1.1 gone", ""},
+                  {"x@dest.example", RcptState::delivered, "", "d\xC3\xA9 %@example.com"}};
+  const std::string bytes = encode(e);
+  EXPECT_NE(bytes.find("\nspf: softfail\n"), std::string::npos);
+  EXPECT_NE(bytes.find("\nrcpt: pending private@dest.example  info@example.com\n"), std::string::npos);
+  const auto back = decode(bytes);
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(*back, e);
+  // A version 3 rcpt line without the original field is refused, not read as version 2.
+  const std::string v3_short =
+      "hikyaku-spool 3\nqueue-id: Q\narrival: 0\nmail-from: \nupstream-from: \n"
+      "attempts: 0\nnext-try: 0\nlast-error: \nsmtputf8: no\nbody: 7bit\nspf: \n"
+      "rcpt-count: 1\nrcpt: pending a@b.example \nmessage-length: 0\n\n"
+      "end 26362a1d256daee456ab0f93071a35541ee4c240ea0916d811cd08f33619ced4\n";
+  const auto refused = decode(v3_short);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("original"), std::string::npos) << refused.error();
 }
 
 TEST(SpoolFile, HeaderHasNoRawCrOrControlOctets) {
@@ -115,7 +170,7 @@ TEST(SpoolFile, HeaderHasNoRawCrOrControlOctets) {
     const auto c = static_cast<unsigned char>(bytes[i]);
     EXPECT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7F)) << "octet " << int(c) << " at " << i;
   }
-  EXPECT_EQ(bytes.rfind("hikyaku-spool 2\n", 0), 0u);
+  EXPECT_EQ(bytes.rfind("hikyaku-spool 3\n", 0), 0u);
 }
 
 TEST(SpoolFile, EveryTruncationIsRefusedWithAReason) {
@@ -146,7 +201,7 @@ TEST(SpoolFile, TrailingGarbageIsRefused) {
 TEST(SpoolFile, WrongMagicOrVersionIsRefused) {
   std::string bytes = encode(SpoolEntry{});
   std::string v2 = bytes;
-  v2[14] = '3';
+  v2[14] = '4';
   const auto r2 = decode(v2);
   ASSERT_FALSE(r2);
   EXPECT_NE(r2.error().find("version"), std::string::npos) << r2.error();

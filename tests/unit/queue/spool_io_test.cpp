@@ -37,7 +37,7 @@ SpoolEntry entry(const std::string& id) {
   SpoolEntry e;
   e.queue_id = id;
   e.arrival = 1790000000;
-  e.recipients = {{"bob@example.net", RcptState::pending, ""}};
+  e.recipients = {{"bob@example.net", RcptState::pending, "", ""}};
   e.message = std::string("Subject: ") + id + "\r\n\r\nhi\r\n";
   return e;
 }

@@ -82,6 +82,51 @@ TEST(SrsBounce, BouncesOnlyRefusesOtherSenders) {
             Disposition::forward);
 }
 
+// [srs] bounces_only, both settings through the configuration: true (the default) refuses a
+// non-null sender before any reversal; false forwards it to the original sender.
+TEST(SrsBounce, BouncesOnlyFromConfigBothSettings) {
+  config::SrsConfig cfg;
+  cfg.domain = "fwd.example.net";
+  cfg.secrets = {"new-secret"};
+  core::Envelope env;
+  env.mail_from = *core::parse_mailbox("replayer@else.example", false);
+  const auto today = std::chrono::floor<days>(std::chrono::system_clock::now());
+  const auto address = srs_address_for("alice@origin.example", today);
+  {
+    auto s = SrsRouting::from(cfg);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_TRUE(s->bounces_only);  // the default
+    EXPECT_EQ(s->keys.hash_length, 6u);
+    Router router({}, *s);
+    const auto refused = router.route(env, address);
+    EXPECT_EQ(refused.disposition, Disposition::reject);
+    EXPECT_EQ(refused.reply.code, 550);
+    EXPECT_EQ(refused.reply.enhanced, "5.7.1");
+    EXPECT_FALSE(refused.srs_reversal_failed);  // nothing was reversed
+    EXPECT_EQ(router.route(bounce_envelope(), address).disposition, Disposition::forward);
+  }
+  cfg.bounces_only = false;
+  auto s = SrsRouting::from(cfg);
+  ASSERT_TRUE(s.has_value());
+  Router router({}, *s);
+  const auto d = router.route(env, address);
+  EXPECT_EQ(d.disposition, Disposition::forward);
+  ASSERT_EQ(d.destinations.size(), 1u);
+  EXPECT_EQ(d.destinations[0].str(), "alice@origin.example");
+}
+
+TEST(SrsBounce, FailedReversalsAreMarkedForCounting) {
+  Router router({}, srs_at(kToday));
+  EXPECT_FALSE(router.route(bounce_envelope(), srs_address_for("alice@origin.example", kToday)).srs_reversal_failed);
+  EXPECT_TRUE(router.route(bounce_envelope(), *core::parse_mailbox("SRS0=AbCd=AA=x.example=u@fwd.example.net", false))
+                  .srs_reversal_failed);
+  EXPECT_TRUE(router.route(bounce_envelope(), *core::parse_mailbox("SRS0=broken@fwd.example.net", false))
+                  .srs_reversal_failed);
+  EXPECT_TRUE(router.route(bounce_envelope(), srs_address_for("alice@origin.example", kToday - days{30}))
+                  .srs_reversal_failed);  // expired
+  EXPECT_FALSE(router.route(bounce_envelope(), *core::parse_mailbox("info@other.example", false)).srs_reversal_failed);
+}
+
 TEST(SrsBounce, WithoutSrsTheDomainIsNotServed) {
   Router router({});
   auto d = router.route(bounce_envelope(), srs_address_for("alice@origin.example", kToday));

@@ -209,6 +209,91 @@ TEST(SrsReverse, ForgedOrDamagedAddressesAreRefused) {
             SrsError::too_long);
 }
 
+// [srs] hash_length: 4 (libsrs2) to 10 characters emitted, each read back; 3 and 11 refused.
+TEST(SrsHashLength, EveryLengthFromFourToTenRoundTripsAndTheEdgesAreRefused) {
+  const auto sender = addr("grace", "origin.example");
+  for (std::size_t length = 4; length <= 10; ++length) {
+    const SrsKeys keys({"tops3cr3t"}, length, false);
+    const auto s = fwd(sender, keys);
+    const auto fields = s.local.substr(5);  // after "SRS0="
+    EXPECT_EQ(fields.find('='), length) << s.local;
+    const auto back = reverse(s, keys, kToday);
+    ASSERT_TRUE(back.has_value()) << s.local;
+    EXPECT_EQ(back->str(), "grace@origin.example");
+    // The longer hash extends libsrs2's 4 characters (the same MAC, more of it).
+    EXPECT_EQ(fields.substr(0, 4), fwd(sender).local.substr(5, 4));
+  }
+  for (const std::size_t bad : {std::size_t{3}, std::size_t{11}}) {
+    const auto r = forward(sender, SrsKeys({"tops3cr3t"}, bad), "fwd.example", kToday);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error(), SrsError::no_key);
+  }
+  // A shorter hash than configured is refused; a longer one is compared on hash_length.
+  const SrsKeys six({"tops3cr3t"}, 6, false);
+  const std::string good = fwd(sender, six).local;  // SRS0=HHHHHH=2W=origin.example=grace
+  const std::string rest = good.substr(11);         // "=2W=origin.example=grace"
+  EXPECT_EQ(reverse(addr(good.substr(0, 10) + rest, "fwd.example"), six, kToday).error(),
+            SrsError::bad_hash);  // 5 characters
+  EXPECT_TRUE(reverse(addr(good.substr(0, 11) + "Zz" + rest, "fwd.example"), six, kToday).has_value());
+  // SRS1 (no timestamp) uses the same length.
+  const auto srs1 = fwd(addr("SRS0=abcd=2W=origin.example=grace", "first.example"), six, "second.example");
+  EXPECT_EQ(srs1.local.find('=', 5), 11u) << srs1.local;
+  EXPECT_TRUE(reverse(srs1, six, kToday).has_value());
+}
+
+// Longer hashes keep their case: a changed letter case is a forgery. 4-character hashes (libsrs2,
+// Mail::SRS) are read ignoring case, as before.
+TEST(SrsHashLength, LongerHashesAreCaseSensitiveFourCharacterOnesAreNot) {
+  const SrsKeys six({"tops3cr3t"}, 6, false);
+  int letters = 0;
+  for (const char* user : {"a", "b", "c", "d", "e", "f", "g", "h"}) {
+    const std::string good = fwd(addr(user, "origin.example"), six).local;
+    ASSERT_TRUE(reverse(addr(good, "fwd.example"), six, kToday).has_value()) << good;
+    for (std::size_t i = 5; i < 11; ++i) {
+      const char c = good[i];
+      if (!std::isalpha(static_cast<unsigned char>(c))) continue;
+      ++letters;
+      std::string flipped = good;
+      flipped[i] = std::islower(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c))
+                                                              : static_cast<char>(std::tolower(c));
+      EXPECT_EQ(reverse(addr(flipped, "fwd.example"), six, kToday).error(), SrsError::bad_hash) << flipped;
+    }
+    // The rest of the address (tag, stamp, host, user) is still read in any case.
+    std::string upper = good.substr(0, 11);
+    for (std::size_t i = 11; i < good.size(); ++i) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(good[i])));
+    upper[0] = 's';
+    EXPECT_TRUE(reverse(addr(upper, "FWD.example"), six, kToday).has_value()) << upper;
+  }
+  EXPECT_GT(letters, 10);  // the loop above did test something
+  const SrsKeys four({"tops3cr3t"}, 4, false);
+  const std::string legacy = fwd(addr("Bob", "origin.example"), four).local;
+  EXPECT_TRUE(reverse(addr(core::ascii_lower(legacy), "fwd.example"), four, kToday).has_value());
+}
+
+// After raising hash_length, addresses written with 4 characters still come back (case ignored
+// as before) while accept_legacy_hash is on, and until they expire; with it off they are refused.
+TEST(SrsHashLength, LegacyFourCharacterHashesUntilTheyExpireOrAreTurnedOff) {
+  const auto sender = addr("heidi", "origin.example");
+  const std::string legacy = fwd(sender).local;  // 4 characters, written before the change
+  ASSERT_EQ(legacy.find('=', 5), 9u);
+  const SrsKeys raised({"tops3cr3t"}, 6, true);
+  const SrsKeys strict({"tops3cr3t"}, 6, false);
+  for (const auto& spelling : {legacy, core::ascii_lower(legacy)}) {
+    const auto back = reverse(addr(spelling, "fwd.example"), raised, kToday);
+    ASSERT_TRUE(back.has_value()) << spelling;
+    EXPECT_EQ(back->str(), "heidi@origin.example");
+    EXPECT_EQ(reverse(addr(spelling, "fwd.example"), strict, kToday).error(), SrsError::bad_hash);
+  }
+  EXPECT_TRUE(reverse(addr(legacy, "fwd.example"), raised, kToday + days{21}).has_value());
+  EXPECT_EQ(reverse(addr(legacy, "fwd.example"), raised, kToday + days{22}).error(), SrsError::expired);
+  // A forged 4-character hash is still a forgery.
+  std::string forged = legacy;
+  forged[5] = forged[5] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(reverse(addr(forged, "fwd.example"), raised, kToday).error(), SrsError::bad_hash);
+  // What we write now is 6 characters.
+  EXPECT_EQ(fwd(sender, raised).local.find('=', 5), 11u);
+}
+
 TEST(SrsChain, ThreeForwardersAndBack) {
   const SrsKeys ka{{"key-a"}}, kb{{"key-b"}}, kc{{"key-c"}};
   const auto original = addr("frank", "origin.example");
