@@ -180,6 +180,10 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("srs", "secrets", c.srs.secrets.empty() ? "[]" : fmt::format("[\"...\"]  # {} secret(s), not shown", c.srs.secrets.size()));
   add("srs", "max_age", duration(c.srs.max_age));
   add("srs", "bounces_only", boolean(c.srs.bounces_only));
+  add("srs", "hash_length", number(static_cast<unsigned long long>(c.srs.hash_length)));
+  add("srs", "accept_legacy_hash", boolean(c.srs.accept_legacy_hash));
+  add("srs", "max_failed_reversals", number(static_cast<unsigned long long>(c.srs.max_failed_reversals)));
+  add("srs", "failed_reversal_window", duration(c.srs.failed_reversal_window));
 
   add("arc", "enabled", boolean(c.arc.enabled));
   add("arc", "domain", toml_string(c.arc.domain));
