@@ -113,7 +113,7 @@ bool Runtime::reload(const std::string& path) {
       was.max_retry_interval != now.max_retry_interval || was.max_lifetime != now.max_lifetime ||
       was.destination_concurrency != now.destination_concurrency || was.control_socket != now.control_socket) {
     spdlog::warn("reload: [queue] settings changed; they take effect at the next restart "
-                 "(session_budget applies now)");
+                 "(session_budget, min_free_space and min_free_inodes apply now)");
   }
   current_.store(*env);
   forwarding_.store(forwarding);
