@@ -271,6 +271,9 @@ SpoolMetadataReader::SpoolMetadataReader(std::uint64_t file_size)
 SpoolMetadataReader::~SpoolMetadataReader() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(digest_)); }
 
 void SpoolMetadataReader::feed(std::string_view chunk) {
+  if (first_.size() < kSpoolMagic.size() + 1) {
+    first_.append(chunk.substr(0, kSpoolMagic.size() + 1 - first_.size()));
+  }
   const std::uint64_t body_end = size_ >= kTrailerSize ? size_ - kTrailerSize : 0;
   if (offset_ < body_end) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), body_end - offset_));
@@ -301,7 +304,11 @@ core::Expected<SpoolEntry, std::string> SpoolMetadataReader::finish() {
   using R = core::Expected<SpoolEntry, std::string>;
   auto fail = [](std::string why) -> R { return core::unexpected(std::move(why)); };
   if (offset_ != size_) return fail("file changed while being read");
-  if (head_.substr(0, 14) != "hikyaku-spool ") return fail("not a spool file (bad magic)");
+  // The checks in decode()'s order, so both give the same reason.
+  if (first_.substr(0, 14) != "hikyaku-spool ") return fail("not a spool file (bad magic)");
+  if (first_ != std::string(kSpoolMagic) + '\n' && first_ != std::string(kSpoolMagicV1) + '\n') {
+    return fail("unsupported spool version");
+  }
   if (size_ < kSpoolMagic.size() + 1 + kTrailerSize || trailer_.size() != kTrailerSize ||
       trailer_.back() != '\n' || trailer_.substr(0, 4) != "end ") {
     return fail("truncated: no trailer line");

@@ -77,6 +77,7 @@ class SpoolMetadataReader {
   std::uint64_t size_;
   std::uint64_t offset_ = 0;
   void* digest_;  // EVP_MD_CTX
+  std::string first_;  // the magic line's octets
   std::string head_;
   bool header_done_ = false;
   bool head_too_long_ = false;

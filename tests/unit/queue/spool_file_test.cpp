@@ -183,9 +183,14 @@ TEST(SpoolFile, MetadataReaderRefusesWhatDecodeRefuses) {
     ASSERT_FALSE(metadata(bad, 64)) << "flip at " << i;
   }
   EXPECT_FALSE(metadata(bytes + "x", 64));
-  const auto r = metadata(std::string("hikyaku-spool 2\ngarbage"), 64);
-  ASSERT_FALSE(r);
-  EXPECT_FALSE(r.error().empty());
+  // The same reasons as decode(), short files included.
+  for (std::string bad : {std::string("hikyaku-spool 2\ngarbage"), std::string("hikyaku-spool 1\ngarbage"),
+                          std::string("garbage\n"), std::string("hikyaku-spool 9\n") + bytes.substr(16),
+                          bytes.substr(0, bytes.size() - 2) + "x\n"}) {
+    const auto r = metadata(bad, 64);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error(), decode(bad).error()) << bad;
+  }
 }
 
 TEST(SpoolFile, TrailingGarbageIsRefused) {
