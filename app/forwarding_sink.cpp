@@ -25,6 +25,7 @@
 #include "core/client_key.hpp"
 #include "core/run_on_workers.hpp"
 #include "queue/bounce.hpp"
+#include "queue/free_space.hpp"
 #include "relay/commit_gate.hpp"
 #include "srs/srs.hpp"
 
@@ -59,15 +60,33 @@ struct FanOut {
   asio::steady_timer done;  // cancelled when the last delivery ends or the budget passes
   // Set once the unfinished deliveries belong to the queue: each late outcome goes here.
   std::function<void(size_t, relay::DomainOutcome)> late;
+  // Every transaction holds its final "." here (relay/commit_gate). Past the budget those not
+  // yet through wait for the spool's verdict: settle_late(true) once the rest is queued,
+  // settle_late(false) when it cannot be (the sender gets 4xx/554, so no upstream may get it).
+  std::shared_ptr<relay::CommitGate> gate;
 };
 
 namespace {
 
+// Gives the deliveries still holding their dot the spool's verdict when the session's reply is
+// settled, on every path out (an exception included): no transaction waits forever.
+struct LateVerdict {
+  explicit LateVerdict(std::shared_ptr<relay::CommitGate> g) : gate(std::move(g)) {}
+  LateVerdict(const LateVerdict&) = delete;
+  LateVerdict& operator=(const LateVerdict&) = delete;
+  ~LateVerdict() {
+    if (gate) gate->settle_late(commit);
+  }
+  std::shared_ptr<relay::CommitGate> gate;
+  bool commit = false;
+};
+
 // Runs every destination's delivery concurrently on `executor` and waits for all of them, or
 // until `budget` has passed (those still running keep running; their results go to
-// FanOut::late). With several destinations the transactions commit together
-// (relay/commit_gate): each holds its final "." until every other one is ready or has failed;
-// one destination's failure never holds back the others (the failed part is queued or bounced).
+// FanOut::late). The transactions commit together (relay/commit_gate): each holds its final
+// "." until every other one is ready or has failed; one destination's failure never holds back
+// the others (the failed part is queued or bounced). Past the budget no transaction sends its
+// "." before the session has settled the gate's late verdict (the rest queued, or not).
 asio::awaitable<std::shared_ptr<FanOut>> deliver_all(
     asio::any_io_executor executor, std::shared_ptr<const ForwardingContext> fwd,
     const DeliveryPlan& plan, const core::Envelope& env, const core::Address& sender,
@@ -75,21 +94,24 @@ asio::awaitable<std::shared_ptr<FanOut>> deliver_all(
     std::chrono::milliseconds budget) {
   auto state = std::make_shared<FanOut>(executor, plan.groups.size());
   for (const auto& g : plan.groups) state->domains.push_back(g.domain);
-  std::shared_ptr<relay::CommitGate> gate;
+  // One destination too: its dot must wait for the spool's verdict once the budget has passed.
+  auto gate = std::make_shared<relay::CommitGate>(executor, plan.groups.size());
+  state->gate = gate;
   std::shared_ptr<asio::steady_timer> deadline;
   if (plan.groups.size() > 1) {
-    gate = std::make_shared<relay::CommitGate>(executor, plan.groups.size());
     // Those ready commit when the others take too long (the others commit when they get there).
     deadline = std::make_shared<asio::steady_timer>(executor, commit_timeout);
     deadline->async_wait([gate](boost::system::error_code ec) {
       if (!ec) gate->release();
     });
   }
-  // At the budget nothing more is committed (the gate aborts) and the session moves on.
+  // At the budget nothing undecided is committed (a gate of several aborts), a transaction not
+  // yet through waits for the spool's verdict, and the session moves on.
   auto over_budget = std::make_shared<asio::steady_timer>(executor, budget);
   over_budget->async_wait([state, gate](boost::system::error_code ec) {
     if (ec) return;
-    if (gate) gate->abort();
+    if (gate->parties() > 1) gate->abort();
+    gate->hold_late();
     state->done.cancel();
   });
   for (size_t i = 0; i < plan.groups.size(); ++i) {
@@ -99,18 +121,15 @@ asio::awaitable<std::shared_ptr<FanOut>> deliver_all(
     tx.message = message;
     tx.smtputf8 = env.smtputf8;
     tx.eight_bit = env.body == core::BodyType::eight_bit_mime;
-    std::shared_ptr<relay::CommitParty> party;
-    if (gate) {
-      party = gate->join();
-      tx.hold = party;
-    }
+    std::shared_ptr<relay::CommitParty> party = gate->join();
+    tx.hold = party;
     asio::co_spawn(
         executor,
         relay::deliver_to_domain(executor, *fwd->resolver, plan.groups[i].domain, std::move(tx),
                                  fwd->delivery),
         [state, i, party, fwd](std::exception_ptr e, relay::DomainOutcome outcome) {
           // A delivery that ended without reaching its final "." releases the others (abort).
-          if (party) party->withdraw();
+          party->withdraw();
           if (e) {
             // A bug, not a mail outcome: fill_missing() makes this group temporary.
             outcome.decided.result.recipients.clear();
@@ -235,8 +254,20 @@ asio::awaitable<std::optional<core::SmtpReply>> ForwardingSink::on_connect(
   co_return auth::dnsbl_reply(session.client_ip, *listing);
 }
 
+std::string ForwardingSink::spool_space_problem() const {
+  const auto& q = config_->queue;
+  const std::string& directory = forwarding_->queue ? forwarding_->queue->options().directory : q.directory;
+  return queue::spool_space_problem(directory, queue::SpaceFloor{q.min_free_space, q.min_free_inodes});
+}
+
 asio::awaitable<core::SmtpReply> ForwardingSink::on_rcpt(const core::Envelope& env,
                                                          const core::Address& rcpt) {
+  // Below the spool's free-space floor no new mail is taken (RFC 3463 §3.4: 4.3.1), whether or
+  // not it would need the spool: the sender keeps it and retries.
+  if (const std::string why = spool_space_problem(); !why.empty()) {
+    spdlog::warn("{}: RCPT <{}> deferred: {}", env.transaction_id, rcpt.str(), why);
+    co_return queue::insufficient_storage_reply();
+  }
   const auto& fwd = *forwarding_;
   const bool srs_rcpt = fwd.srs && fwd.srs_throttle && core::ascii_iequals(rcpt.domain, fwd.srs->domain);
   const std::string client = srs_rcpt ? core::client_key(env.session.client_ip) : std::string();
@@ -269,6 +300,14 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
     // says status=discarded (a drop rule is the operator's business, not the sender's).
     auto reply = core::SmtpReply::make(250, "2.0.0", "Ok: queued as " + env.transaction_id);
     log_outcome(env, msg, reply, "discarded", std::chrono::steady_clock::now() - start);
+    co_return reply;
+  }
+  // The floor again at the end of DATA (the disk may have filled since RCPT): 452 4.3.1 before
+  // anything is delivered or written.
+  if (const std::string why = spool_space_problem(); !why.empty()) {
+    auto reply = queue::insufficient_storage_reply();
+    spdlog::warn("{}: message deferred: {}", env.transaction_id, why);
+    log_outcome(env, msg, reply, "deferred", std::chrono::steady_clock::now() - start);
     co_return reply;
   }
   // DESIGN §1 step 4: judge the message as received, before anything of ours is added.
@@ -316,6 +355,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   const core::Address sender = outbound_sender(*forwarding_, env);
   auto fan_out = co_await deliver_all(executor, forwarding_, plan, env, sender, message,
                                       config_->relay.commit_timeout, config_->queue.session_budget);
+  LateVerdict verdict(fan_out->gate);
   std::vector<bool> unfinished(plan.groups.size(), false);
   const auto internal = core::SmtpReply::make(451, "4.3.0", "Error: internal error");
   const auto running = core::SmtpReply::make(451, "4.4.2", "still being delivered at the session budget");
@@ -331,6 +371,9 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
     std::string spf = auth::to_string(auth_results.spf.mail_from.result);
     reply = co_await queue_the_rest(env, sender, message, result, fan_out, std::move(spf));
   }
+  // A delivery still holding its dot goes on only when the sender was told 250 (the queue owns
+  // its result); after a 452 or 554 it closes without the dot (no duplicate, no false 554).
+  verdict.commit = reply.code / 100 == 2;
   log_delivery(env, msg, sender, fan_out->outcomes, reply,
                result.status == MessageStatus::queued && reply.code / 100 != 2
                    ? std::string_view("spool-failed")
@@ -362,6 +405,12 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
   if (!runner) {
     log_late_results();
     co_return spool_failure_reply(result, "no queue configured");
+  }
+  // The free-space floor, checked again before anything is written (RFC 3463 §3.4: 4.3.1).
+  if (const std::string why = spool_space_problem(); !why.empty()) {
+    log_late_results();
+    spdlog::error("{}: cannot queue the undelivered part: {}", env.transaction_id, why);
+    co_return spool_failure_reply(result, why);
   }
 
   queue::SpoolEntry entry;

@@ -78,6 +78,9 @@ class ForwardingSink : public smtpd::MessageSink {
                                                   std::shared_ptr<FanOut> fan_out,
                                                   std::string spf);
 
+  // Why the spool's file system is below [queue] min_free_space / min_free_inodes ("" when not).
+  std::string spool_space_problem() const;
+
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const routing::Router> router_;
   std::shared_ptr<const ForwardingContext> forwarding_;

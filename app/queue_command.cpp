@@ -53,6 +53,13 @@ void print_entries(const std::vector<queue::EntrySummary>& entries) {
   fmt::print("{} entr{}\n", entries.size(), entries.size() == 1 ? "y" : "ies");
 }
 
+// The files kept aside as unreadable (<spool>/corrupt), after the entries.
+void print_corrupt(const std::vector<queue::CorruptFile>& corrupt) {
+  if (corrupt.empty()) return;
+  fmt::print("corrupt spool files kept aside ({}):\n", corrupt.size());
+  for (const auto& c : corrupt) fmt::print("    {}: {}\n", c.name, c.reason);
+}
+
 // One request to the running server; nullopt when nothing listens at `path`.
 std::optional<std::string> ask_server(const std::string& path, const std::string& request,
                                       std::string& error) {
@@ -131,8 +138,13 @@ int offline(const config::Config& cfg, QueueVerb verb, const std::string& queue_
     const std::int64_t now = unix_now();
     std::size_t n = 0;
     for (auto& s : scanned->entries) {
-      s.entry.next_try = now;
-      if (auto w = queue::write_durably(dir, s.name, queue::encode(s.entry)); !w) {
+      auto full = queue::read_entry(dir, s.name);  // the scan kept the metadata only
+      if (!full) {
+        fmt::print(stderr, "{}: {}\n", s.name, full.error().reason);
+        continue;
+      }
+      full->next_try = now;
+      if (auto w = queue::write_durably(dir, s.name, queue::encode(*full)); !w) {
         fmt::print(stderr, "{}: {}\n", s.name, w.error().message);
         continue;
       }
@@ -156,6 +168,13 @@ int offline(const config::Config& cfg, QueueVerb verb, const std::string& queue_
     entries.push_back(std::move(e));
   }
   print_entries(entries);
+  std::vector<queue::CorruptFile> corrupt;
+  for (const auto& c : queue::list_corrupt(dir)) corrupt.push_back({"corrupt/" + c.name, c.reason});
+  // Found now, not yet kept aside (the server does that at its next start).
+  for (const auto& p : scanned->problems) {
+    if (p.corrupt) corrupt.push_back({p.name, p.reason + " (still in the spool)"});
+  }
+  print_corrupt(corrupt);
   return 0;
 }
 
@@ -193,7 +212,13 @@ int queue_command(const std::string& config_path, QueueVerb verb, const std::str
     return 1;
   }
   switch (verb) {
-    case QueueVerb::list: print_entries(response->entries); break;
+    case QueueVerb::list: {
+      print_entries(response->entries);
+      std::vector<queue::CorruptFile> corrupt;
+      for (const auto& c : response->corrupt) corrupt.push_back({"corrupt/" + c.name, c.reason});
+      print_corrupt(corrupt);
+      break;
+    }
     case QueueVerb::flush:
       fmt::print("{} entr{} due now\n", response->count, response->count == 1 ? "y" : "ies");
       break;

@@ -86,9 +86,12 @@ int serve(const std::string& config_path) {
   auto queue_delivery = std::make_shared<RelayDelivery>(io.get_executor(), [&runtime_ptr] {
     return runtime_ptr ? runtime_ptr->forwarding() : nullptr;
   });
-  // Its spool rewrites (fsync) go to the spool threads, declared above to outlive the runner.
+  // The queue's own spool I/O (the start-up scan, message reads, DSN writes, rewrites) runs on
+  // one dedicated thread, so the event loop never waits on a disk and a session's spool write
+  // never waits behind the queue's. Declared before the runner to outlive it.
+  asio::thread_pool spool_writer(1);
   queue::QueueRunner queue_runner(io.get_executor(), queue_options(*config), queue_delivery,
-                                  &spool_workers);
+                                  &spool_writer);
   // While we still have root: the launcher that starts each SPF helper as its own user
   // (DESIGN §3), so no helper shares the service user's access to keys and spool.
   std::shared_ptr<auth::SpfLauncher> spf_launcher;
@@ -136,7 +139,8 @@ int serve(const std::string& config_path) {
     spdlog::warn("running as root: set [server] user to drop privileges after binding");
   }
   // After dropping privileges, so the spool belongs to the service user. A spool that cannot be
-  // read is logged, not fatal: mail that needs the queue then gets 452 4.3.1.
+  // read is logged, not fatal: mail that needs the queue then gets 452 4.3.1. The scan itself
+  // runs on the spool writer; its entries are adopted when it ends.
   if (auto scanned = queue_runner.start(); !scanned) {
     spdlog::error("queue: cannot use the spool: {}; mixed outcomes will get 452 4.3.1",
                   scanned.error().message);

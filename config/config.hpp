@@ -207,6 +207,10 @@ struct QueueConfig {
   // Queue deliveries at once per destination domain: large providers throttle many parallel
   // connections from one sender (Postfix: default_destination_concurrency_limit 20).
   size_t destination_concurrency = 10;
+  // The free-space floor of the spool's file system: below it new mail gets 452 4.3.1 (RFC 3463
+  // §3.4 mail system full) before anything is written. 0 turns that check off.
+  uint64_t min_free_space = 100ull * 1024 * 1024;  // bytes available to the service user
+  uint64_t min_free_inodes = 1000;                 // files that can still be created
   // The unix socket `hikyaku queue` talks to; empty: "<directory>/control.sock".
   std::string control_socket;
   std::string control_socket_path() const {

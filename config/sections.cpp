@@ -388,6 +388,8 @@ void read_queue(TableReader& r, const fs::path& base, QueueConfig& out) {
             "(RFC 5321 §4.5.3.2.6)");
   }
   r.read_count("destination_concurrency", out.destination_concurrency, 1);
+  r.read_count("min_free_space", out.min_free_space, 0);
+  r.read_count("min_free_inodes", out.min_free_inodes, 0);
   std::string socket;
   if (r.read_string("control_socket", socket) && !socket.empty()) {
     out.control_socket = resolve_path(base, socket);

@@ -89,6 +89,7 @@ std::string render_response(const ControlResponse& response) {
     for (const auto& r : e.recipients) out += " " + escaped(r);
     out += " " + escaped(e.last_error) + "\n";
   }
+  for (const auto& c : response.corrupt) out += "CORRUPT " + escaped(c.name) + " " + escaped(c.reason) + "\n";
   return out;
 }
 
@@ -115,6 +116,15 @@ core::Expected<ControlResponse, std::string> parse_response(std::string_view byt
   }
   for (std::size_t i = 1; i < lines.size(); ++i) {
     const auto t = tokens(lines[i]);
+    if (!t.empty() && t[0] == "CORRUPT") {
+      CorruptFile c;
+      if (t.size() != 3 || !field(t[1], c.name) || !field(t[2], c.reason)) {
+        return core::unexpected("bad corrupt-file line " + std::to_string(i));
+      }
+      r.corrupt.push_back(std::move(c));
+      continue;
+    }
+    if (!r.corrupt.empty()) return core::unexpected("entry line after corrupt-file lines " + std::to_string(i));
     EntrySummary e;
     std::size_t n = 0;
     if (t.size() < 9 || t[0] != "ENTRY" || !valid_queue_id(t[1]) || !number(t[2], e.arrival) ||

@@ -24,6 +24,13 @@ struct EntrySummary {
   bool operator==(const EntrySummary&) const = default;
 };
 
+// A spool file kept aside as unreadable (<spool>/corrupt/NAME) and why.
+struct CorruptFile {
+  std::string name;
+  std::string reason;
+  bool operator==(const CorruptFile&) const = default;
+};
+
 enum class ControlVerb { list, flush, remove };
 
 struct ControlRequest {
@@ -43,11 +50,13 @@ core::Expected<ControlRequest, std::string> parse_request(std::string_view line)
 // Responses: "OK <n>" then n "ENTRY ..." lines (LIST; n is the count flushed for FLUSH, 1 for a
 // DELETE that found the entry), or "ERR <escaped text>"; every line ends in LF. An entry line:
 // "ENTRY <id> <arrival> <attempts> <next_try> <0|1> =<sender> <nrcpt> =<rcpt>... =<last_error>".
+// After the entries of a LIST, one "CORRUPT =<name> =<reason>" line per file kept aside.
 struct ControlResponse {
   bool ok = true;
   std::string error;    // !ok
   std::uint64_t count = 0;
   std::vector<EntrySummary> entries;
+  std::vector<CorruptFile> corrupt;
   bool operator==(const ControlResponse&) const = default;
 };
 inline constexpr std::size_t kMaxResponse = 64 * 1024 * 1024;

@@ -18,6 +18,7 @@ ControlResponse handle_request(QueueRunner& runner, const ControlRequest& reques
     case ControlVerb::list:
       r.entries = runner.list();
       r.count = r.entries.size();
+      for (const auto& c : runner.corrupt()) r.corrupt.push_back({c.name, c.reason});
       break;
     case ControlVerb::flush:
       r.count = runner.flush();

@@ -1,12 +1,14 @@
 // QueueRunner: per-entry timers, attempts grouped by destination domain with a concurrency
-// limit per domain, throttling backoff, DSNs for failures and expiry, spool rewrites (on the
-// worker pool when there is one; RFC 5321 §4.5.4.1 retries, RFC 3464 DSNs).
+// limit per domain, throttling backoff, DSNs for failures and expiry, the message read from its
+// file per attempt, spool I/O on the dedicated writer when there is one (RFC 5321 §4.5.4.1
+// retries, RFC 3464 DSNs).
 #include "queue/queue_runner.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -22,7 +24,7 @@ namespace hikyaku::queue {
 
 struct QueueRunner::Item {
   explicit Item(asio::any_io_executor executor) : timer(std::move(executor)) {}
-  SpoolEntry entry;
+  SpoolEntry entry;                    // metadata only: `message` stays empty
   std::set<std::string> in_flight;     // domains a session is still delivering
   asio::steady_timer timer;
   std::uint64_t generation = 0;        // a timer handler from an older arm() does nothing
@@ -48,14 +50,64 @@ std::string reply_text(const std::string& host, const core::SmtpReply& r) {
   return host.empty() ? text : host + " said: " + text;
 }
 
+// `fn` on the spool writer, or here when there is none.
+template <class R, class F>
+asio::awaitable<R> spool_io(asio::thread_pool* writer, F fn) {
+  if (writer == nullptr) co_return fn();
+  auto op = run_on_workers<R>(*writer, std::move(fn));
+  R result = co_await std::move(op);
+  co_return result;
+}
+
+// Rewrites an entry's file with the state `meta` (no message) and the message read back from the
+// file itself: the body is never held between attempts, and the format stays the one file.
+std::string rewrite_entry(const std::string& directory, const SpoolEntry& meta) {
+  auto on_disk = read_entry(directory, meta.queue_id);
+  if (!on_disk) return on_disk.error().reason;
+  SpoolEntry full = meta;
+  full.message = std::move(on_disk->message);
+  auto written = write_durably(directory, meta.queue_id, encode(full));
+  return written ? std::string() : written.error().message;
+}
+
+// Moves the corrupt files of a scan aside (their problem says where they went, or why not).
+void set_aside_corrupt(const std::string& directory, ScanResult& scanned) {
+  for (auto it = scanned.entries.begin(); it != scanned.entries.end();) {
+    if (it->name == it->entry.queue_id) {
+      ++it;
+      continue;
+    }
+    scanned.problems.push_back({it->name, "file name differs from its queue id " + it->entry.queue_id, true});
+    it = scanned.entries.erase(it);
+  }
+  for (auto& p : scanned.problems) {
+    if (!p.corrupt) continue;
+    if (auto moved = move_aside(directory, p.name, p.reason); moved) {
+      p.reason += " (kept aside in " + std::string(kCorruptDirName) + "/)";
+    } else {
+      p.reason += " (could not be kept aside: " + moved.error().message + ")";
+    }
+  }
+}
+
+struct Loaded {
+  std::shared_ptr<const std::string> message;
+  std::optional<ScanProblem> problem;
+};
+
 }  // namespace
 
+struct QueueRunner::Resumed {
+  core::Expected<ScanResult, SpoolIoError> scanned = ScanResult{};
+  std::vector<ScanProblem> corrupt;
+};
+
 QueueRunner::QueueRunner(asio::any_io_executor executor, RunnerOptions options,
-                         std::shared_ptr<Delivery> delivery, asio::thread_pool* workers)
+                         std::shared_ptr<Delivery> delivery, asio::thread_pool* writer)
     : executor_(std::move(executor)),
       options_(std::move(options)),
       delivery_(std::move(delivery)),
-      workers_(workers),
+      writer_(writer),
       alive_(std::make_shared<bool>(true)) {}
 
 QueueRunner::~QueueRunner() {
@@ -102,21 +154,61 @@ core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
-  auto scanned = scan(options_.directory);
-  if (!scanned) return scanned;
-  for (auto& s : scanned->entries) {
-    if (s.name != s.entry.queue_id) {
-      scanned->problems.push_back({s.name, "file name differs from its queue id " + s.entry.queue_id});
-      continue;
-    }
-    adopt(s.entry);
+  if (writer_ != nullptr) {
+    asio::co_spawn(executor_, resume_spool(), log_failure("queue start"));
+    return ScanResult{};
   }
-  for (const auto& p : scanned->problems) {
+  Resumed resumed;
+  resumed.scanned = scan(options_.directory);
+  if (!resumed.scanned) return resumed.scanned;
+  set_aside_corrupt(options_.directory, *resumed.scanned);
+  resumed.corrupt = list_corrupt(options_.directory);
+  adopt_scanned(resumed);
+  return resumed.scanned;
+}
+
+asio::awaitable<void> QueueRunner::resume_spool() {
+  auto alive = alive_;
+  const std::string directory = options_.directory;
+  auto task = [directory] {
+    Resumed out;
+    out.scanned = scan(directory);
+    if (out.scanned) set_aside_corrupt(directory, *out.scanned);
+    out.corrupt = list_corrupt(directory);
+    return out;
+  };
+  Resumed resumed = co_await spool_io<Resumed>(writer_, std::move(task));
+  if (!*alive) co_return;
+  if (!resumed.scanned) {
+    spdlog::error("queue: cannot read the spool: {}; mixed outcomes will get 452 4.3.1",
+                  resumed.scanned.error().message);
+    co_return;
+  }
+  adopt_scanned(resumed);
+}
+
+void QueueRunner::adopt_scanned(Resumed& resumed) {
+  ScanResult& scanned = *resumed.scanned;
+  std::size_t adopted = 0;
+  for (auto& s : scanned.entries) {
+    if (items_.count(s.entry.queue_id)) continue;  // adopted by its session during the scan
+    adopt(std::move(s.entry));
+    ++adopted;
+  }
+  for (const auto& p : scanned.problems) {
     spdlog::error("queue: skipped spool file {}: {}", p.name, p.reason);
   }
-  spdlog::info("queue: {} entr{} resumed from {}, {} file(s) skipped", items_.size(),
-               items_.size() == 1 ? "y" : "ies", options_.directory, scanned->problems.size());
-  return scanned;
+  corrupt_ = std::move(resumed.corrupt);
+  resumed_ = true;
+  spdlog::info("queue: {} entr{} resumed from {}, {} file(s) skipped, {} kept aside in {}/", adopted,
+               adopted == 1 ? "y" : "ies", options_.directory, scanned.problems.size(), corrupt_.size(),
+               kCorruptDirName);
+}
+
+std::size_t QueueRunner::message_bytes_held() const {
+  std::size_t n = 0;
+  for (const auto& [id, item] : items_) n += item->entry.message.size();
+  return n;
 }
 
 void QueueRunner::stop() {
@@ -128,6 +220,12 @@ void QueueRunner::stop() {
 }
 
 void QueueRunner::adopt(SpoolEntry entry, std::set<std::string> in_flight) {
+  if (auto found = items_.find(entry.queue_id); found != items_.end()) {
+    // Found by the start-up scan first: the session's word on its deliveries still counts.
+    found->second->in_flight.insert(in_flight.begin(), in_flight.end());
+    return;
+  }
+  std::string().swap(entry.message);  // the body stays on disk: read again per attempt
   auto item = std::make_shared<Item>(executor_);
   item->entry = std::move(entry);
   item->in_flight = std::move(in_flight);
@@ -217,7 +315,42 @@ asio::awaitable<void> QueueRunner::attempt(std::shared_ptr<Item> item) {
       if (domains_[domain].blocked_until > started) continue;  // throttled: left alone for now
       groups[domain].push_back(r.address);
     }
-    auto message = std::shared_ptr<const std::string>(item, &item->entry.message);
+    // The message for this attempt only, read (and verified) from the file on the writer.
+    std::shared_ptr<const std::string> message;
+    if (!groups.empty()) {
+      const std::string directory = options_.directory;
+      const std::string queue_id = e.queue_id;
+      auto task = [directory, queue_id] {
+        Loaded out;
+        auto full = read_entry(directory, queue_id);
+        if (full) {
+          out.message = std::make_shared<const std::string>(std::move(full->message));
+        } else {
+          out.problem = std::move(full.error());
+        }
+        return out;
+      };
+      Loaded loaded = co_await spool_io<Loaded>(writer_, std::move(task));
+      if (!*alive) co_return;
+      if (item->removed) {
+        item->running = false;
+        co_return;
+      }
+      if (!loaded.message) {
+        item->running = false;
+        if (loaded.problem && loaded.problem->corrupt) {
+          co_await set_aside(item, std::move(*loaded.problem));
+          co_return;
+        }
+        // Unreadable for now (I/O error): tried again at the next retry.
+        spdlog::error("{}: cannot read the spool file: {}", e.queue_id,
+                      loaded.problem ? loaded.problem->reason : std::string("unknown error"));
+        e.next_try = next_try_after(options_.policy, std::max<std::uint32_t>(e.attempts, 1), now(), e.arrival);
+        settle(item);
+        co_return;
+      }
+      message = std::move(loaded.message);
+    }
     auto remaining = std::make_shared<std::size_t>(groups.size());
     auto done = std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
     for (auto& [domain, recipients] : groups) {
@@ -238,13 +371,19 @@ asio::awaitable<void> QueueRunner::attempt(std::shared_ptr<Item> item) {
       boost::system::error_code ec;
       co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
+    message.reset();  // the jobs are done with it: dropped
     if (!*alive) co_return;
   }
-  item->running = false;
-  if (item->removed) co_return;
+  if (item->removed) {
+    item->running = false;
+    co_return;
+  }
   std::vector<DsnRecipient> failed = std::move(item->newly_failed);
   item->newly_failed.clear();
-  bounce(*item, std::move(failed));
+  co_await bounce(item, std::move(failed));
+  if (!*alive) co_return;
+  item->running = false;
+  if (item->removed) co_return;
   ++e.attempts;
   const std::int64_t t = now();
   e.next_try = next_try_after(options_.policy, e.attempts, t, e.arrival);
@@ -312,38 +451,89 @@ void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult&
   }
 }
 
-void QueueRunner::bounce(Item& item, std::vector<DsnRecipient> failed) {
-  if (failed.empty()) return;
-  auto& e = item.entry;
-  if (const auto why = no_bounce_reason(e); !why.empty()) {
+asio::awaitable<void> QueueRunner::bounce(std::shared_ptr<Item> item, std::vector<DsnRecipient> failed) {
+  if (failed.empty()) co_return;
+  auto alive = alive_;
+  const SpoolEntry meta = item->entry;  // the state now; the original's message is on disk
+  if (const auto why = no_bounce_reason(meta); !why.empty()) {
     // RFC 5321 §4.5.5, RFC 3464 §2: never a DSN for the null sender; nor backscatter (SPF fail).
-    spdlog::info("{}: {} recipient(s) failed; no DSN to <{}>: {}", e.queue_id, failed.size(),
-                 e.mail_from, why);
-    return;
+    spdlog::info("{}: {} recipient(s) failed; no DSN to <{}>: {}", meta.queue_id, failed.size(),
+                 meta.mail_from, why);
+    co_return;
   }
-  BounceInput in;
-  in.hostname = options_.hostname;
-  in.new_queue_id = new_queue_id();
-  in.original = &e;
-  in.failed = std::move(failed);
-  in.now = now();
-  SpoolEntry dsn = make_bounce(in);
-  if (auto written = write_new(options_.directory, dsn); !written) {
+  struct Written {
+    SpoolEntry dsn;     // without its message once written
+    std::string error;  // "" when written
+  };
+  const std::string directory = options_.directory;
+  const std::size_t count = failed.size();
+  auto task = [directory, meta, failed, hostname = options_.hostname, id = new_queue_id(), t = now()] {
+    Written out;
+    auto original = read_entry(directory, meta.queue_id);
+    if (!original) {
+      out.error = original.error().reason;
+      return out;
+    }
+    SpoolEntry full = meta;
+    full.message = std::move(original->message);
+    BounceInput in;
+    in.hostname = hostname;
+    in.new_queue_id = id;
+    in.original = &full;
+    in.failed = failed;
+    in.now = t;
+    out.dsn = make_bounce(in);
+    if (auto written = write_new(directory, out.dsn); !written) {
+      ::unlink((directory + "/" + out.dsn.queue_id).c_str());
+      out.error = written.error().message;
+    }
+    std::string().swap(out.dsn.message);
+    return out;
+  };
+  Written written = co_await spool_io<Written>(writer_, std::move(task));
+  if (!*alive) co_return;
+  if (!written.error.empty()) {
     // The sender must still learn: the recipients go back to pending, so they are tried again
     // (and refused again, or expire again) and the DSN is written then.
-    ::unlink((options_.directory + "/" + dsn.queue_id).c_str());
-    for (const auto& d : in.failed) {
-      for (auto& r : e.recipients) {
+    for (const auto& d : failed) {
+      for (auto& r : item->entry.recipients) {
         if (r.address == d.final_recipient && r.state == RcptState::failed) r.state = RcptState::pending;
       }
     }
-    spdlog::error("{}: cannot queue the DSN to <{}>: {}; its {} recipient(s) stay queued", e.queue_id,
-                  e.mail_from, written.error().message, in.failed.size());
-    return;
+    spdlog::error("{}: cannot queue the DSN to <{}>: {}; its {} recipient(s) stay queued", meta.queue_id,
+                  meta.mail_from, written.error, count);
+    co_return;
   }
-  spdlog::info("{}: DSN {} queued to <{}> for {} recipient(s)", e.queue_id, dsn.queue_id,
-               e.mail_from, in.failed.size());
-  adopt(std::move(dsn));
+  spdlog::info("{}: DSN {} queued to <{}> for {} recipient(s)", meta.queue_id, written.dsn.queue_id,
+               meta.mail_from, count);
+  adopt(std::move(written.dsn));
+}
+
+asio::awaitable<void> QueueRunner::settle_in_flight(std::shared_ptr<Item> item,
+                                                    std::vector<DsnRecipient> failed) {
+  auto alive = alive_;
+  co_await bounce(item, std::move(failed));
+  if (!*alive) co_return;
+  settle(item);
+}
+
+asio::awaitable<void> QueueRunner::set_aside(std::shared_ptr<Item> item, ScanProblem problem) {
+  auto alive = alive_;
+  const std::string directory = options_.directory;
+  const std::string queue_id = item->entry.queue_id;
+  forget_index(item);
+  auto task = [directory, problem] {
+    auto moved = move_aside(directory, problem.name, problem.reason);
+    return moved ? std::string() : moved.error().message;
+  };
+  std::string error = co_await spool_io<std::string>(writer_, std::move(task));
+  if (!error.empty()) {
+    spdlog::error("{}: spool file unreadable ({}) and not kept aside: {}", queue_id, problem.reason, error);
+    co_return;
+  }
+  spdlog::error("{}: spool file unreadable ({}); kept aside in {}/ and dropped from the queue", queue_id,
+                problem.reason, kCorruptDirName);
+  if (*alive) corrupt_.push_back(std::move(problem));
 }
 
 void QueueRunner::complete_in_flight(const std::string& queue_id, const std::string& domain,
@@ -363,16 +553,15 @@ void QueueRunner::complete_in_flight(const std::string& queue_id, const std::str
   }
   std::vector<DsnRecipient> failed;
   apply(*item, job, result, failed);
-  bounce(*item, std::move(failed));
-  settle(item);
+  if (failed.empty()) return settle(item);
+  asio::co_spawn(executor_, settle_in_flight(item, std::move(failed)),
+                 log_failure("queue result " + queue_id));
 }
 
 void QueueRunner::persist(const std::shared_ptr<Item>& item) {
-  if (workers_ == nullptr) {
-    auto written = write_durably(options_.directory, item->entry.queue_id, encode(item->entry));
-    if (!written) {
-      spdlog::error("{}: cannot rewrite the spool file: {}", item->entry.queue_id,
-                    written.error().message);
+  if (writer_ == nullptr) {
+    if (auto error = rewrite_entry(options_.directory, item->entry); !error.empty()) {
+      spdlog::error("{}: cannot rewrite the spool file: {}", item->entry.queue_id, error);
     }
     return;
   }
@@ -388,16 +577,13 @@ void QueueRunner::persist(const std::shared_ptr<Item>& item) {
 asio::awaitable<void> QueueRunner::write_out(std::shared_ptr<Item> item) {
   // Copies: the runner may be gone when a write ends (shutdown), the item and these are not.
   auto alive = alive_;
-  asio::thread_pool& workers = *workers_;
+  asio::thread_pool& workers = *writer_;
   const std::string directory = options_.directory;
   const std::string queue_id = item->entry.queue_id;
   do {
     item->write_again = false;
-    std::string bytes = encode(item->entry);  // the state now, taken on this thread
-    auto task = [directory, queue_id, bytes = std::move(bytes)] {
-      auto written = write_durably(directory, queue_id, bytes);
-      return written ? std::string() : written.error().message;
-    };
+    // The state now, taken on this thread; the message is read back from the file there.
+    auto task = [directory, meta = item->entry] { return rewrite_entry(directory, meta); };
     std::string error;
     try {
       error = co_await run_on_workers<std::string>(workers, std::move(task));
@@ -411,6 +597,13 @@ asio::awaitable<void> QueueRunner::write_out(std::shared_ptr<Item> item) {
   // Finished or deleted while the file was being written: only now may it go, or the rename
   // would bring it back.
   if (item->removed) ::unlink((directory + "/" + queue_id).c_str());
+}
+
+void QueueRunner::forget_index(const std::shared_ptr<Item>& item) {
+  item->removed = true;
+  ++item->generation;
+  item->timer.cancel();
+  items_.erase(item->entry.queue_id);
 }
 
 void QueueRunner::forget(const std::shared_ptr<Item>& item) {

@@ -60,25 +60,33 @@ struct RunnerOptions {
 };
 
 // Lives on one executor (the event-loop thread): every member function must be called there.
-// Spool rewrites after an attempt run on `workers` when given (one write per entry at a time,
-// the file removed only after a write under way has ended), else synchronously on that thread.
-// DSN writes (bounce) are still synchronous. The first write of a new entry (the one a session
-// waits for) is the caller's, e.g. on a worker pool (write_new).
+// The index holds each entry's metadata only (envelope, recipient states, the file name is its
+// queue id); an attempt reads the message from the spool file and drops it when it ends.
+// Every spool access of the runner (the start-up scan, the message read of an attempt, DSN
+// writes, rewrites) runs on `writer` when given, a dedicated single-threaded pool, so the event
+// loop never waits on a disk or an fsync (one write per entry at a time, the file removed only
+// after a write under way has ended); without one it runs synchronously on the loop thread
+// (tests). The first write of a new entry (the one a session waits for) is the caller's, e.g.
+// on a worker pool (write_new).
 class QueueRunner {
  public:
-  // `workers`, when not null, must outlive the runner.
+  // `writer`, when not null, must outlive the runner.
   QueueRunner(asio::any_io_executor executor, RunnerOptions options,
-              std::shared_ptr<Delivery> delivery, asio::thread_pool* workers = nullptr);
+              std::shared_ptr<Delivery> delivery, asio::thread_pool* writer = nullptr);
   ~QueueRunner();
   QueueRunner(const QueueRunner&) = delete;
   QueueRunner& operator=(const QueueRunner&) = delete;
 
   // Takes the spool's lock (held until the runner is destroyed, so for the server's lifetime:
-  // offline `hikyaku queue` verbs refuse to run beside it), then scans the spool and schedules
-  // every readable entry (due ones at once). Corrupt, truncated or half-written files are left
-  // alone and returned in problems. Fails when the directory cannot be read or another process
-  // keeps the lock for more than a few seconds.
+  // offline `hikyaku queue` verbs refuse to run beside it), then scans the spool (headers only,
+  // each file's checksum streamed) and schedules every readable entry (due ones at once).
+  // Corrupt or truncated files are moved to <directory>/corrupt with their reason (logged once;
+  // see corrupt()); half-written tmp.* files are left alone; all are returned in problems.
+  // With a writer the scan runs there: this returns at once with an empty result and the
+  // entries are adopted when it ends (resumed() tells). Fails when the directory cannot be
+  // made or another process keeps the lock for more than a few seconds.
   core::Expected<ScanResult, SpoolIoError> start();
+  bool resumed() const { return resumed_; }
   // Stops scheduling (timers cancelled); attempts under way finish but are not rescheduled.
   void stop();
 
@@ -95,6 +103,10 @@ class QueueRunner {
                           AttemptResult result);
 
   std::vector<EntrySummary> list() const;
+  // The files kept aside in <directory>/corrupt, with their reasons.
+  const std::vector<ScanProblem>& corrupt() const { return corrupt_; }
+  // Message bytes held by the index (the bodies stay on disk: 0 between attempts).
+  std::size_t message_bytes_held() const;
   // Makes every entry due now; returns how many.
   std::size_t flush();
   // Forgets the entry and removes its file; false when there is no such entry.
@@ -122,8 +134,15 @@ class QueueRunner {
   // Records one result in the entry; newly failed recipients are added to `failed`.
   void apply(Item& item, const DeliveryJob& job, const AttemptResult& result,
              std::vector<DsnRecipient>& failed);
-  // Queues the DSN for `failed`; when it cannot be written, they become pending again.
-  void bounce(Item& item, std::vector<DsnRecipient> failed);
+  // Queues the DSN for `failed` (written on the writer, with the original's headers read from
+  // its file); when it cannot be written, they become pending again.
+  asio::awaitable<void> bounce(std::shared_ptr<Item> item, std::vector<DsnRecipient> failed);
+  asio::awaitable<void> settle_in_flight(std::shared_ptr<Item> item, std::vector<DsnRecipient> failed);
+  asio::awaitable<void> resume_spool();
+  struct Resumed;
+  void adopt_scanned(Resumed& resumed);
+  // Keeps a file that cannot be read as an entry aside (on the writer) and forgets its item.
+  asio::awaitable<void> set_aside(std::shared_ptr<Item> item, ScanProblem problem);
   // After a change: removes a finished entry, else rewrites it and re-arms its timer.
   void settle(const std::shared_ptr<Item>& item);
   // Rewrites the entry's file from its state now: on the workers (after any write under way), or
@@ -132,17 +151,21 @@ class QueueRunner {
   asio::awaitable<void> write_out(std::shared_ptr<Item> item);
   // Forgets the entry and removes its file (once a write under way has ended).
   void forget(const std::shared_ptr<Item>& item);
+  // Forgets the entry, leaving its file alone.
+  void forget_index(const std::shared_ptr<Item>& item);
   void finish(const std::shared_ptr<Item>& item);
 
   asio::any_io_executor executor_;
   RunnerOptions options_;
   std::shared_ptr<Delivery> delivery_;
-  asio::thread_pool* workers_;
+  asio::thread_pool* writer_;
   std::map<std::string, std::shared_ptr<Item>> items_;
   std::map<std::string, DomainState> domains_;
   SpoolLock lock_;
   std::uint32_t counter_ = 0;
   std::size_t writes_ = 0;
+  std::vector<ScanProblem> corrupt_;
+  bool resumed_ = false;
   bool stopped_ = false;
   std::shared_ptr<bool> alive_;  // spawned handlers check it before touching the runner
 };

@@ -7,6 +7,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -155,7 +156,11 @@ std::string encode(const SpoolEntry& e) {
   return out;
 }
 
-core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
+namespace {
+
+// decode(), or with `header` only the lines up to "message-length" (no trailer or checksum
+// check: the caller streams those through SpoolMetadataReader), their size put in `header`.
+core::Expected<SpoolEntry, std::string> decode_impl(std::string_view data, SpoolHeaderSize* header) {
   using R = core::Expected<SpoolEntry, std::string>;
   auto fail = [](std::string why) -> R { return core::unexpected(std::move(why)); };
   const std::string magic_line = std::string(kSpoolMagic) + '\n';
@@ -165,16 +170,17 @@ core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
   if (data.substr(0, 14) != "hikyaku-spool ") return fail("not a spool file (bad magic)");
   const bool v1 = data.substr(0, magic_v1_line.size()) == magic_v1_line;
   const bool v2 = data.substr(0, magic_v2_line.size()) == magic_v2_line;
-  if (!v1 && !v2 && data.substr(0, magic_line.size()) != magic_line) {
-    return fail("unsupported spool version");
+  if (!v1 && !v2 && data.substr(0, magic_line.size()) != magic_line) return fail("unsupported spool version");
+  std::string_view body = data;
+  if (!header) {
+    if (data.size() < magic_line.size() + kTrailerSize || data.back() != '\n' ||
+        data.substr(data.size() - kTrailerSize, 4) != "end ") {
+      return fail("truncated: no trailer line");
+    }
+    body = data.substr(0, data.size() - kTrailerSize);
+    const std::string_view digest = data.substr(data.size() - kTrailerSize + 4, kDigestHex);
+    if (digest != sha256_hex(body)) return fail("checksum mismatch (corrupt or truncated)");
   }
-  if (data.size() < magic_line.size() + kTrailerSize || data.back() != '\n' ||
-      data.substr(data.size() - kTrailerSize, 4) != "end ") {
-    return fail("truncated: no trailer line");
-  }
-  const std::string_view body = data.substr(0, data.size() - kTrailerSize);
-  const std::string_view digest = data.substr(data.size() - kTrailerSize + 4, kDigestHex);
-  if (digest != sha256_hex(body)) return fail("checksum mismatch (corrupt or truncated)");
 
   SpoolEntry e;
   Reader r(body.substr(magic_line.size()));
@@ -252,11 +258,99 @@ core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
   }
   if (auto err = num("message-length", length); !err.empty()) return fail(err);
   const std::size_t start = magic_line.size() + r.pos();
+  if (header) {
+    header->header = start;
+    header->message_length = length;
+    return e;
+  }
   if (length > body.size() || start + length + 1 != body.size() || body.back() != '\n') {
     return fail("message-length does not match the file");
   }
   e.message = std::string(body.substr(start, length));
   return e;
+}
+
+}  // namespace
+
+core::Expected<SpoolEntry, std::string> decode(std::string_view data) {
+  return decode_impl(data, nullptr);
+}
+
+core::Expected<SpoolEntry, std::string> decode_header(std::string_view head, SpoolHeaderSize& size) {
+  return decode_impl(head, &size);
+}
+
+SpoolMetadataReader::SpoolMetadataReader(std::uint64_t file_size)
+    : size_(file_size), digest_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(digest_), EVP_sha256(), nullptr);
+}
+
+SpoolMetadataReader::~SpoolMetadataReader() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(digest_)); }
+
+void SpoolMetadataReader::feed(std::string_view chunk) {
+  if (first_.size() < kSpoolMagic.size() + 1) {
+    first_.append(chunk.substr(0, kSpoolMagic.size() + 1 - first_.size()));
+  }
+  const std::uint64_t body_end = size_ >= kTrailerSize ? size_ - kTrailerSize : 0;
+  if (offset_ < body_end) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), body_end - offset_));
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(digest_), chunk.data(), n);
+    if (n > 0) last_body_octet_ = chunk[n - 1];
+    if (!header_done_) {
+      head_.append(chunk.substr(0, n));
+      // The header ends with the first "message-length: N" line: escaped values hold no LF or
+      // space, so no earlier line can look like it.
+      const auto key = head_.find("\nmessage-length: ");
+      const auto lf = key == std::string::npos ? key : head_.find('\n', key + 1);
+      if (lf != std::string::npos) {
+        head_.resize(lf + 1);
+        header_done_ = true;
+      } else if (head_.size() > kMaxSpoolHeader) {
+        header_done_ = true;  // finish() refuses it
+        head_too_long_ = true;
+      }
+    }
+    offset_ += n;
+    chunk.remove_prefix(n);
+  }
+  trailer_.append(chunk.substr(0, kTrailerSize + 1 - std::min(trailer_.size(), kTrailerSize + 1)));
+  offset_ += chunk.size();
+}
+
+core::Expected<SpoolEntry, std::string> SpoolMetadataReader::finish() {
+  using R = core::Expected<SpoolEntry, std::string>;
+  auto fail = [](std::string why) -> R { return core::unexpected(std::move(why)); };
+  if (offset_ != size_) return fail("file changed while being read");
+  // The checks in decode()'s order, so both give the same reason.
+  if (first_.substr(0, 14) != "hikyaku-spool ") return fail("not a spool file (bad magic)");
+  if (first_ != std::string(kSpoolMagic) + '\n' && first_ != std::string(kSpoolMagicV2) + '\n' &&
+      first_ != std::string(kSpoolMagicV1) + '\n') {
+    return fail("unsupported spool version");
+  }
+  if (size_ < kSpoolMagic.size() + 1 + kTrailerSize || trailer_.size() != kTrailerSize ||
+      trailer_.back() != '\n' || trailer_.substr(0, 4) != "end ") {
+    return fail("truncated: no trailer line");
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(digest_), md, &len);
+  static constexpr std::string_view lower = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex.push_back(lower[md[i] >> 4]);
+    hex.push_back(lower[md[i] & 0xF]);
+  }
+  if (trailer_.substr(4, kDigestHex) != hex) return fail("checksum mismatch (corrupt or truncated)");
+  if (head_too_long_) return fail("header longer than " + std::to_string(kMaxSpoolHeader) + " octets");
+  SpoolHeaderSize size;
+  auto entry = decode_header(head_, size);
+  if (!entry) return entry;
+  const std::uint64_t body_end = size_ - kTrailerSize;
+  if (size.message_length > body_end || size.header + size.message_length + 1 != body_end ||
+      last_body_octet_ != '\n') {
+    return fail("message-length does not match the file");
+  }
+  return entry;
 }
 
 }  // namespace hikyaku::queue

@@ -59,6 +59,41 @@ std::string encode(const SpoolEntry& entry);
 // version 3 file re-encodes to the same bytes; older versions re-encode as version 3.
 core::Expected<SpoolEntry, std::string> decode(std::string_view bytes);
 
+// Where a file's message starts: the header (magic to the "message-length" line) and length.
+struct SpoolHeaderSize {
+  std::size_t header = 0;
+  std::uint64_t message_length = 0;
+};
+inline constexpr std::size_t kMaxSpoolHeader = 16 * 1024 * 1024;  // recipients and errors
+
+// The entry without its message (message empty) from the start of a file, at least up to its
+// "message-length" line: the same field checks as decode(), no trailer or checksum check.
+core::Expected<SpoolEntry, std::string> decode_header(std::string_view head, SpoolHeaderSize& size);
+
+// decode() of a whole file given in pieces, keeping only its header in memory: the same
+// checks (magic, checksum, length, fields), the entry returned without its message. Start-up
+// reads the spool with it, so the bodies are never all in memory at once.
+class SpoolMetadataReader {
+ public:
+  explicit SpoolMetadataReader(std::uint64_t file_size);
+  ~SpoolMetadataReader();
+  SpoolMetadataReader(const SpoolMetadataReader&) = delete;
+  SpoolMetadataReader& operator=(const SpoolMetadataReader&) = delete;
+  void feed(std::string_view chunk);
+  core::Expected<SpoolEntry, std::string> finish();
+
+ private:
+  std::uint64_t size_;
+  std::uint64_t offset_ = 0;
+  void* digest_;  // EVP_MD_CTX
+  std::string first_;  // the magic line's octets
+  std::string head_;
+  bool header_done_ = false;
+  bool head_too_long_ = false;
+  char last_body_octet_ = 0;
+  std::string trailer_;
+};
+
 // Percent-escaping used for header values: every octet outside 0x21..0x7E, and '%', becomes %XX.
 std::string escape_value(std::string_view raw);
 core::Expected<std::string, std::string> unescape_value(std::string_view escaped);

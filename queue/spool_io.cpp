@@ -125,6 +125,37 @@ core::Expected<std::string, SpoolIoError> read_file(const std::string& path) {
   return out;
 }
 
+core::Expected<SpoolEntry, ScanProblem> read_entry(const std::string& dir, const std::string& name) {
+  auto bytes = read_file(dir + '/' + name);
+  if (!bytes) return core::unexpected(ScanProblem{name, bytes.error().message, false});
+  auto entry = decode(*bytes);
+  if (!entry) return core::unexpected(ScanProblem{name, entry.error(), true});
+  return std::move(*entry);
+}
+
+core::Expected<SpoolEntry, ScanProblem> read_metadata(const std::string& dir, const std::string& name) {
+  const std::string path = dir + '/' + name;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
+    return core::unexpected(ScanProblem{name, sys_error("open", path, errno).message, false});
+  }
+  SpoolMetadataReader reader(static_cast<std::uint64_t>(st.st_size));
+  std::string buf(65536, '\0');
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return core::unexpected(ScanProblem{name, sys_error("read", path, errno).message, false});
+    }
+    if (n == 0) break;
+    reader.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+  }
+  auto entry = reader.finish();
+  if (!entry) return core::unexpected(ScanProblem{name, entry.error(), true});
+  return std::move(*entry);
+}
+
 core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return core::unexpected(sys_error("opendir", dir, errno));
@@ -141,6 +172,7 @@ core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir) {
     struct stat st {};
     const bool stat_ok = ::lstat(path.c_str(), &st) == 0;
     if (stat_ok && S_ISSOCK(st.st_mode)) continue;  // the control socket
+    if (stat_ok && S_ISDIR(st.st_mode) && name == kCorruptDirName) continue;
     if (!stat_ok || !S_ISREG(st.st_mode)) {
       out.problems.push_back({name, "not a regular file"});
       continue;
@@ -149,17 +181,51 @@ core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir) {
       out.problems.push_back({name, "leftover temporary file (ignored)"});
       continue;
     }
-    auto bytes = read_file(path);
-    if (!bytes) {
-      out.problems.push_back({name, bytes.error().message});
-      continue;
-    }
-    auto entry = decode(*bytes);
+    auto entry = read_metadata(dir, name);
     if (!entry) {
-      out.problems.push_back({name, entry.error()});
+      out.problems.push_back(std::move(entry.error()));
       continue;
     }
     out.entries.push_back({name, std::move(*entry)});
+  }
+  return out;
+}
+
+IoResult move_aside(const std::string& dir, const std::string& name, const std::string& reason) {
+  if (!valid_name(name)) return core::unexpected(SpoolIoError{0, "invalid spool file name"});
+  const std::string aside = dir + '/' + std::string(kCorruptDirName);
+  if (::mkdir(aside.c_str(), 0700) != 0 && errno != EEXIST) {
+    return core::unexpected(sys_error("mkdir", aside, errno));
+  }
+  // The reason first: a file in corrupt/ always has one (a crash between leaves a reason for a
+  // file still in the spool, which the next scan moves again).
+  if (auto r = write_durably(aside, name + std::string(kReasonSuffix), reason + '\n'); !r) return r;
+  const std::string from = dir + '/' + name, to = aside + '/' + name;
+  if (::rename(from.c_str(), to.c_str()) != 0) return core::unexpected(sys_error("rename", from, errno));
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0 || ::fsync(dfd.get()) != 0) return core::unexpected(sys_error("fsync", dir, errno));
+  return std::monostate{};
+}
+
+std::vector<ScanProblem> list_corrupt(const std::string& dir) {
+  const std::string aside = dir + '/' + std::string(kCorruptDirName);
+  std::vector<ScanProblem> out;
+  DIR* d = ::opendir(aside.c_str());
+  if (d == nullptr) return out;
+  std::vector<std::string> names;
+  while (const dirent* ent = ::readdir(d)) {
+    const std::string_view n = ent->d_name;
+    if (n == "." || n == ".." || n.rfind("tmp.", 0) == 0) continue;
+    if (n.size() > kReasonSuffix.size() && n.substr(n.size() - kReasonSuffix.size()) == kReasonSuffix) continue;
+    names.emplace_back(n);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    auto reason = read_file(aside + '/' + name + std::string(kReasonSuffix));
+    std::string text = reason ? *reason : std::string("(no reason recorded)");
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    out.push_back({name, std::move(text), true});
   }
   return out;
 }

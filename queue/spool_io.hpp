@@ -1,7 +1,8 @@
 // Durable spool I/O in plain POSIX (DESIGN §1 step 7): a message is on disk before the 250 is
 // sent — write tmp.<name>, fsync, rename, fsync the directory. Scanning reports, never crashes
-// on, corrupt or truncated files and leftover tmp.* files. One process owns a spool at a time:
-// it holds an exclusive flock(2) on <dir>/.lock.
+// on, corrupt or truncated files and leftover tmp.* files; corrupt ones can be kept aside in
+// <dir>/corrupt with their reason. One process owns a spool at a time: it holds an exclusive
+// flock(2) on <dir>/.lock.
 #pragma once
 #include <string>
 #include <string_view>
@@ -31,7 +32,9 @@ struct ScannedEntry {
 };
 struct ScanProblem {
   std::string name;
-  std::string reason;  // decode error, read error, or "leftover temporary file"
+  std::string reason;    // decode error, read error, or "leftover temporary file"
+  bool corrupt = false;  // the file was read and is not a valid entry: it may be moved aside
+  bool operator==(const ScanProblem&) const = default;
 };
 struct ScanResult {
   std::vector<ScannedEntry> entries;   // sorted by name
@@ -40,6 +43,10 @@ struct ScanResult {
 
 // The lock file of a spool directory; scan() does not report it.
 inline constexpr std::string_view kLockFileName = ".lock";
+// Where corrupt files are kept aside (<dir>/corrupt/NAME, its reason in NAME.reason); scan()
+// does not report it.
+inline constexpr std::string_view kCorruptDirName = "corrupt";
+inline constexpr std::string_view kReasonSuffix = ".reason";
 
 // An exclusive flock on <dir>/.lock, released when destroyed (or when the process ends).
 class SpoolLock {
@@ -62,11 +69,25 @@ class SpoolLock {
 // the error is locked_elsewhere().
 core::Expected<SpoolLock, SpoolIoError> lock_spool(const std::string& dir);
 
-// Reads every regular file in dir (the lock file and sockets, such as the control socket, are
-// skipped silently). Fails only when dir itself cannot be read.
+// Reads every regular file in dir (the lock file, the corrupt/ directory and sockets, such as
+// the control socket, are skipped silently), keeping only the metadata: entries come back
+// without their message (SpoolMetadataReader), so memory stays bounded by the headers. Fails
+// only when dir itself cannot be read.
 core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir);
 
-// Reads one whole file (used by scan; exposed for the retry loop).
+// Reads one whole file.
 core::Expected<std::string, SpoolIoError> read_file(const std::string& path);
+
+// One entry of dir, with its message (read and verified whole, for an attempt or a rewrite),
+// or without it (metadata only, streamed). The error's `corrupt` says the file was readable
+// but not a valid entry.
+core::Expected<SpoolEntry, ScanProblem> read_entry(const std::string& dir, const std::string& name);
+core::Expected<SpoolEntry, ScanProblem> read_metadata(const std::string& dir, const std::string& name);
+
+// Moves dir/name to dir/corrupt/name and records why in dir/corrupt/name.reason (durably).
+IoResult move_aside(const std::string& dir, const std::string& name, const std::string& reason);
+// The files kept aside in dir/corrupt, with their reasons, sorted by name (none when there is
+// no such directory).
+std::vector<ScanProblem> list_corrupt(const std::string& dir);
 
 }  // namespace hikyaku::queue

@@ -47,6 +47,18 @@ void CommitGate::release() {
   if (decision_ == CommitDecision::pending) decide(CommitDecision::commit);
 }
 
+void CommitGate::hold_late() {
+  Serial serial(*this);
+  if (late_ == Late::none) late_ = Late::held;
+}
+
+void CommitGate::settle_late(bool commit) {
+  Serial serial(*this);
+  if (late_ != Late::held) return;
+  late_ = commit ? Late::commit : Late::abort;
+  wake_.cancel();
+}
+
 void CommitGate::count_arrival() {
   Serial serial(*this);
   ++arrived_;
@@ -74,11 +86,11 @@ void CommitGate::decide(CommitDecision d) {
 
 asio::awaitable<bool> CommitGate::wait() {
   const auto self = shared_from_this();  // the gate outlives every waiter
-  while (decision_ == CommitDecision::pending) {
+  while (decision_ == CommitDecision::pending || late_ == Late::held) {
     boost::system::error_code ec;
     co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  co_return decision_ == CommitDecision::commit;
+  co_return decision_ == CommitDecision::commit && late_ != Late::abort;
 }
 
 CommitParty::CommitParty(std::shared_ptr<CommitGate> gate) : gate_(std::move(gate)) {}

@@ -49,6 +49,14 @@ class CommitGate : public std::enable_shared_from_this<CommitGate> {
   // Decides commit now unless already decided: the parties waiting send their dot, and so does
   // any that arrives later (the caller stops waiting for slow parties).
   void release();
+  // From now on a party that has not yet been let through to its dot waits for settle_late(),
+  // whatever the decision: the session moved on at its budget and the dot may go out only once
+  // the rest of the message is safely queued (settle_late(true)); when it cannot be, the parties
+  // close without their dot (settle_late(false)), so no upstream gets a message whose sender
+  // was told 4xx. Parties already past the gate are not affected.
+  void hold_late();
+  void settle_late(bool commit);
+  bool holding_late() const { return late_ == Late::held; }
 
   CommitDecision decision() const { return decision_; }
   size_t parties() const { return parties_; }
@@ -72,6 +80,8 @@ class CommitGate : public std::enable_shared_from_this<CommitGate> {
   size_t arrived_ = 0;    // arrived and still there
   size_t withdrawn_ = 0;  // left, arrived or not
   CommitDecision decision_ = CommitDecision::pending;
+  enum class Late { none, held, commit, abort };
+  Late late_ = Late::none;
   struct Serial;                   // debug check that calls never overlap
   std::atomic<bool> busy_{false};  // set during each call: overlapping calls mean two threads
 };

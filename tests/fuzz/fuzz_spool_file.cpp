@@ -1,7 +1,9 @@
 // Fuzz target for queue/spool_file: decoding arbitrary bytes never crashes and anything that
 // decodes re-encodes to the same bytes (one canonical form; a version 1 file to the version 2
 // file of the same entry); an entry built from the input round-trips exactly through
-// encode -> decode. Broken invariants abort.
+// encode -> decode; the streaming SpoolMetadataReader, fed in uneven pieces, accepts exactly
+// what decode() accepts and gives the same entry without its message. Broken invariants abort.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,10 +52,31 @@ queue::SpoolEntry build(std::string_view in) {
   return e;
 }
 
+// The metadata reader over `bytes` in pieces of 1, 2, 3, ... octets.
+hikyaku::core::Expected<queue::SpoolEntry, std::string> metadata(std::string_view bytes) {
+  queue::SpoolMetadataReader reader(bytes.size());
+  for (std::size_t piece = 1; !bytes.empty(); ++piece) {
+    const auto n = std::min(piece, bytes.size());
+    reader.feed(bytes.substr(0, n));
+    bytes.remove_prefix(n);
+  }
+  return reader.finish();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
+  {
+    const auto whole = queue::decode(in);
+    const auto meta = metadata(in);
+    check(whole.has_value() == meta.has_value(), "metadata reader and decode disagree", size);
+    if (whole) {
+      queue::SpoolEntry without = *whole;
+      without.message.clear();
+      check(*meta == without, "metadata reader gives another entry", size);
+    }
+  }
   if (const auto d = queue::decode(in); d) {
     const bool v1 = in.substr(0, queue::kSpoolMagicV1.size()) == queue::kSpoolMagicV1;
     const bool v2 = in.substr(0, queue::kSpoolMagicV2.size()) == queue::kSpoolMagicV2;

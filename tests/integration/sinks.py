@@ -166,6 +166,7 @@ class _ScriptedSink(_AsyncioSink):
                 if verb == b"EHLO":
                     writer.write(b"250-scripted\r\n250 8BITMIME\r\n")
                 elif verb == b"DATA":
+                    await self.before_data()
                     writer.write(b"354 go ahead\r\n")
                     await writer.drain()
                     await self.misbehave(reader, writer)
@@ -179,6 +180,9 @@ class _ScriptedSink(_AsyncioSink):
                 await writer.drain()
         finally:
             writer.close()
+
+    async def before_data(self):
+        pass
 
     async def misbehave(self, reader, writer):
         raise NotImplementedError
@@ -195,6 +199,34 @@ class StallingSink(_ScriptedSink):
             self.bytes_after_data += len(line)
             if line == b".\r\n":
                 await asyncio.sleep(3600)
+
+
+class SlowDataSink(_ScriptedSink):
+    """Answers DATA only after `delay` seconds, then takes the message: a transaction that has
+    not reached its final dot when the relay's session budget passes. Counts the dots received
+    and the transactions closed without one."""
+
+    def __init__(self, host, port, delay=4.0):
+        super().__init__(host, port)
+        self.delay = delay
+        self.dots = 0
+        self.closed_without_dot = 0
+
+    async def before_data(self):
+        await asyncio.sleep(self.delay)
+
+    async def misbehave(self, reader, writer):
+        while True:
+            line = await reader.readline()
+            if not line:
+                self.closed_without_dot += 1
+                return
+            self.bytes_after_data += len(line)
+            if line == b".\r\n":
+                self.dots += 1
+                writer.write(b"250 ok: queued\r\n")
+                await writer.drain()
+                return
 
 
 class DroppingSink(_ScriptedSink):

@@ -5,6 +5,7 @@ MX; a destination slower than the session budget is queued; an unwritable spool 
 server and offline. Real hikyaku, NSD for DNS, aiosmtpd sinks on loopback."""
 import email
 import email.policy
+import hashlib
 import os
 import re
 import shutil
@@ -12,9 +13,10 @@ import subprocess
 import time
 import unittest
 
-from harness import HIKYAKU, RelayTestCase, SmtpClient, free_port
+from harness import HIKYAKU, RelayTestCase, SmtpClient, free_port, proc_status
 from nsd_harness import NsdServer
-from sinks import AcceptingSink, DotFailSink, PermFailSink, RcptDeferSink, StallingSink, TempFailSink
+from sinks import (AcceptingSink, DotFailSink, PermFailSink, RcptDeferSink, SlowDataSink, StallingSink,
+                   TempFailSink)
 from test_forwarding import MESSAGE, ORIGIN_ZONE, RULES, ZONE, send
 
 SENDER = "author@implicit.dest.example"  # its MX (implicit, 127.0.0.7) receives the DSNs
@@ -28,6 +30,20 @@ ns       IN A   127.0.0.1
 @        IN A   127.0.0.7
 @        IN TXT "v=spf1 -all"
 """
+
+
+def write_spool_entry(spool, queue_id, rcpt, message, next_try):
+    """A version 2 spool file (queue/spool_file.hpp), written as the relay would."""
+    head = "".join(f"{k}: {v}\n" for k, v in [
+        ("queue-id", queue_id), ("arrival", int(time.time())), ("mail-from", SENDER),
+        ("upstream-from", SENDER), ("attempts", 1), ("next-try", next_try), ("last-error", ""),
+        ("smtputf8", "no"), ("body", "7bit"), ("rcpt-count", 1), ("rcpt", f"pending {rcpt} "),
+        ("message-length", len(message.encode()))])
+    data = ("hikyaku-spool 2\n" + head).encode() + message.encode() + b"\n"
+    data += b"end " + hashlib.sha256(data).hexdigest().encode() + b"\n"
+    os.makedirs(spool, exist_ok=True)
+    with open(os.path.join(spool, queue_id), "wb") as f:
+        f.write(data)
 
 
 class Queue(RelayTestCase):
@@ -61,7 +77,7 @@ class Queue(RelayTestCase):
     def spool_files(self, relay):
         try:
             return sorted(n for n in os.listdir(relay.spool)
-                          if not n.endswith(".sock") and n != ".lock")
+                          if not n.endswith(".sock") and n not in (".lock", "corrupt"))
         except OSError:
             return []
 
@@ -277,6 +293,43 @@ class Queue(RelayTestCase):
         self.assertNotIn("user@temp.dest.example", reply)
         self.assertEqual(len(v6.messages), 1)
 
+    def test_free_space_floor_gives_452_before_anything_is_written(self):
+        """[queue] min_free_space above what the spool's file system has: RCPT gets 452 4.3.1
+        (RFC 3463 §3.4) and nothing is delivered or written; 0 turns the floor off."""
+        v6 = self.sink(AcceptingSink, "::1")
+        free = shutil.disk_usage(self.workdir).free
+        r = self.start(queue_extra=f"min_free_space = {free * 4}")
+        rcpt_replies, reply = send(r, ["v6@hikyaku.example"], sender=SENDER)
+        self.assertIsNone(reply)
+        self.assertTrue(rcpt_replies[0].startswith("452 4.3.1"), rcpt_replies)
+        self.assertIn("below min_free_space", r.read_log())
+        self.assertEqual(v6.messages, [])
+        self.assertEqual(self.spool_files(r), [])
+        r.stop()
+        r2 = self.start(queue_extra="min_free_space = 0\nmin_free_inodes = 0", port=r.port)
+        rcpt_replies, reply = send(r2, ["v6@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250"), (rcpt_replies, reply))
+        self.assertEqual(len(v6.messages), 1)
+
+    def test_spool_failure_after_the_budget_aborts_a_delivery_before_its_dot(self):
+        """The destination is still before its final dot at the session budget and the spool
+        cannot be written: the sender gets 452 4.3.1, so the upstream must never get the message
+        (the transaction is closed without its dot when it gets there)."""
+        slow = self.sink(SlowDataSink, "127.0.0.12", delay=4)
+        r = self.start(queue_extra='session_budget = "2s"', retry_interval="1h")
+        shutil.rmtree(r.spool)
+        with open(r.spool, "w") as f:
+            f.write("not a directory\n")
+        _, reply = send(r, ["stall@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("452 4.3.1"), reply)
+        self.assertTrue(r.wait_for_log("late result from stall.dest.example not queued", timeout=30),
+                        r.read_log()[-3000:])
+        deadline = time.time() + 10
+        while slow.closed_without_dot + slow.dots == 0 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(slow.dots, 0)
+        self.assertEqual(slow.closed_without_dot, 1)
+
     def test_every_destination_temporary_stays_451_and_diskless(self):
         self.sink(DotFailSink, "127.0.0.9", times=None)
         r = self.start()
@@ -297,11 +350,52 @@ class Queue(RelayTestCase):
             f.write("hikyaku-spool 1\ngarbage")
         r2 = self.start(retry_interval="1h", port=r.port)
         self.assertTrue(r2.wait_for_log("skipped spool file BROKEN"), r2.read_log())
-        self.assertIn("1 entry resumed", r2.read_log())
+        self.assertTrue(r2.wait_for_log("1 entry resumed"), r2.read_log())
+        # Kept aside with its reason, and listed apart from the entries.
+        self.assertNotIn("BROKEN", self.spool_files(r2))
+        self.assertTrue(os.path.exists(os.path.join(r2.spool, "corrupt", "BROKEN")))
+        with open(os.path.join(r2.spool, "corrupt", "BROKEN.reason")) as f:
+            self.assertIn("truncated", f.read())
+        code, out = self.queue_cli(r2, "list")
+        self.assertEqual(code, 0, out)
+        self.assertIn(name, out)
+        self.assertIn("corrupt spool files kept aside (1)", out)
+        self.assertRegex(out, r"corrupt/BROKEN: truncated")
         code, out = self.queue_cli(r2, "flush")
         self.assertEqual(code, 0, out)
         self.assertTrue(temp.wait_for(1, timeout=30), r2.read_log()[-3000:])
+        deadline = time.time() + 30
+        while name in self.spool_files(r2) and time.time() < deadline:
+            time.sleep(0.05)
         self.assertNotIn(name, self.spool_files(r2))
+        # Offline too; and a restart does not complain about it again.
+        self.assertEqual(r2.stop(), 0)
+        code, out = self.queue_cli(r2, "list")
+        self.assertEqual(code, 0, out)
+        self.assertIn("offline", out)
+        self.assertRegex(out, r"corrupt/BROKEN: truncated")
+        r3 = self.start(retry_interval="1h", port=r.port)
+        self.assertTrue(r3.wait_for_log("1 kept aside in corrupt/"), r3.read_log())
+        self.assertNotIn("skipped spool file BROKEN", r3.read_log())
+
+    def test_start_up_keeps_only_the_metadata_of_a_large_spool_in_memory(self):
+        """48 entries of 2 MiB (96 MiB of messages) in the spool: start-up reads their headers
+        (checksums streamed), so the relay's resident memory grows by far less than that."""
+        r0 = self.start(retry_interval="1h")
+        self.assertTrue(r0.wait_for_log("0 entries resumed"), r0.read_log())
+        base_kib = int(proc_status(r0.proc.pid, "VmRSS")[0])
+        self.assertEqual(r0.stop(), 0)
+        body = ("Subject: big\r\n\r\n" + "x" * 998 + "\r\n") * 2100
+        later = int(time.time()) + 3600
+        for i in range(48):
+            write_spool_entry(r0.spool, f"BIG{i:03d}", "user@temp.dest.example", body, later)
+        r = self.start(retry_interval="1h", port=r0.port)
+        self.assertTrue(r.wait_for_log("48 entries resumed", timeout=60), r.read_log()[-3000:])
+        grown_kib = int(proc_status(r.proc.pid, "VmRSS")[0]) - base_kib
+        self.assertLess(grown_kib, 32 * 1024, f"RSS grew by {grown_kib} KiB")
+        code, out = self.queue_cli(r, "list")
+        self.assertEqual(code, 0, out)
+        self.assertIn("48 entries", out)
 
     def test_queue_list_flush_delete_against_the_running_server_and_offline(self):
         self.sink(AcceptingSink, "::1")

@@ -50,6 +50,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Boundary{"max_errors", 0, "must be at least 1"},
                       Boundary{"max_junk_commands", 0, "must be at least 1"},
                       Boundary{"dns.cache_entries", -1, "must not be negative"},
+                      Boundary{"queue.min_free_space", -1, "must not be negative"},
+                      Boundary{"queue.min_free_inodes", -1, "must not be negative"},
                       Boundary{"auth.spf_per_client", 0, "must be at least 1"},
                       Boundary{"auth.spf_queue_limit", 0, "must be at least 1"},
                       Boundary{"relay.port", 0, "must be from 1 to 65535"},

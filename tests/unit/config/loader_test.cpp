@@ -149,6 +149,8 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "max_lifetime",
                         "session_budget",
                         "destination_concurrency",
+                        "min_free_space",
+                        "min_free_inodes",
                         "control_socket",
                         "[metrics]",
                         "[log]",
@@ -202,6 +204,8 @@ TEST(ConfigDefaults, EmptyDocumentGivesTheDefaultsOfConfigHpp) {
   EXPECT_EQ(c.queue.max_retry_interval, std::chrono::hours(1));
   EXPECT_EQ(c.queue.session_budget, std::chrono::minutes(5));
   EXPECT_EQ(c.queue.destination_concurrency, 10u);
+  EXPECT_EQ(c.queue.min_free_space, 100u * 1024 * 1024);
+  EXPECT_EQ(c.queue.min_free_inodes, 1000u);
   EXPECT_EQ(c.queue.control_socket, "");  // "<directory>/control.sock"
   EXPECT_TRUE(c.metrics.listen.empty());
   EXPECT_EQ(c.log.level, "info");

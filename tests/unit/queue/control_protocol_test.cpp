@@ -68,6 +68,24 @@ TEST(ControlProtocol, ResponsesRoundTripAnyBytes) {
   EXPECT_EQ(*e, err);
 }
 
+TEST(ControlProtocol, CorruptFilesFollowTheEntries) {
+  ControlResponse r;
+  r.count = 1;
+  EntrySummary a;
+  a.queue_id = "Q1";
+  r.entries = {a};
+  r.corrupt = {{"BROKEN", "checksum mismatch (corrupt or truncated)"}, {"x y\n", "bad\r\nline"}};
+  const std::string bytes = render_response(r);
+  EXPECT_NE(bytes.find("CORRUPT =BROKEN =checksum%20mismatch"), std::string::npos) << bytes;
+  auto back = parse_response(bytes);
+  ASSERT_TRUE(back.has_value()) << back.error();
+  EXPECT_EQ(*back, r);
+  for (const char* bad : {"OK 0\nCORRUPT =a\n", "OK 0\nCORRUPT a =b\n", "OK 0\nCORRUPT =a =b =c\n",
+                          "OK 1\nCORRUPT =a =b\nENTRY Q 1 1 1 0 = 0 =\n"}) {
+    EXPECT_FALSE(parse_response(bad).has_value()) << bad;
+  }
+}
+
 TEST(ControlProtocol, MalformedResponsesAreRefused) {
   for (const char* bad : {"", "OK\n", "OK 1", "OK -1\n", "OK 01\n", "NOPE\n", "ERR %zz\n",
                           "OK 1\nENTRY Q 1 1 1 0 =s 1 =r\n",          // missing error field

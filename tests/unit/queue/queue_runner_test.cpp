@@ -37,6 +37,7 @@ class FakeDelivery : public Delivery {
   explicit FakeDelivery(asio::any_io_executor executor) : executor_(std::move(executor)) {}
   asio::awaitable<AttemptResult> deliver(DeliveryJob job) override {
     calls.push_back({job, std::chrono::steady_clock::now()});
+    if (on_deliver) on_deliver();
     ++active;
     max_active = std::max(max_active, active);
     if (delay.count() > 0) {
@@ -67,6 +68,7 @@ class FakeDelivery : public Delivery {
   std::map<std::string, std::deque<core::SmtpReply>> scripts;
   std::vector<Call> calls;
   std::chrono::milliseconds delay{0};
+  std::function<void()> on_deliver;
   int active = 0;
   int max_active = 0;
 
@@ -125,8 +127,9 @@ class QueueRunnerTest : public ::testing::Test {
     return done();
   }
   std::size_t files() const {  // spool entries: the lock file is not one
-    return std::count_if(fs::directory_iterator(dir_), fs::directory_iterator(),
-                         [](const fs::directory_entry& d) { return d.path().filename() != kLockFileName; });
+    return std::count_if(fs::directory_iterator(dir_), fs::directory_iterator(), [](const fs::directory_entry& d) {
+      return d.path().filename() != kLockFileName && d.path().filename() != kCorruptDirName;
+    });
   }
   const Call* call_to(const std::string& domain, std::size_t nth = 0) const {
     for (const auto& c : fake_->calls) {
@@ -192,12 +195,13 @@ TEST_F(QueueRunnerTest, RewritesOnTheWorkersKeepTheFileThenRemoveIt) {
 
 TEST_F(QueueRunnerTest, DeletedDuringARewriteTheFileIsRemovedAfterIt) {
   asio::thread_pool workers(1);
-  // The only worker is kept busy, so the rewrite after the attempt waits behind it.
+  // The only worker is kept busy once the attempt has read its message, so the rewrite after
+  // the attempt waits behind it.
   std::promise<void> release;
   auto blocked = release.get_future().share();
-  asio::post(workers, [blocked] { blocked.wait(); });
   auto& r = runner(60, 10, 3600, &workers);
   fake_->scripts["dest.example"] = {core::SmtpReply::make(450, "4.2.1", "busy")};
+  fake_->on_deliver = [&workers, blocked] { asio::post(workers, [blocked] { blocked.wait(); }); };
   queue(entry("W2", {"user@dest.example"}));
   ASSERT_TRUE(run_until([&] { return fake_->calls.size() == 1 && !r.list().front().active; }));
   EXPECT_TRUE(r.remove("W2"));
@@ -408,7 +412,119 @@ TEST_F(QueueRunnerTest, CorruptAndTruncatedFilesAreSkippedAndReported) {
   EXPECT_EQ(r.size(), 1u);
   ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
   EXPECT_EQ(fake_->calls.size(), 1u);
-  EXPECT_TRUE(fs::exists(dir_ + "/H2"));  // left for the operator, not deleted
+  // Kept aside for the operator, with the reason, not deleted; the leftover tmp file stays.
+  EXPECT_FALSE(fs::exists(dir_ + "/H2"));
+  EXPECT_TRUE(fs::exists(dir_ + "/corrupt/H2"));
+  EXPECT_TRUE(fs::exists(dir_ + "/corrupt/H3"));
+  EXPECT_TRUE(fs::exists(dir_ + "/tmp.H4"));
+  const auto reason = read_file(dir_ + "/corrupt/H3.reason");
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_NE(reason->find("bad magic"), std::string::npos) << *reason;
+  ASSERT_EQ(r.corrupt().size(), 2u);
+  EXPECT_EQ(r.corrupt()[0].name, "H2");
+  EXPECT_NE(r.corrupt()[0].reason.find("truncated"), std::string::npos) << r.corrupt()[0].reason;
+  // A second start finds nothing new to complain about: logged once.
+  runner_.reset();
+  auto again = runner().start();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->problems.size(), 1u);  // only tmp.H4
+  EXPECT_EQ(runner_->corrupt().size(), 2u);
+}
+
+TEST_F(QueueRunnerTest, TheIndexHoldsNoMessageAndAnAttemptReadsTheFile) {
+  auto& r = runner(60);
+  auto e = entry("M1", {"user@dest.example"});
+  e.message = std::string(1 << 20, 'x') + "\r\n";
+  e.next_try = unix_now() + 3600;
+  queue(e);
+  ASSERT_TRUE(QueueRunner::write_new(dir_, entry("M2", {"user@dest.example"})).has_value());
+  EXPECT_EQ(r.message_bytes_held(), 0u);
+  // The file changes under the index: the attempt sends what the file holds then.
+  auto changed = e;
+  changed.message = "Subject: read at attempt time\r\n\r\nbody\r\n";
+  ASSERT_TRUE(write_durably(dir_, "M1", encode(changed)).has_value());
+  EXPECT_EQ(r.flush(), 1u);
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  ASSERT_EQ(fake_->calls.size(), 1u);
+  EXPECT_EQ(*fake_->calls[0].job.message, changed.message);
+  runner_.reset();
+  auto& again = runner(60);
+  ASSERT_TRUE(again.start().has_value());
+  EXPECT_EQ(again.size(), 1u);  // M2
+  EXPECT_EQ(again.message_bytes_held(), 0u);
+}
+
+TEST_F(QueueRunnerTest, RewriteKeepsTheMessageReadBackFromTheFile) {
+  auto& r = runner(60);
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(450, "4.2.1", "busy")};
+  auto e = entry("M3", {"user@dest.example"});
+  queue(e);
+  ASSERT_TRUE(run_until([&] { return fake_->calls.size() == 1 && !r.list().front().active; }));
+  const auto bytes = read_file(dir_ + "/M3");
+  ASSERT_TRUE(bytes.has_value());
+  auto back = decode(*bytes);
+  ASSERT_TRUE(back.has_value()) << back.error();
+  EXPECT_EQ(back->message, e.message);
+  EXPECT_EQ(back->attempts, 2u);
+}
+
+TEST_F(QueueRunnerTest, AFileCorruptAtAttemptTimeIsKeptAside) {
+  auto& r = runner(60);
+  auto e = entry("M4", {"user@dest.example"});
+  e.next_try = unix_now() + 3600;
+  queue(e);
+  std::ofstream(dir_ + "/M4", std::ios::binary | std::ios::trunc) << "hikyaku-spool 2\ngarbage";
+  r.flush();
+  ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
+  EXPECT_TRUE(fake_->calls.empty());
+  EXPECT_TRUE(fs::exists(dir_ + "/corrupt/M4"));
+  ASSERT_EQ(r.corrupt().size(), 1u);
+  EXPECT_EQ(r.corrupt()[0].name, "M4");
+}
+
+// The start-up scan runs on the spool writer: with the writer busy, start() returns at once
+// and the loop keeps running; the entries come when the scan has run.
+TEST_F(QueueRunnerTest, StartScansOnTheSpoolWriter) {
+  ASSERT_TRUE(QueueRunner::write_new(dir_, entry("S1", {"user@dest.example"})).has_value());
+  asio::thread_pool writer(1);
+  std::promise<void> release;
+  auto blocked = release.get_future().share();
+  asio::post(writer, [blocked] { blocked.wait(); });
+  auto& r = runner(60, 10, 3600, &writer);
+  auto started = r.start();
+  ASSERT_TRUE(started.has_value());
+  EXPECT_FALSE(r.resumed());
+  EXPECT_EQ(r.size(), 0u);
+  run_until([] { return false; }, 100ms);  // the loop runs while the writer is busy
+  EXPECT_EQ(r.size(), 0u);
+  release.set_value();
+  ASSERT_TRUE(run_until([&] { return r.resumed() && fake_->calls.size() == 1; }));
+  runner_.reset();
+  writer.join();
+}
+
+// A DSN is written on the spool writer, never on the loop: while the writer is busy the DSN
+// does not exist yet and the loop still runs; once free, the DSN is written and delivered.
+TEST_F(QueueRunnerTest, DsnIsWrittenOnTheSpoolWriter) {
+  asio::thread_pool writer(1);
+  std::promise<void> release;
+  auto blocked = release.get_future().share();
+  auto& r = runner(60, 10, 3600, &writer);
+  fake_->scripts["dest.example"] = {core::SmtpReply::make(550, "5.1.1", "User unknown")};
+  // The writer is made busy once the attempt has its message, before the refusal comes back.
+  fake_->on_deliver = [&writer, blocked] { asio::post(writer, [blocked] { blocked.wait(); }); };
+  queue(entry("B9", {"gone@dest.example"}));
+  ASSERT_TRUE(run_until([&] { return fake_->calls.size() == 1; }));
+  run_until([] { return false; }, 200ms);
+  EXPECT_EQ(r.size(), 1u);   // no DSN adopted yet
+  EXPECT_EQ(files(), 1u);    // nor written
+  EXPECT_TRUE(r.list().front().active);
+  fake_->on_deliver = nullptr;
+  release.set_value();
+  ASSERT_TRUE(run_until([&] { return r.size() == 0 && fake_->calls_to("origin.example") == 1; }));
+  EXPECT_TRUE(run_until([&] { return r.writes_under_way() == 0 && files() == 0; }));
+  runner_.reset();
+  writer.join();
 }
 
 TEST_F(QueueRunnerTest, StartHoldsTheSpoolLockUntilTheRunnerIsGone) {

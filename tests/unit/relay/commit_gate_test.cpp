@@ -283,5 +283,46 @@ TEST(CommitGate, AWaiterKeepsTheGateAlive) {
   EXPECT_TRUE(weak.expired());  // every party done: the gate is gone
 }
 
+// After the session budget (hold_late) a party not yet through waits for the spool's verdict,
+// even when the gate had already decided commit; a party already through is unaffected.
+TEST(CommitGate, HeldLateAPartyWaitsForTheVerdictThenAborts) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
+  auto a = gate->join(), b = gate->join();
+  gate->release();  // commit_timeout passed: late arrivals would commit at once
+  std::optional<bool> ra, rb;
+  spawn_arrive(io, a, ra);
+  poll(io);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_TRUE(*ra);  // through before the budget
+  gate->hold_late();
+  EXPECT_TRUE(gate->holding_late());
+  spawn_arrive(io, b, rb);
+  poll(io);
+  EXPECT_FALSE(rb.has_value());  // waits for the spool write
+  gate->settle_late(false);      // it failed: no dot
+  poll(io);
+  ASSERT_TRUE(rb.has_value());
+  EXPECT_FALSE(*rb);
+  gate->settle_late(true);  // a verdict stays
+  EXPECT_FALSE(gate->holding_late());
+}
+
+TEST(CommitGate, HeldLateOnePartyCommitsOnceQueued) {
+  asio::io_context io;
+  auto gate = std::make_shared<CommitGate>(io.get_executor(), 1);
+  auto a = gate->join();
+  gate->hold_late();
+  std::optional<bool> ra;
+  spawn_arrive(io, a, ra);
+  poll(io);
+  EXPECT_EQ(gate->decision(), CommitDecision::commit);
+  EXPECT_FALSE(ra.has_value());
+  gate->settle_late(true);
+  poll(io);
+  ASSERT_TRUE(ra.has_value());
+  EXPECT_TRUE(*ra);
+}
+
 }  // namespace
 }  // namespace hikyaku::relay
