@@ -198,6 +198,8 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("queue", "session_budget", duration(q.session_budget));
   add("queue", "destination_concurrency", number(q.destination_concurrency));
   add("queue", "control_socket", toml_string(q.control_socket));
+  add("queue", "min_free_space", number(q.min_free_space));
+  add("queue", "min_free_inodes", number(q.min_free_inodes));
 
   add("metrics", "listen", toml_string(c.metrics.listen));
   add("log", "level", toml_string(c.log.level));

@@ -414,7 +414,12 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
   }
 
   queue::SpoolEntry entry;
-  entry.queue_id = runner->new_queue_id();
+  // One id from the first log line to the queue (`hikyaku queue list|delete`): the transaction's,
+  // unless an entry of that name is already spooled (a restart reusing a session id).
+  entry.queue_id = env.transaction_id;
+  if (runner->has(entry.queue_id) || ::access((runner->options().directory + "/" + entry.queue_id).c_str(), F_OK) == 0) {
+    entry.queue_id = runner->new_queue_id();
+  }
   entry.arrival = now;
   entry.mail_from = env.mail_from.str();
   entry.upstream_from = sender.str_as_sent();

@@ -142,6 +142,12 @@ int serve(const std::string& config_path) {
   // read is logged, not fatal: mail that needs the queue then gets 452 4.3.1. The scan itself
   // runs on the spool writer; its entries are adopted when it ends.
   if (auto scanned = queue_runner.start(); !scanned) {
+    // Another server owns this spool: two runners would deliver its entries twice, and this one
+    // would take over the control socket. Stop before a connection is accepted.
+    if (scanned.error().locked_elsewhere()) {
+      spdlog::critical("queue: {}; not starting", scanned.error().message);
+      return 2;
+    }
     spdlog::error("queue: cannot use the spool: {}; mixed outcomes will get 452 4.3.1",
                   scanned.error().message);
   }

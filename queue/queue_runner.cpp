@@ -70,8 +70,9 @@ std::string rewrite_entry(const std::string& directory, const SpoolEntry& meta) 
   return written ? std::string() : written.error().message;
 }
 
-// Moves the corrupt files of a scan aside (their problem says where they went, or why not).
-void set_aside_corrupt(const std::string& directory, ScanResult& scanned) {
+// Moves the corrupt files of a scan aside (their problem says where they went, or why not), and
+// removes temporary files left by a process that ended before `process_start`.
+void set_aside_corrupt(const std::string& directory, ScanResult& scanned, std::time_t process_start) {
   for (auto it = scanned.entries.begin(); it != scanned.entries.end();) {
     if (it->name == it->entry.queue_id) {
       ++it;
@@ -81,6 +82,17 @@ void set_aside_corrupt(const std::string& directory, ScanResult& scanned) {
     it = scanned.entries.erase(it);
   }
   for (auto& p : scanned.problems) {
+    // A temporary file older than this process is a write a crash cut short: the reply that
+    // would have acknowledged it waits for its rename, so it was never acknowledged. One written
+    // since (a session writing beside this scan) is left alone.
+    if (p.name.rfind("tmp.", 0) == 0) {
+      const std::string path = directory + "/" + p.name;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && st.st_mtime < process_start && ::unlink(path.c_str()) == 0) {
+        p.reason = "unfinished write from before this start (never acknowledged): removed";
+      }
+      continue;
+    }
     if (!p.corrupt) continue;
     if (auto moved = move_aside(directory, p.name, p.reason); moved) {
       p.reason += " (kept aside in " + std::string(kCorruptDirName) + "/)";
@@ -161,7 +173,7 @@ core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
   Resumed resumed;
   resumed.scanned = scan(options_.directory);
   if (!resumed.scanned) return resumed.scanned;
-  set_aside_corrupt(options_.directory, *resumed.scanned);
+  set_aside_corrupt(options_.directory, *resumed.scanned, started_at_);
   resumed.corrupt = list_corrupt(options_.directory);
   adopt_scanned(resumed);
   return resumed.scanned;
@@ -170,10 +182,10 @@ core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
 asio::awaitable<void> QueueRunner::resume_spool() {
   auto alive = alive_;
   const std::string directory = options_.directory;
-  auto task = [directory] {
+  auto task = [directory, started = started_at_] {
     Resumed out;
     out.scanned = scan(directory);
-    if (out.scanned) set_aside_corrupt(directory, *out.scanned);
+    if (out.scanned) set_aside_corrupt(directory, *out.scanned, started);
     out.corrupt = list_corrupt(directory);
     return out;
   };

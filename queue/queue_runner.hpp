@@ -4,6 +4,7 @@
 // DSN (queue/bounce) for recipients refused permanently or still undelivered at expiry.
 #pragma once
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -103,6 +104,7 @@ class QueueRunner {
                           AttemptResult result);
 
   std::vector<EntrySummary> list() const;
+  bool has(const std::string& queue_id) const { return items_.count(queue_id) != 0; }
   // The files kept aside in <directory>/corrupt, with their reasons.
   const std::vector<ScanProblem>& corrupt() const { return corrupt_; }
   // Message bytes held by the index (the bodies stay on disk: 0 between attempts).
@@ -167,6 +169,8 @@ class QueueRunner {
   std::vector<ScanProblem> corrupt_;
   bool resumed_ = false;
   bool stopped_ = false;
+  // When this runner was made: a tmp.* file older than that is a write cut short by a crash.
+  std::time_t started_at_ = std::time(nullptr);
   std::shared_ptr<bool> alive_;  // spawned handlers check it before touching the runner
 };
 

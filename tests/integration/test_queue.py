@@ -405,7 +405,7 @@ class Queue(RelayTestCase):
         for _ in range(2):
             _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
             self.assertTrue(reply.startswith("250"), reply)
-            ids.append(re.search(r"queued as (\w+) for", reply).group(1))
+            ids.append(re.search(r"queued as (\S+) for", reply).group(1))
         code, out = self.queue_cli(r, "list")
         self.assertEqual(code, 0, out)
         for qid in ids:
@@ -465,7 +465,7 @@ class Queue(RelayTestCase):
         r = self.start(retry_interval="1h")
         _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
         self.assertTrue(reply.startswith("250"), reply)
-        qid = re.search(r"queued as (\w+) for", reply).group(1)
+        qid = re.search(r"queued as (\S+) for", reply).group(1)
         self.assertIn(".lock", os.listdir(r.spool))
         # The server runs but its control socket is gone: the CLI must not edit the spool.
         os.unlink(os.path.join(r.spool, "control.sock"))

@@ -405,14 +405,21 @@ TEST_F(QueueRunnerTest, CorruptAndTruncatedFilesAreSkippedAndReported) {
   std::ofstream(dir_ + "/H2", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   std::ofstream(dir_ + "/H3", std::ios::binary) << "garbage\n";
   std::ofstream(dir_ + "/tmp.H4", std::ios::binary) << bytes;
+  // tmp.H4 stands for a write under way beside the scan: newer than any runner of this test.
+  fs::last_write_time(dir_ + "/tmp.H4", fs::file_time_type::clock::now() + std::chrono::hours(1));
+  // A write cut short by an earlier crash (older than the runner) is removed at start.
+  std::ofstream(dir_ + "/tmp.H5", std::ios::binary) << bytes.substr(0, 10);
+  fs::last_write_time(dir_ + "/tmp.H5", fs::file_time_type::clock::now() - std::chrono::hours(1));
   auto& r = runner();
   auto started = r.start();
   ASSERT_TRUE(started.has_value());
-  EXPECT_EQ(started->problems.size(), 3u);
+  EXPECT_EQ(started->problems.size(), 4u);
+  EXPECT_FALSE(fs::exists(dir_ + "/tmp.H5"));
   EXPECT_EQ(r.size(), 1u);
   ASSERT_TRUE(run_until([&] { return r.size() == 0; }));
   EXPECT_EQ(fake_->calls.size(), 1u);
-  // Kept aside for the operator, with the reason, not deleted; the leftover tmp file stays.
+  // Kept aside for the operator, with the reason, not deleted; a tmp file as new as the runner
+  // (a write that may be under way beside the scan) stays.
   EXPECT_FALSE(fs::exists(dir_ + "/H2"));
   EXPECT_TRUE(fs::exists(dir_ + "/corrupt/H2"));
   EXPECT_TRUE(fs::exists(dir_ + "/corrupt/H3"));
