@@ -11,14 +11,13 @@ between an upstream's 250 and our spool rewrite) are reported separately.
 Exit 0 when nothing was lost, 1 otherwise.
 """
 import argparse
-import os
 import random
 import sys
 import tempfile
 import threading
 import time
 
-from harness import Hikyaku, SmtpClient, free_port
+from harness import Hikyaku, SmtpClient, free_port, spool_entries
 from nsd_harness import NsdServer
 from sinks import AcceptingSink
 from test_forwarding import ORIGIN_ZONE, RULES, ZONE
@@ -79,14 +78,6 @@ def message_ids(sink):
                 ids.append(line.split(":", 1)[1].strip())
                 break
     return ids
-
-
-def spool_entries(spool):
-    try:
-        return [n for n in os.listdir(spool)
-                if not n.endswith(".sock") and n != ".lock" and not n.startswith("tmp.")]
-    except OSError:
-        return []
 
 
 def run(kills, seed, verbose=True):

@@ -304,6 +304,34 @@ def proc_status(pid, field):
         return next(line for line in f if line.startswith(field + ":")).split()[1:]
 
 
+def spool_entries(spool):
+    """The queue entries of a spool directory: not the lock, the control socket or a tmp.* file."""
+    try:
+        return [n for n in os.listdir(spool)
+                if not n.endswith(".sock") and n != ".lock" and not n.startswith("tmp.")
+                and os.path.isfile(os.path.join(spool, n))]
+    except OSError:
+        return []
+
+
+class WithoutAsanQuarantine:
+    """For memory measurements (mixed in before RelayTestCase): under AddressSanitizer freed memory
+    sits in a quarantine (256 MiB by default) and would be counted as the relay's, so the relays
+    this test starts get none."""
+
+    def setUp(self):
+        super().setUp()
+        self._asan = os.environ.get("ASAN_OPTIONS")
+        os.environ["ASAN_OPTIONS"] = (self._asan + ":" if self._asan else "") + "quarantine_size_mb=0"
+
+    def tearDown(self):
+        if self._asan is None:
+            os.environ.pop("ASAN_OPTIONS", None)
+        else:
+            os.environ["ASAN_OPTIONS"] = self._asan
+        super().tearDown()
+
+
 class RelayTestCase(unittest.TestCase):
     """Gives each test a temporary directory and stops every relay it started."""
 

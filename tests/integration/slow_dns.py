@@ -18,15 +18,15 @@ def _qname(packet):
     return ""
 
 
-class SlowDns:
-    def __init__(self, upstream_port, marker, delay):
+class UdpDnsForwarder:
+    """A UDP DNS forwarder on loopback to a server on `upstream_port`, one thread per query.
+    Subclasses decide in `_answer(packet, client)`; `_forward` asks upstream, `_send` replies."""
+
+    def __init__(self, upstream_port):
         self.upstream = ("127.0.0.1", upstream_port)
-        self.marker, self.delay = marker, delay
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        self.first_seen = {}
-        self.delayed = 0
         self.running = True
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -51,6 +51,30 @@ class SlowDns:
                 return
             threading.Thread(target=self._answer, args=(packet, client), daemon=True).start()
 
+    def _forward(self, packet):
+        """The upstream's answer, or None when it gave none."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as up:
+            up.settimeout(5)
+            up.sendto(packet, self.upstream)
+            try:
+                return up.recv(65535)
+            except OSError:
+                return None
+
+    def _send(self, data, client):
+        try:
+            self.sock.sendto(data, client)
+        except OSError:
+            pass
+
+
+class SlowDns(UdpDnsForwarder):
+    def __init__(self, upstream_port, marker, delay):
+        super().__init__(upstream_port)
+        self.marker, self.delay = marker, delay
+        self.first_seen = {}
+        self.delayed = 0
+
     def _answer(self, packet, client):
         name = _qname(packet)
         wait = 0.0
@@ -58,15 +82,8 @@ class SlowDns:
             first = self.first_seen.setdefault(name, time.time())
             wait = max(0.0, first + self.delay - time.time())
             self.delayed += 1
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as up:
-            up.settimeout(5)
-            up.sendto(packet, self.upstream)
-            try:
-                answer = up.recv(65535)
-            except OSError:
-                return
+        answer = self._forward(packet)
+        if answer is None:
+            return
         time.sleep(wait)
-        try:
-            self.sock.sendto(answer, client)
-        except OSError:
-            pass
+        self._send(answer, client)

@@ -7,7 +7,6 @@ different serials give the propagation finding; the dns-records output, loaded i
 judged clean by `doctor -c` (the round trip). Addresses in the zones are data only: nothing
 connects to them.
 """
-import base64
 import json
 import os
 import socket

@@ -4,7 +4,6 @@ sockets send. RFC 5321 §5.1 (MX order, implicit MX, IPv6 then IPv4), RFC 7505 (
 DESIGN §1 step 7 (the one reply to DATA)."""
 import os
 import re
-import socket
 import time
 import unittest
 

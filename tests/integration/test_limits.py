@@ -4,13 +4,12 @@ connections still waiting for their PROXY header counted against the connection 
 (RFC 5321 §4.5.3.2 and §3.8; Postfix smtpd_timeout and smtpd_junk_command_limit), and the
 process-wide budget of message bytes in memory (452 4.3.1, RFC 3463 §3.4)."""
 import asyncio
-import os
 import select
 import socket
 import time
 import unittest
 
-from harness import RelayTestCase, SmtpClient, connect_until_greeted, free_port
+from harness import RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted, free_port
 
 
 class SessionBounds(RelayTestCase):
@@ -167,7 +166,7 @@ async def send_slowly(port, body, chunk, pause):
         writer.close()
 
 
-class InflightBudget(RelayTestCase):
+class InflightBudget(WithoutAsanQuarantine, RelayTestCase):
     # 40 sessions x 2 MiB against a budget of 16 MiB. Besides the budget the relay may grow by
     # OVERHEAD: per session its read buffer and protocol state, the doubling of one message's
     # buffer while it is copied, allocator slack.
@@ -175,20 +174,6 @@ class InflightBudget(RelayTestCase):
     MESSAGE = 2 << 20
     BUDGET = 16 << 20
     OVERHEAD = 24 << 20
-
-    def setUp(self):
-        super().setUp()
-        # Under AddressSanitizer freed memory sits in a quarantine (256 MiB by default) and would
-        # be counted as the relay's: keep it out of the measurement.
-        self._asan = os.environ.get("ASAN_OPTIONS")
-        os.environ["ASAN_OPTIONS"] = (self._asan + ":" if self._asan else "") + "quarantine_size_mb=0"
-
-    def tearDown(self):
-        if self._asan is None:
-            os.environ.pop("ASAN_OPTIONS", None)
-        else:
-            os.environ["ASAN_OPTIONS"] = self._asan
-        super().tearDown()
 
     def test_many_large_messages_get_452_and_memory_stays_under_budget(self):
         r = self.relay(server_extra=f"max_inflight_bytes = {self.BUDGET}\n"

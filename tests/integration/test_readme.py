@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import HIKYAKU, free_port, swaks
+from harness import HIKYAKU, free_port
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 

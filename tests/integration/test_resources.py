@@ -8,12 +8,11 @@ RESOURCES_SESSIONS and RESOURCES_MESSAGE_MIB shrink the load for a quick run by 
 """
 import asyncio
 import os
-import socket
 import threading
 import time
 import unittest
 
-from harness import RelayTestCase, SmtpClient, connect_until_greeted
+from harness import RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted
 
 MIB = 1 << 20
 
@@ -114,7 +113,7 @@ class Barrier:
         await asyncio.wait_for(self.event.wait(), 300)
 
 
-class ManySlowLargeMessages(RelayTestCase):
+class ManySlowLargeMessages(WithoutAsanQuarantine, RelayTestCase):
     """200 sessions, each trickling a 20 MiB message, against a 256 MiB budget.
 
     OVERHEAD is what the relay may hold besides the budget's bytes. Measured on the
@@ -134,20 +133,6 @@ class ManySlowLargeMessages(RelayTestCase):
     MESSAGE = int(os.environ.get("RESOURCES_MESSAGE_MIB", "20")) * MIB
     BUDGET = 256 * MIB
     OVERHEAD = 96 * MIB
-
-    def setUp(self):
-        super().setUp()
-        # Under AddressSanitizer freed memory sits in a quarantine (256 MiB by default) and would
-        # be counted as the relay's: keep it out of the measurement.
-        self._asan = os.environ.get("ASAN_OPTIONS")
-        os.environ["ASAN_OPTIONS"] = (self._asan + ":" if self._asan else "") + "quarantine_size_mb=0"
-
-    def tearDown(self):
-        if self._asan is None:
-            os.environ.pop("ASAN_OPTIONS", None)
-        else:
-            os.environ["ASAN_OPTIONS"] = self._asan
-        super().tearDown()
 
     def test_peak_rss_stays_under_budget_plus_overhead_and_the_rest_get_452(self):
         r = self.relay(server_extra=f"max_inflight_bytes = {self.BUDGET}\n"

@@ -21,7 +21,6 @@ import email.policy
 import os
 import random
 import re
-import socket
 import struct
 import subprocess
 import sys
@@ -32,10 +31,10 @@ from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 
-from harness import HIKYAKU, Hikyaku, SmtpClient, free_port, spf_helper_pids  # noqa: E402
+from harness import HIKYAKU, Hikyaku, SmtpClient, free_port, spf_helper_pids, spool_entries  # noqa: E402
 from nsd_harness import NsdServer  # noqa: E402
 from sinks import _AsyncioSink  # noqa: E402
-from slow_dns import _qname  # noqa: E402
+from slow_dns import UdpDnsForwarder, _qname  # noqa: E402
 
 SOAK_ID = re.compile(rb"^X-Soak-Id: (\d+)\r?$", re.M | re.I)
 # The relay's queue id in the Received: field it adds ("... with ESMTP id 0123ABCD.1 ...").
@@ -214,42 +213,16 @@ class FaultySink(_AsyncioSink):
             writer.close()
 
 
-class FaultyDns:
+class FaultyDns(UdpDnsForwarder):
     """A UDP DNS forwarder to NSD that, while `faulty`, answers SERVFAIL to some queries for
     names under `marker` and drops others (the relay's lookup times out)."""
 
     def __init__(self, upstream_port, marker, rng, servfail=0.15, drop=0.05):
-        self.upstream = ("127.0.0.1", upstream_port)
+        super().__init__(upstream_port)
         self.marker, self.rng = marker, rng
         self.servfail, self.drop = servfail, drop
         self.faulty = True
         self.counts = Counter()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    @property
-    def address(self):
-        return f"127.0.0.1:{self.port}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.running = False
-        self.sock.close()
-        self.thread.join(5)
-
-    def _serve(self):
-        while self.running:
-            try:
-                packet, client = self.sock.recvfrom(4096)
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(packet, client), daemon=True).start()
 
     def _answer(self, packet, client):
         name = _qname(packet)
@@ -269,20 +242,9 @@ class FaultyDns:
                 reply = reply[:12 + _question_length(packet)]
                 self._send(reply, client)
                 return
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as up:
-            up.settimeout(5)
-            up.sendto(packet, self.upstream)
-            try:
-                answer = up.recv(65535)
-            except OSError:
-                return
-        self._send(answer, client)
-
-    def _send(self, data, client):
-        try:
-            self.sock.sendto(data, client)
-        except OSError:
-            pass
+        answer = self._forward(packet)
+        if answer is not None:
+            self._send(answer, client)
 
 
 def _question_length(packet):
@@ -408,14 +370,6 @@ class Load:
 
     def alive(self):
         return any(t.is_alive() for t in self.threads)
-
-
-def spool_entries(spool):
-    try:
-        return [n for n in os.listdir(spool)
-                if not n.endswith(".sock") and n != ".lock" and not n.startswith("tmp.")]
-    except OSError:
-        return []
 
 
 def queued_ids(spool):
