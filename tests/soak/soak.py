@@ -385,10 +385,22 @@ def queued_ids(spool):
     return ids
 
 
+def forwarding_target(address):
+    """The private target a DSN's recipient (the address the sender used) was forwarded to."""
+    local, _, domain = address.lower().partition("@")
+    return f"user@{local}.soak.example" if domain == "hikyaku.example" else address
+
+
 def dsn_failures(recorder):
-    """{(soak id, recipient)} named as failed in the DSNs received; count of unparsable DSNs."""
-    failed, bad = Counter(), 0
+    """{(soak id, forwarding target)} named as failed in the DSNs received (a DSN names the address
+    the sender used, never the private target); count of unparsable DSNs; count of DSNs that
+    reveal a target."""
+    failed, bad, revealing = Counter(), 0, 0
     for raw in recorder.dsns:
+        # The report before the returned headers (which name only the sender's own recipients).
+        report = raw.split(b"\r\n\r\n", 1)[-1].split(b"text/rfc822-headers", 1)[0]
+        if re.search(rb"user@[a-z0-9]+\.soak\.example", report):
+            revealing += 1
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         soak_id, rcpts = None, []
         for part in msg.walk():
@@ -407,8 +419,8 @@ def dsn_failures(recorder):
             bad += 1
             continue
         for r in rcpts:
-            failed[(soak_id, r)] += 1
-    return failed, bad
+            failed[(soak_id, forwarding_target(r))] += 1
+    return failed, bad, revealing
 
 
 def queue_cli(relay, *args):
@@ -507,7 +519,7 @@ def run(args):
         nsd.stop()
 
     still_queued = queued_ids(relay.spool)
-    dsn_failed, dsn_bad = dsn_failures(recorder)
+    dsn_failed, dsn_bad, dsn_revealing = dsn_failures(recorder)
     arrivals = recorder.arrivals
     table = Counter()
     lost = []
@@ -544,13 +556,14 @@ def run(args):
                 table["delivered and also DSN'd"] += 1
     table["DSN messages received"] = len(recorder.dsns)
     table["DSNs not parsed"] = dsn_bad
+    table["DSNs naming a private forwarding target"] = dsn_revealing
     table["arrivals without X-Soak-Id"] = recorder.unparsed
     order = ["sent", "250", "4xx in session", "5xx in session", "no reply (connection lost: relay killed)",
              "recipients with 250", "delivered once", "delivered twice or more (duplicates)",
              "  of which a kill -9 lies between the arrivals", "  of which NO kill between the arrivals",
              "DSN (failed)", "still queued", "LOST", "delivered and also DSN'd",
              "delivered without a 250 (session cut)", "DSN messages received", "DSNs not parsed",
-             "arrivals without X-Soak-Id"]
+             "DSNs naming a private forwarding target", "arrivals without X-Soak-Id"]
     print("\n| outcome | count |\n|---|---:|")
     for k in order:
         print(f"| {k} | {table[k]} |")
@@ -581,7 +594,8 @@ def main():
     if not 1 <= args.sessions <= 250:
         ap.error("--sessions must be 1..250")
     table, code = run(args)
-    ok = table["LOST"] == 0 and table["250"] > 0 and code == 0
+    ok = (table["LOST"] == 0 and table["250"] > 0 and code == 0
+          and table["DSNs naming a private forwarding target"] == 0)
     sys.exit(0 if ok else 1)
 
 
