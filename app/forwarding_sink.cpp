@@ -21,6 +21,7 @@
 #include "app/queue_delivery.hpp"
 #include "app/message_metrics.hpp"
 #include "app/outcome_log.hpp"
+#include "metrics/catalog.hpp"
 #include "app/received_header.hpp"
 #include "core/ascii.hpp"
 #include "core/client_key.hpp"
@@ -490,6 +491,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
     co_return spool_failure_reply(result, error);
   }
   if (dsn) {
+    metrics::process().dsns.with({}).inc();
     spdlog::info("{}: DSN {} queued to <{}> for {} refused recipient(s)", env.transaction_id,
                  dsn->queue_id, entry.mail_from, result.refused.size());
     runner->adopt(std::move(*dsn));
