@@ -19,7 +19,9 @@
 #include "auth/dnsbl.hpp"
 #include "app/delivery_plan.hpp"
 #include "app/queue_delivery.hpp"
+#include "app/message_metrics.hpp"
 #include "app/outcome_log.hpp"
+#include "metrics/catalog.hpp"
 #include "app/received_header.hpp"
 #include "core/ascii.hpp"
 #include "core/client_key.hpp"
@@ -317,6 +319,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   const auth::Enforcement decision =
       auth::decide(auth_results, enforcement_policy(config_->auth, *router_, env), vouch);
   log_auth(env, auth_results, decision);
+  count_auth(auth_results);
   if (decision.action != auth::Enforcement::Action::accept) {
     const bool refused = decision.action == auth::Enforcement::Action::refuse;
     log_outcome(env, msg, decision.reply, refused ? "refused" : "deferred", std::chrono::steady_clock::now() - start);
@@ -488,6 +491,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::queue_the_rest(const core::Enve
     co_return spool_failure_reply(result, error);
   }
   if (dsn) {
+    metrics::process().dsns.with({}).inc();
     spdlog::info("{}: DSN {} queued to <{}> for {} refused recipient(s)", env.transaction_id,
                  dsn->queue_id, entry.mail_from, result.refused.size());
     runner->adopt(std::move(*dsn));

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/auth_stage.hpp"
+#include "app/message_metrics.hpp"
 
 namespace hikyaku::app {
 
@@ -82,6 +83,7 @@ void log_outcome(const core::Envelope& env, const core::Message& msg, const core
   std::string to;
   for (const auto& r : env.recipients) to += (to.empty() ? "<" : ",<") + r.str() + ">";
   const double seconds = std::chrono::duration<double>(delay).count();
+  count_message(env, msg, reply, status);  // every message outcome passes here once
   spdlog::info("{}: client=[{}] from=<{}> to={} message-id={} size={} tls={} status={} reply={} delay={:.3f}s",
                env.transaction_id, env.session.client_ip, env.mail_from.str(), to, message_id(msg), msg.size(),
                env.session.tls ? env.session.tls_version : "no", status, quoted(reply.summary()),

@@ -7,10 +7,12 @@
 #include "app/config_command.hpp"
 #include "app/forwarding_sink.hpp"
 #include "app/logging.hpp"
+#include "app/metrics_wiring.hpp"
 #include "app/version.hpp"
 #include "config/loader.hpp"
 #include "dns/caching_resolver.hpp"
 #include "dns/unbound_resolver.hpp"
+#include "metrics/catalog.hpp"
 
 namespace hikyaku::app {
 
@@ -122,6 +124,7 @@ bool Runtime::reload(const std::string& path) {
   if (!loaded) {
     spdlog::error("reload of {} failed; keeping the configuration in force:", path);
     for (const auto& e : loaded.error()) spdlog::error("  {}", e.text());
+    metrics::process().config_reloads.with({"failure"}).inc();
     return false;
   }
   auto config = std::make_shared<const config::Config>(std::move(*loaded));
@@ -129,6 +132,7 @@ bool Runtime::reload(const std::string& path) {
   auto env = build_environment(config, executor_, services_, &forwarding);
   if (!env) {
     spdlog::error("reload of {} failed; keeping the configuration in force: {}", path, env.error());
+    metrics::process().config_reloads.with({"failure"}).inc();
     return false;
   }
   for (const auto& setting : restart_only_changes(*started_, *config, services_.spf_launcher != nullptr)) {
@@ -139,6 +143,8 @@ bool Runtime::reload(const std::string& path) {
   }
   current_.store(*env);
   forwarding_.store(forwarding);
+  metrics::process().config_reloads.with({"success"}).inc();
+  note_config_in_force(*config);
   spdlog::info("hikyaku {} reloaded {}: {} domain(s)", kVersion, path, config->domains.size());
   for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);
   for (const auto& w : config->warnings) spdlog::warn("{}", w);

@@ -3,6 +3,7 @@
 #include "app/serve.hpp"
 
 #include <csignal>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,8 @@
 
 #include "app/config_command.hpp"
 #include "app/logging.hpp"
+#include "app/metrics_server.hpp"
+#include "app/metrics_wiring.hpp"
 #include "app/privileges.hpp"
 #include "app/queue_delivery.hpp"
 #include "app/runtime.hpp"
@@ -128,6 +131,19 @@ int serve(const std::string& config_path) {
   } catch (const std::system_error& e) {
     spdlog::critical("{}", e.what());
     return 2;
+  }
+  // [metrics] listen: /metrics, /livez, /readyz (app/metrics_server, docs/metrics.md). Bound
+  // before privileges are dropped; /readyz answers 503 until the spool is recovered.
+  std::optional<MetricsServer> metrics_server;
+  note_config_in_force(*config);
+  if (!config->metrics.listen.empty()) {
+    metrics_server.emplace(io, serve_health_endpoints(runtime, server, queue_runner));
+    try {
+      metrics_server->listen(config->metrics.listen);
+    } catch (const std::system_error& e) {
+      spdlog::critical("{}", e.what());
+      return 2;
+    }
   }
   if (!config->server.user.empty()) {
     if (auto why = drop_privileges(config->server.user); !why.empty()) {

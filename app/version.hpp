@@ -1,8 +1,11 @@
-// The release this binary is: `hikyaku --version`, the start-up and reload log lines.
+// The release this binary is: `hikyaku --version`, the start-up and reload log lines (one
+// definition, metrics/version.hpp, also labels hikyaku_build_info).
 #pragma once
+
+#include "metrics/version.hpp"
 
 namespace hikyaku::app {
 
-inline constexpr const char* kVersion = "0.1.0";
+inline constexpr const char* kVersion = metrics::kVersion;
 
 }  // namespace hikyaku::app

@@ -15,6 +15,8 @@ PACKAGES=(
   # integration tests and benchmarks: real peers
   swaks libnet-ssleay-perl libio-socket-ssl-perl libio-socket-inet6-perl
   python3 python3-aiosmtpd python3-dkim python3-nacl python3-authres python3-spf openssl nsd bind9-dnsutils postfix
+  # the metrics test parses /metrics with a real Prometheus text parser
+  python3-prometheus-client
 )
 
 missing=()

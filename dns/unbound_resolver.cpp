@@ -8,11 +8,14 @@
 #include <unbound.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <unordered_map>
 
+#include "core/ascii.hpp"
 #include "dns/names.hpp"
 #include "dns/wire.hpp"
+#include "metrics/catalog.hpp"
 
 namespace hikyaku::dns {
 
@@ -313,8 +316,18 @@ asio::awaitable<DnsAnswer> UnboundResolver::query(std::string name, RecordType t
   if (!normalised) {
     co_return DnsAnswer::failure(std::move(name), type, DnsStatus::nxdomain, "not a valid domain name");
   }
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(DnsAnswer)>(
+  const auto started = std::chrono::steady_clock::now();
+  DnsAnswer answer = co_await asio::async_initiate<decltype(asio::use_awaitable), void(DnsAnswer)>(
       StartQuery{}, asio::use_awaitable, core_, std::move(*normalised), type);
+  // hikyaku_dns_queries_total and _query_duration_seconds (labels: the type and status words).
+  auto& m = metrics::process();
+  const std::string type_name(to_string(type));
+  std::string status(to_string(answer.status));
+  for (auto& c : status) c = core::ascii_lower(c);
+  m.dns_queries.with({type_name, status}).inc();
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  m.dns_duration.with({}).observe(took.count());
+  co_return answer;
 }
 
 core::Expected<std::string, std::string> unbound_forwarder(std::string_view server) {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/run_on_workers.hpp"
+#include "metrics/catalog.hpp"
 #include "queue/bounce.hpp"
 
 namespace hikyaku::queue {
@@ -411,7 +412,7 @@ asio::awaitable<void> QueueRunner::attempt(std::shared_ptr<Item> item) {
 void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult& result,
                         std::vector<DsnRecipient>& failed) {
   auto& e = item.entry;
-  bool throttled = false, delivered = false;
+  bool throttled = false, delivered = false, refused = false, deferred = false;
   for (const auto& address : job.recipients) {
     core::SmtpReply reply = core::SmtpReply::make(451, "4.3.0", "internal error: no result");
     for (const auto& o : result.recipients) {
@@ -441,16 +442,19 @@ void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult&
       d.remote_mta = result.host;
       d.diagnostic = reply.summary();
       failed.push_back(std::move(d));
+      refused = true;
       spdlog::info("{}: to=<{}> relay={} status=bounced ({})", e.queue_id, address, result.host,
                    reply.summary());
     } else {
       it->last_error = text;
       e.last_error = text;
+      deferred = true;
       if (is_rate_limit(reply)) throttled = true;
       spdlog::info("{}: to=<{}> relay={} status=deferred ({})", e.queue_id, address,
                    result.host.empty() ? "none" : result.host, reply.summary());
     }
   }
+  metrics::process().delivery_attempts.with({refused ? "failed" : deferred || !delivered ? "deferred" : "delivered"}).inc();
   auto& d = domains_[job.domain];
   if (throttled) {
     ++d.throttled;
@@ -516,6 +520,7 @@ asio::awaitable<void> QueueRunner::bounce(std::shared_ptr<Item> item, std::vecto
                   meta.mail_from, written.error, count);
     co_return;
   }
+  metrics::process().dsns.with({}).inc();
   spdlog::info("{}: DSN {} queued to <{}> for {} recipient(s)", meta.queue_id, written.dsn.queue_id,
                meta.mail_from, count);
   adopt(std::move(written.dsn));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "metrics/catalog.hpp"
 #include "smtpd/session.hpp"
 
 namespace hikyaku::smtpd {
@@ -120,7 +121,10 @@ asio::awaitable<void> Server::serve(tcp::socket socket, bool proxy) {
   // peer (a proxy sends the header at once, so only a client connecting directly stays silent
   // here), and a flood of silent connections takes no more than that peer's share.
   const std::string peer_ip = start.info.client_ip;
+  auto& connections = metrics::process().connections;
+  const std::string_view listener = proxy ? "proxy" : "smtp";
   if (!tracker_.try_add(peer_ip, server.max_connections, server.max_connections_per_ip)) {
+    connections.with({listener, "busy"}).inc();
     refuse_busy(socket, start.info, server.hostname);
     co_return;
   }
@@ -130,6 +134,7 @@ asio::awaitable<void> Server::serve(tcp::socket socket, bool proxy) {
     if (!is_trusted_proxy(peer_ip, server.trusted_proxies)) {
       spdlog::warn("{}: refused connection from [{}]:{} to a PROXY listener: not in server.trusted_proxies",
                    start.info.session_id, peer_ip, start.info.client_port);
+      connections.with({listener, "untrusted_proxy"}).inc();
       error_code ec;
       socket.close(ec);
       co_return;
@@ -140,16 +145,19 @@ asio::awaitable<void> Server::serve(tcp::socket socket, bool proxy) {
     if (!failure.empty()) {
       spdlog::warn("{}: refused connection from [{}]: {}", start.info.session_id,
                    start.info.client_ip, failure);
+      connections.with({listener, "bad_proxy_header"}).inc();
       error_code ec;
       socket.close(ec);
       co_return;
     }
     if (!tracker_.try_move(peer_ip, start.info.client_ip, server.max_connections_per_ip)) {
+      connections.with({listener, "busy"}).inc();
       refuse_busy(socket, start.info, server.hostname);
       co_return;
     }
     counted.moved_to(start.info.client_ip);
   }
+  connections.with({listener, "accepted"}).inc();
   auto control = std::make_shared<SessionControl>(socket.get_executor());
   control->client_ip = start.info.client_ip;
   {
@@ -197,6 +205,11 @@ void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> don
     if (!sessions_.empty()) spdlog::info("grace period over: closing {} session(s)", sessions_.size());
     for (auto& s : sessions_) s->request_shutdown(true);
   });
+}
+
+bool Server::stopping() const {
+  std::lock_guard lock(sessions_mu_);
+  return stopping_;
 }
 
 size_t Server::active_sessions() const {

@@ -47,6 +47,8 @@ class Server {
   // `grace` the rest get 421 at once. `done` runs when the last session has ended.
   void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
   size_t active_sessions() const;
+  // shutdown() has been called (the server is draining).
+  bool stopping() const;
 
  private:
   struct Listener;

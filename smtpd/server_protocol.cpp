@@ -8,6 +8,11 @@
 #include <cassert>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "core/ascii.hpp"
+#include "metrics/catalog.hpp"
+#include "smtpd/command_counters.hpp"
 #include "smtpd/replies.hpp"
 #include "smtpd/server_state.hpp"
 
@@ -115,8 +120,25 @@ void ServerMachine::transition(State to) {
   state_ = to;
 }
 
+namespace {
+
+// hikyaku_smtp_replies_total and _reply_codes_total: the command answered ("none" for the
+// greeting and the replies no command asked for), the class and the code (bounded labels).
+void count_reply(const std::optional<Verb>& verb, int code) {
+  auto& m = metrics::process();
+  std::string command = verb ? std::string(verb_name(*verb)) : std::string("none");
+  for (auto& c : command) c = core::ascii_lower(c);
+  const std::string klass = fmt::format("{}xx", code / 100);
+  const std::string code_text = std::to_string(code);
+  m.replies.with({command, klass}).inc();
+  m.reply_codes.with({code_text}).inc();
+}
+
+}  // namespace
+
 void ServerMachine::send(const core::SmtpReply& reply, std::string note) {
   if (state_ == State::closed) return;
+  count_reply(verb_, reply.code);
   std::string refusal;
   if (verb_ && reply.code >= 400 && !sink_reply_) refusal = std::string(verb_name(*verb_)) + ": " + reply.summary();
   // The command's final reply (DATA's 354 is not one): counted for the disconnect line.

@@ -1,0 +1,102 @@
+// The declarations of every Hikyaku metric: names in base units, `_total` counters, and the
+// closed set of values each label may take.
+#include "metrics/catalog.hpp"
+
+#include "metrics/version.hpp"
+
+namespace hikyaku::metrics {
+
+namespace {
+
+Label label(std::string name, std::vector<std::string> values, std::string fallback) {
+  return Label{std::move(name), std::move(values), std::move(fallback)};
+}
+
+const std::vector<std::string> kOutcomes = {"sent", "queued", "deferred", "refused", "discarded"};
+
+}  // namespace
+
+Catalog::Catalog()
+    : connections(registry.counter(
+          "hikyaku_smtp_connections_total",
+          "SMTP connections by listener kind and what became of them at accept.",
+          {label("listener", {"smtp", "proxy"}, "smtp"),
+           label("result", {"accepted", "busy", "untrusted_proxy", "bad_proxy_header"}, "accepted")})),
+      sessions_active(registry.gauge("hikyaku_smtp_sessions_active", "SMTP sessions open now.")),
+      replies(registry.counter(
+          "hikyaku_smtp_replies_total", "SMTP replies sent, by the command answered and the reply class.",
+          {label("command", {"none", "helo", "ehlo", "mail", "rcpt", "data", "rset", "noop", "quit",
+                             "vrfy", "expn", "help", "starttls", "unknown"},
+                 "unknown"),
+           label("class", {"2xx", "3xx", "4xx", "5xx"}, "5xx")})),
+      reply_codes(registry.counter(
+          "hikyaku_smtp_reply_codes_total", "SMTP replies sent, by reply code.",
+          {label("code", {"220", "221", "235", "250", "251", "252", "354", "421", "450", "451", "452",
+                          "454", "500", "501", "502", "503", "504", "521", "530", "550", "551", "552",
+                          "553", "554", "555", "other"},
+                 "other")})),
+      messages(registry.counter("hikyaku_messages_total",
+                                "Messages received (end of DATA), by outcome.",
+                                {label("outcome", kOutcomes, "refused")})),
+      domain_messages(registry.counter(
+          "hikyaku_domain_messages_total",
+          "Messages received, by served recipient domain (configured domains, else other) and outcome.",
+          {label("domain", {std::string(kOtherDomain)}, std::string(kOtherDomain)),
+           label("outcome", kOutcomes, "refused")})),
+      message_size(registry.histogram(
+          "hikyaku_message_size_bytes", "Size of the messages received, in bytes.",
+          {1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864})),
+      message_recipients(registry.histogram("hikyaku_message_recipients",
+                                            "Accepted recipients per message received.",
+                                            {1, 2, 5, 10, 20, 50, 100})),
+      auth_results(registry.counter(
+          "hikyaku_auth_results_total", "Authentication verdicts of messages received, by method and result.",
+          {label("method", {"spf", "dkim", "dmarc"}, "spf"),
+           label("result", {"pass", "fail", "softfail", "neutral", "none", "policy", "temperror",
+                            "permerror", "other"},
+                 "other")})),
+      dns_queries(registry.counter(
+          "hikyaku_dns_queries_total", "DNS queries sent to the resolver, by type and result.",
+          {label("type", {"A", "AAAA", "MX", "TXT", "PTR", "CNAME", "NS", "SOA", "other"}, "other"),
+           label("result", {"ok", "nxdomain", "nodata", "servfail", "timeout"}, "servfail")})),
+      dns_duration(registry.histogram("hikyaku_dns_query_duration_seconds",
+                                      "Time to answer a DNS query that reached the resolver, in seconds.",
+                                      {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
+      queue_entries(registry.gauge("hikyaku_queue_entries", "Messages in the queue.")),
+      queue_recipients(registry.gauge("hikyaku_queue_recipients",
+                                      "Recipients still to be delivered by the queue.")),
+      queue_oldest_age(registry.gauge("hikyaku_queue_oldest_age_seconds",
+                                      "Age of the oldest message in the queue, in seconds (0 when empty).")),
+      delivery_attempts(registry.counter(
+          "hikyaku_queue_delivery_attempts_total",
+          "Queue delivery attempts per destination domain group, by result.",
+          {label("result", {"delivered", "deferred", "failed"}, "deferred")})),
+      dsns(registry.counter("hikyaku_dsn_sent_total",
+                            "Delivery status notifications (bounces) queued.")),
+      config_reloads(registry.counter("hikyaku_config_reloads_total",
+                                      "Configuration reloads (SIGHUP), by result.",
+                                      {label("result", {"success", "failure"}, "failure")})),
+      config_last_reload(registry.gauge(
+          "hikyaku_config_last_reload_success_timestamp_seconds",
+          "Unix time of the last configuration load that took effect (start-up or reload).")),
+      build_info(registry.gauge("hikyaku_build_info", "The running release; the value is 1.",
+                                {label("version", {kVersion}, kVersion)})),
+      ready(registry.gauge("hikyaku_ready", "1 while /readyz answers 200, else 0.")) {
+  build_info.with({kVersion}).set(1);
+}
+
+Catalog& process() {
+  static Catalog catalog;
+  return catalog;
+}
+
+void declare_domain(std::string_view domain) {
+  if (!domain.empty()) process().domain_messages.add_value("domain", domain);
+}
+
+std::string_view message_outcome(std::string_view status, int reply_code) {
+  if (status == "sent" || status == "queued" || status == "discarded") return status;
+  return reply_code / 100 == 4 ? "deferred" : "refused";
+}
+
+}  // namespace hikyaku::metrics

@@ -1,0 +1,54 @@
+// The metrics Hikyaku exports (docs/metrics.md lists them): one process-wide registry that any
+// module records into where it decides an outcome. Every label's values are fixed here (the
+// served domains are added from the configuration), so no address, queue id or client IP can
+// ever become a label.
+#pragma once
+#include <string_view>
+
+#include "metrics/registry.hpp"
+
+namespace hikyaku::metrics {
+
+struct Catalog {
+  Registry registry;
+  // smtpd
+  Family<Counter>& connections;         // {listener, result}
+  Family<Gauge>& sessions_active;
+  Family<Counter>& replies;             // {command, class}
+  Family<Counter>& reply_codes;         // {code}
+  // the end-of-DATA pipeline
+  Family<Counter>& messages;            // {outcome}
+  Family<Counter>& domain_messages;     // {domain, outcome}
+  Family<Histogram>& message_size;
+  Family<Histogram>& message_recipients;
+  Family<Counter>& auth_results;        // {method, result}
+  // dns
+  Family<Counter>& dns_queries;         // {type, result}
+  Family<Histogram>& dns_duration;
+  // queue
+  Family<Gauge>& queue_entries;
+  Family<Gauge>& queue_recipients;
+  Family<Gauge>& queue_oldest_age;
+  Family<Counter>& delivery_attempts;   // {result}
+  Family<Counter>& dsns;
+  // process
+  Family<Counter>& config_reloads;      // {result}
+  Family<Gauge>& config_last_reload;
+  Family<Gauge>& build_info;            // {version}
+  Family<Gauge>& ready;
+
+  Catalog();
+};
+
+// The process-wide metrics (made on first use).
+Catalog& process();
+
+// The value a served domain is counted under: the label "other" for any domain not declared.
+inline constexpr std::string_view kOtherDomain = "other";
+// Declares a served domain (lowercase A-labels) so its series exist at 0.
+void declare_domain(std::string_view domain);
+
+// Outcome of one message by the pipeline's status word and reply code (see docs/metrics.md).
+std::string_view message_outcome(std::string_view status, int reply_code);
+
+}  // namespace hikyaku::metrics

@@ -1,0 +1,234 @@
+"""The metrics and health endpoint ([metrics] listen, docs/metrics.md) of a running relay.
+
+Scrapes /metrics before and after a known set of SMTP sessions, parses both with the Prometheus
+client library's text parser, and checks that every counter moved by exactly what the sessions
+did; checks every series of each label set is there at 0 before any traffic, that the documented
+metric list equals the exported one, and the /livez, /readyz (including while draining) and
+error answers.
+"""
+import http.client
+import itertools
+import os
+import re
+import signal
+import time
+import unittest
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from harness import RelayTestCase, SmtpClient, free_port
+
+DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "metrics.md")
+
+DROPPED_DOMAIN = """
+[[domain]]
+name = "dropped.example"
+catch_all = { action = "drop" }
+"""
+
+COMMANDS = ["none", "helo", "ehlo", "mail", "rcpt", "data", "rset", "noop", "quit", "vrfy", "expn",
+            "help", "starttls", "unknown"]
+OUTCOMES = ["sent", "queued", "deferred", "refused", "discarded"]
+
+
+def http_get(port, path, method="GET", headers=None, timeout=20):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request(method, path, headers=headers or {})
+        r = c.getresponse()
+        return r.status, r.getheader("Content-Type"), r.read().decode()
+    finally:
+        c.close()
+
+
+def scrape(port):
+    """{(sample name, frozenset(labels)): value}, plus the family names, from /metrics."""
+    status, ctype, body = http_get(port, "/metrics")
+    assert status == 200, (status, body)
+    assert ctype.startswith("text/plain; version=0.0.4"), ctype
+    samples, families = {}, set()
+    for family in text_string_to_metric_families(body):
+        families.add(family.name + ("_total" if family.type == "counter" else ""))
+        for s in family.samples:
+            samples[(s.name, frozenset(s.labels.items()))] = s.value
+    return samples, families
+
+
+def key(name, **labels):
+    return (name, frozenset(labels.items()))
+
+
+def documented_names():
+    with open(DOCS) as f:
+        return set(re.findall(r"^\|\s*`(hikyaku_[a-z0-9_]+)`\s*\|", f.read(), re.M))
+
+
+class Metrics(RelayTestCase):
+    def start_relay(self, **kwargs):
+        self.metrics_port = free_port()
+        r = self.relay(metrics_port=self.metrics_port, domains_extra=DROPPED_DOMAIN, **kwargs)
+        # /readyz is 503 until the spool's start-up scan has ended: wait for the 200.
+        deadline = time.time() + 60
+        last = None
+        while time.time() < deadline:
+            last = http_get(self.metrics_port, "/readyz")
+            if last[0] == 200:
+                break
+            time.sleep(0.1)
+        self.assertEqual(last[0], 200, last)
+        self.assertEqual(last[2], "ready\n")
+        return r
+
+    def test_counters_move_by_exactly_what_the_sessions_did(self):
+        r = self.start_relay()
+        before, families = scrape(self.metrics_port)
+
+        # Every series of a label set is there, at 0, before any traffic.
+        for cmd, klass in itertools.product(COMMANDS, ["2xx", "3xx", "4xx", "5xx"]):
+            self.assertIn(key("hikyaku_smtp_replies_total", command=cmd, **{"class": klass}), before)
+        for domain, outcome in itertools.product(
+                ["example.com", "catchall.example", "dropped.example", "other"], OUTCOMES):
+            self.assertEqual(before[key("hikyaku_domain_messages_total", domain=domain, outcome=outcome)], 0)
+        for outcome in OUTCOMES:
+            self.assertEqual(before[key("hikyaku_messages_total", outcome=outcome)], 0)
+        for listener, result in itertools.product(
+                ["smtp", "proxy"], ["accepted", "busy", "untrusted_proxy", "bad_proxy_header"]):
+            self.assertIn(key("hikyaku_smtp_connections_total", listener=listener, result=result), before)
+        for method, result in itertools.product(["spf", "dkim", "dmarc"], ["pass", "fail", "none"]):
+            self.assertEqual(before[key("hikyaku_auth_results_total", method=method, result=result)], 0)
+        self.assertEqual(before[key("hikyaku_message_size_bytes_count")], 0)
+        self.assertEqual(before[key("hikyaku_queue_entries")], 0)
+        self.assertEqual(before[key("hikyaku_ready")], 1)
+        self.assertEqual(before[key("hikyaku_config_reloads_total", result="success")], 0)
+        version = [k for k in before if k[0] == "hikyaku_build_info"]
+        self.assertEqual(len(version), 1)
+        self.assertEqual(before[version[0]], 1)
+        # The documented list is the exported one.
+        self.assertEqual(documented_names(), families)
+
+        # 1. One message dropped by rules in two served domains: 2 recipients.
+        c = SmtpClient(r.port)
+        self.assertTrue(c.command("EHLO client.example.org").startswith("250"))
+        self.assertTrue(c.command("MAIL FROM:<s@origin.example>").startswith("250"))
+        self.assertTrue(c.command("RCPT TO:<noreply@example.com>").startswith("250"))
+        self.assertTrue(c.command("RCPT TO:<anyone@dropped.example>").startswith("250"))
+        self.assertTrue(c.command("DATA").startswith("354"))
+        message = ("From: s@origin.example\r\nTo: noreply@example.com\r\nSubject: metrics\r\n\r\n"
+                   + ("x" * 98 + "\r\n") * 20)
+        c.send(message + ".\r\n")
+        reply = c.reply()
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertTrue(c.command("QUIT").startswith("221"))
+        self.assertTrue(c.closed())
+        c.close()
+        # 2. Unknown user, a reject rule and a domain we do not serve, all refused at RCPT; a
+        # NOOP and an unknown command.
+        c = SmtpClient(r.port)
+        self.assertTrue(c.command("EHLO client.example.org").startswith("250"))
+        self.assertTrue(c.command("MAIL FROM:<s@origin.example>").startswith("250"))
+        self.assertTrue(c.command("RCPT TO:<nobody@example.com>").startswith("5"))
+        self.assertTrue(c.command("RCPT TO:<old@example.com>").startswith("550"))
+        self.assertTrue(c.command("RCPT TO:<x@not-served.example>").startswith("5"))
+        self.assertTrue(c.command("NOOP").startswith("250"))
+        self.assertTrue(c.command("FROB").startswith("5"))
+        self.assertTrue(c.command("QUIT").startswith("221"))
+        self.assertTrue(c.closed())
+        c.close()
+        # 3. A reload.
+        r.signal(signal.SIGHUP)
+        self.assertTrue(r.wait_for_log("reloaded"), r.read_log()[-3000:])
+
+        after, _ = scrape(self.metrics_port)
+        delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
+        expected = {
+            key("hikyaku_smtp_connections_total", listener="smtp", result="accepted"): 2,
+            key("hikyaku_smtp_replies_total", command="none", **{"class": "2xx"}): 2,   # greetings
+            key("hikyaku_smtp_replies_total", command="ehlo", **{"class": "2xx"}): 2,
+            key("hikyaku_smtp_replies_total", command="mail", **{"class": "2xx"}): 2,
+            key("hikyaku_smtp_replies_total", command="rcpt", **{"class": "2xx"}): 2,
+            key("hikyaku_smtp_replies_total", command="rcpt", **{"class": "5xx"}): 3,
+            key("hikyaku_smtp_replies_total", command="data", **{"class": "3xx"}): 1,
+            key("hikyaku_smtp_replies_total", command="data", **{"class": "2xx"}): 1,
+            key("hikyaku_smtp_replies_total", command="noop", **{"class": "2xx"}): 1,
+            key("hikyaku_smtp_replies_total", command="unknown", **{"class": "5xx"}): 1,
+            key("hikyaku_smtp_replies_total", command="quit", **{"class": "2xx"}): 2,
+            key("hikyaku_smtp_reply_codes_total", code="220"): 2,
+            key("hikyaku_smtp_reply_codes_total", code="221"): 2,
+            key("hikyaku_smtp_reply_codes_total", code="250"): 8,
+            key("hikyaku_smtp_reply_codes_total", code="354"): 1,
+            key("hikyaku_messages_total", outcome="discarded"): 1,
+            key("hikyaku_domain_messages_total", domain="example.com", outcome="discarded"): 1,
+            key("hikyaku_domain_messages_total", domain="dropped.example", outcome="discarded"): 1,
+            key("hikyaku_message_recipients_count"): 1,
+            key("hikyaku_message_recipients_sum"): 2,
+            key("hikyaku_message_recipients_bucket", le="1"): 0,
+            key("hikyaku_message_recipients_bucket", le="2"): 1,
+            key("hikyaku_message_size_bytes_count"): 1,
+            key("hikyaku_message_size_bytes_bucket", le="1024"): 0,
+            key("hikyaku_message_size_bytes_bucket", le="4096"): 1,
+            key("hikyaku_config_reloads_total", result="success"): 1,
+        }
+        # The refusals' codes (550 for the reject rule, whatever the others use) add up to 4.
+        refusal_codes = sum(v for k, v in delta.items()
+                            if k[0] == "hikyaku_smtp_reply_codes_total" and dict(k[1])["code"].startswith("5"))
+        self.assertEqual(refusal_codes, 4)
+        for k, v in expected.items():
+            self.assertEqual(delta.get(k), v, k)
+        # Histogram buckets above a moved one move too (cumulative); the size sum is the bytes read.
+        for le in ["5", "10", "20", "50", "100", "+Inf"]:
+            self.assertEqual(delta[key("hikyaku_message_recipients_bucket", le=le)], 1, le)
+        self.assertGreater(delta[key("hikyaku_message_size_bytes_sum")], 2000)
+        self.assertLess(delta[key("hikyaku_message_size_bytes_sum")], 4096)
+        self.assertGreater(delta[key("hikyaku_config_last_reload_success_timestamp_seconds")], -1)
+        # Nothing else that counts SMTP traffic or messages moved.
+        moved = {k for k, v in delta.items() if v != 0 and k[0].startswith(
+            ("hikyaku_smtp_", "hikyaku_messages", "hikyaku_domain_", "hikyaku_message_recipients_count",
+             "hikyaku_auth_", "hikyaku_config_reloads"))}
+        unexpected = {k for k in moved if k not in expected
+                      and not (k[0] == "hikyaku_smtp_reply_codes_total" and dict(k[1])["code"].startswith("5"))
+                      and k[0] != "hikyaku_smtp_sessions_active"}
+        self.assertEqual(unexpected, set())
+        # No address, domain we do not serve, or client IP in any label.
+        _, _, body = http_get(self.metrics_port, "/metrics")
+        for leak in ["not-served.example", "origin.example", "noreply", "127.0.0.1", "client.example.org"]:
+            self.assertNotIn(leak, body)
+
+    def test_health_answers(self):
+        r = self.start_relay()
+        self.assertEqual(http_get(self.metrics_port, "/livez")[:1], (200,))
+        self.assertEqual(http_get(self.metrics_port, "/livez")[2], "ok\n")
+        self.assertEqual(http_get(self.metrics_port, "/readyz?verbose")[0], 200)
+        self.assertEqual(http_get(self.metrics_port, "/")[0], 404)
+        self.assertEqual(http_get(self.metrics_port, "/metrics/extra")[0], 404)
+        self.assertEqual(http_get(self.metrics_port, "/metrics", method="POST")[0], 405)
+        status, _, body = http_get(self.metrics_port, "/metrics", method="HEAD")
+        self.assertEqual((status, body), (200, ""))
+        # A header past the 8 KiB limit is refused, not read on.
+        self.assertEqual(http_get(self.metrics_port, "/livez", headers={"X-Big": "a" * 9000})[0], 431)
+        # A client that sends nothing is dropped by the read deadline (5 s), not held.
+        import socket
+        s = socket.create_connection(("127.0.0.1", self.metrics_port), timeout=30)
+        start = time.time()
+        self.assertEqual(s.recv(100), b"")
+        self.assertLess(time.time() - start, 25)
+        s.close()
+
+        # Draining: a session holds its open transaction; /readyz says 503 until the end.
+        c = SmtpClient(r.port)
+        c.command("EHLO client.example.org")
+        self.assertTrue(c.command("MAIL FROM:<s@origin.example>").startswith("250"))
+        r.signal(signal.SIGTERM)
+        self.assertTrue(r.wait_for_log("may finish their transaction"), r.read_log()[-3000:])
+        status, _, body = http_get(self.metrics_port, "/readyz")
+        self.assertEqual((status, body), (503, "not ready: draining\n"))
+        self.assertEqual(http_get(self.metrics_port, "/livez")[0], 200)
+        samples, _ = scrape(self.metrics_port)
+        self.assertEqual(samples[key("hikyaku_ready")], 0)
+        self.assertEqual(samples[key("hikyaku_smtp_sessions_active")], 1)
+        c.command("RSET")
+        c.close()
+        self.assertEqual(r.proc.wait(timeout=60), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,97 @@
+// Unit tests for metrics/catalog: the documented metric list (docs/metrics.md) equals the
+// exported one, names follow the conventions (hikyaku_ prefix, _total counters, base units),
+// and outcomes map to their bounded label values.
+#include "metrics/catalog.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "metrics/exposition.hpp"
+#include "metrics/version.hpp"
+
+namespace hikyaku::metrics {
+namespace {
+
+// Names from the "# TYPE name type" lines of a scrape.
+std::set<std::string> exported_names(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("# TYPE ")) continue;
+    std::istringstream words(line.substr(7));
+    std::string name;
+    words >> name;
+    out.insert(name);
+  }
+  return out;
+}
+
+// Names from the table rows of docs/metrics.md: "| `hikyaku_x` | type | labels | what |".
+std::set<std::string> documented_names() {
+  std::ifstream in(std::string(HIKYAKU_SOURCE_DIR) + "/docs/metrics.md");
+  EXPECT_TRUE(in.good());
+  std::set<std::string> out;
+  std::string line;
+  const std::regex row(R"(^\|\s*`(hikyaku_[a-z0-9_]+)`\s*\|)");
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (std::regex_search(line, m, row)) out.insert(m[1]);
+  }
+  return out;
+}
+
+TEST(Catalog, DocumentedNamesEqualExportedNames) {
+  const auto exported = exported_names(render(process().registry));
+  const auto documented = documented_names();
+  EXPECT_FALSE(exported.empty());
+  EXPECT_EQ(documented, exported);
+}
+
+TEST(Catalog, NamesFollowConventions) {
+  for (const auto& f : process().registry.families()) {
+    EXPECT_TRUE(f->name().starts_with("hikyaku_")) << f->name();
+    EXPECT_EQ(f->type() == Type::counter, f->name().ends_with("_total")) << f->name();
+    EXPECT_EQ(f->name().find("millis"), std::string::npos) << f->name();
+    EXPECT_EQ(f->name().find("kilo"), std::string::npos) << f->name();
+    EXPECT_FALSE(f->help().empty()) << f->name();
+  }
+}
+
+TEST(Catalog, BuildInfoIsOne) {
+  const auto text = render(process().registry);
+  EXPECT_NE(text.find(std::string("hikyaku_build_info{version=\"") + kVersion + "\"} 1\n"),
+            std::string::npos);
+}
+
+TEST(Catalog, DeclaredDomainGetsItsSeriesOthersCountAsOther) {
+  auto& c = process();
+  declare_domain("served.example");
+  const auto before_other = c.domain_messages.with({"other", "sent"}).value();
+  EXPECT_EQ(c.domain_messages.with({"served.example", "queued"}).value(), 0u);
+  c.domain_messages.with({"served.example", "sent"}).inc();
+  c.domain_messages.with({"unserved.example", "sent"}).inc();
+  EXPECT_EQ(c.domain_messages.with({"served.example", "sent"}).value(), 1u);
+  EXPECT_EQ(c.domain_messages.with({"other", "sent"}).value(), before_other + 1);
+  const auto text = render(c.registry);
+  EXPECT_EQ(text.find("unserved.example"), std::string::npos);
+}
+
+TEST(Catalog, MessageOutcomes) {
+  EXPECT_EQ(message_outcome("sent", 250), "sent");
+  EXPECT_EQ(message_outcome("queued", 250), "queued");
+  EXPECT_EQ(message_outcome("discarded", 250), "discarded");
+  EXPECT_EQ(message_outcome("deferred", 451), "deferred");
+  EXPECT_EQ(message_outcome("bounced", 550), "refused");
+  EXPECT_EQ(message_outcome("refused", 554), "refused");
+  EXPECT_EQ(message_outcome("spool-failed", 452), "deferred");
+  EXPECT_EQ(message_outcome("spool-failed", 554), "refused");
+}
+
+}  // namespace
+}  // namespace hikyaku::metrics
