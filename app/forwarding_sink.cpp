@@ -356,6 +356,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   auto message = std::make_shared<const core::Message>(std::move(outgoing));
   auto executor = co_await asio::this_coro::executor;
   const core::Address sender = outbound_sender(*forwarding_, env);
+  const auto checks = std::chrono::steady_clock::now() - start;  // delays= a
   auto fan_out = co_await deliver_all(executor, forwarding_, plan, env, sender, message,
                                       config_->relay.commit_timeout, config_->queue.session_budget);
   LateVerdict verdict(fan_out->gate);
@@ -381,7 +382,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
                result.status == MessageStatus::queued && reply.code / 100 != 2
                    ? std::string_view("spool-failed")
                    : status_name(result.status),
-               std::chrono::steady_clock::now() - start);
+               std::chrono::steady_clock::now() - start, checks);
   co_return reply;
 }
 

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/auth_stage.hpp"
+#include "core/log_fields.hpp"
 #include "app/message_metrics.hpp"
 
 namespace hikyaku::app {
@@ -63,21 +64,6 @@ void log_recipient_decision(const core::Envelope& env, const core::Address& rcpt
   }
 }
 
-std::string relay_field(std::string_view host, std::string_view endpoint) {
-  if (endpoint.empty()) return host.empty() ? "none" : std::string(host);
-  std::string_view address = endpoint;
-  std::string_view port;
-  if (endpoint.front() == '[') {
-    const auto close = endpoint.find(']');
-    address = endpoint.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
-    if (close != std::string_view::npos && close + 2 <= endpoint.size()) port = endpoint.substr(close + 2);
-  } else if (const auto colon = endpoint.rfind(':'); colon != std::string_view::npos) {
-    address = endpoint.substr(0, colon);
-    port = endpoint.substr(colon + 1);
-  }
-  return fmt::format("{}[{}]{}{}", host.empty() ? address : host, address, port.empty() ? "" : ":", port);
-}
-
 void log_outcome(const core::Envelope& env, const core::Message& msg, const core::SmtpReply& reply,
                  std::string_view status, std::chrono::steady_clock::duration delay) {
   std::string to;
@@ -92,7 +78,8 @@ void log_outcome(const core::Envelope& env, const core::Message& msg, const core
 
 void log_delivery(const core::Envelope& env, const core::Message& msg, const core::Address& sender,
                   const std::vector<relay::DomainOutcome>& outcomes, const core::SmtpReply& reply,
-                  std::string_view status, std::chrono::steady_clock::duration delay) {
+                  std::string_view status, std::chrono::steady_clock::duration delay,
+                  std::chrono::steady_clock::duration checks) {
   log_outcome(env, msg, reply, status, delay);
   for (const auto& o : outcomes) {
     const auto& d = o.decided;
@@ -106,9 +93,10 @@ void log_delivery(const core::Envelope& env, const core::Message& msg, const cor
     } else if (!d.result.recipients.empty()) {
       upstream_reply = d.result.recipients.front().reply.summary();
     }
-    spdlog::info("{}: sender=<{}> to={} domain={} relay={} tls={} reused={} reply={}{}",
-                 env.transaction_id, sender.str(), to, o.domain, relay_field(d.host, d.endpoint),
-                 d.tls ? d.tls_version : "no", d.reused ? "yes" : "no", quoted(upstream_reply),
+    spdlog::info("{}: sender=<{}> to={} domain={} relay={} delays={} tls={} reused={} reply={}{}",
+                 env.transaction_id, sender.str(), to, o.domain, core::relay_field(d.host, d.endpoint),
+                 core::delays_field(checks, {}, o.setup, o.transmission), d.tls ? d.tls_version : "no",
+                 d.reused ? "yes" : "no", quoted(upstream_reply),
                  // RFC 1047: the message was sent but its reply never came; a retry may duplicate.
                  d.result.maybe_delivered ? " maybe_delivered=yes" : "");
     for (const auto& t : o.tried) spdlog::info("{}: domain={} tried {}", env.transaction_id, o.domain, t);

@@ -12,6 +12,10 @@ namespace hikyaku::app {
 queue::AttemptResult to_attempt(const relay::DomainOutcome& outcome) {
   queue::AttemptResult out;
   out.host = outcome.decided.host;
+  out.endpoint = outcome.decided.endpoint;
+  out.tls = outcome.decided.tls ? outcome.decided.tls_version : "no";
+  out.setup = outcome.setup;
+  out.transmission = outcome.transmission;
   for (const auto& r : outcome.decided.result.recipients) {
     queue::RecipientOutcome o;
     o.address = r.recipient.str();

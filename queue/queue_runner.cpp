@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log_fields.hpp"
 #include "core/run_on_workers.hpp"
 #include "metrics/catalog.hpp"
 #include "queue/bounce.hpp"
@@ -297,7 +298,8 @@ asio::awaitable<void> QueueRunner::deliver_group(std::shared_ptr<Item> item, Del
   }
   if (!*alive) co_return;
   release(job.domain);
-  if (!item->removed) apply(*item, job, result, item->newly_failed);
+  // entry.attempts counts the attempts finished: this one is the next.
+  if (!item->removed) apply(*item, job, result, item->newly_failed, item->entry.attempts + 1);
 }
 
 asio::awaitable<void> QueueRunner::attempt(std::shared_ptr<Item> item) {
@@ -410,9 +412,13 @@ asio::awaitable<void> QueueRunner::attempt(std::shared_ptr<Item> item) {
 }
 
 void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult& result,
-                        std::vector<DsnRecipient>& failed) {
+                        std::vector<DsnRecipient>& failed, std::uint32_t attempt) {
   auto& e = item.entry;
   bool throttled = false, delivered = false, refused = false, deferred = false;
+  const auto spent = result.setup + result.transmission;
+  const auto waited = std::chrono::seconds(std::max<std::int64_t>(0, now() - e.arrival)) - spent;
+  const std::string delays = core::delays_field({}, std::max(waited, std::chrono::steady_clock::duration{}),
+                                                result.setup, result.transmission);
   for (const auto& address : job.recipients) {
     core::SmtpReply reply = core::SmtpReply::make(451, "4.3.0", "internal error: no result");
     for (const auto& o : result.recipients) {
@@ -426,12 +432,17 @@ void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult&
     });
     if (it == e.recipients.end()) continue;
     const std::string text = reply_text(result.host, reply);
+    // The fields of an in-session delivery's line (app/outcome_log), plus the attempt number.
+    const auto log_attempt = [&](std::string_view status) {
+      spdlog::info("{}: to=<{}> domain={} relay={} attempt={} delays={} tls={} status={} reply=\"{}\"", e.queue_id,
+                   address, job.domain, core::relay_field(result.host, result.endpoint), attempt, delays, result.tls,
+                   status, reply.summary());
+    };
     if (reply.code / 100 == 2) {
       it->state = RcptState::delivered;
       it->last_error.clear();
       delivered = true;
-      spdlog::info("{}: to=<{}> relay={} status=sent ({})", e.queue_id, address, result.host,
-                   reply.summary());
+      log_attempt("sent");
     } else if (reply.permanent()) {
       it->state = RcptState::failed;
       it->last_error = text;
@@ -443,15 +454,13 @@ void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult&
       d.diagnostic = reply.summary();
       failed.push_back(std::move(d));
       refused = true;
-      spdlog::info("{}: to=<{}> relay={} status=bounced ({})", e.queue_id, address, result.host,
-                   reply.summary());
+      log_attempt("bounced");
     } else {
       it->last_error = text;
       e.last_error = text;
       deferred = true;
       if (is_rate_limit(reply)) throttled = true;
-      spdlog::info("{}: to=<{}> relay={} status=deferred ({})", e.queue_id, address,
-                   result.host.empty() ? "none" : result.host, reply.summary());
+      log_attempt("deferred");
     }
   }
   metrics::process().delivery_attempts.with({refused ? "failed" : deferred || !delivered ? "deferred" : "delivered"}).inc();
@@ -569,7 +578,8 @@ void QueueRunner::complete_in_flight(const std::string& queue_id, const std::str
     if (r.state == RcptState::pending && domain_of(r.address) == domain) job.recipients.push_back(r.address);
   }
   std::vector<DsnRecipient> failed;
-  apply(*item, job, result, failed);
+  // The session's own attempt, counted when the entry was written.
+  apply(*item, job, result, failed, std::max<std::uint32_t>(item->entry.attempts, 1));
   if (failed.empty()) return settle(item);
   asio::co_spawn(executor_, settle_in_flight(item, std::move(failed)),
                  log_failure("queue result " + queue_id));

@@ -3,6 +3,7 @@
 // concurrency limit, backoff on throttling replies (RFC 5321 §4.2.2 421, RFC 3463 4.7.x), and a
 // DSN (queue/bounce) for recipients refused permanently or still undelivered at expiry.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <functional>
@@ -40,6 +41,12 @@ struct RecipientOutcome {
 
 struct AttemptResult {
   std::string host;  // the upstream that answered ("" when none did)
+  // For the log line, as an in-session delivery writes it: the address ("[::1]:25"), TLS
+  // ("TLSv1.3", "no") and delays= c and d (connection setup, transmission).
+  std::string endpoint;
+  std::string tls = "no";
+  std::chrono::steady_clock::duration setup{};
+  std::chrono::steady_clock::duration transmission{};
   // One per job recipient; a job recipient missing here counts as a temporary failure.
   std::vector<RecipientOutcome> recipients;
 };
@@ -134,8 +141,9 @@ class QueueRunner {
   asio::awaitable<void> acquire(const std::string& domain);
   void release(const std::string& domain);
   // Records one result in the entry; newly failed recipients are added to `failed`.
+  // `attempt` is the attempt's number (1: the session's own), for the log.
   void apply(Item& item, const DeliveryJob& job, const AttemptResult& result,
-             std::vector<DsnRecipient>& failed);
+             std::vector<DsnRecipient>& failed, std::uint32_t attempt);
   // Queues the DSN for `failed` (written on the writer, with the original's headers read from
   // its file); when it cannot be written, they become pending again.
   asio::awaitable<void> bounce(std::shared_ptr<Item> item, std::vector<DsnRecipient> failed);

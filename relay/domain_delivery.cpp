@@ -99,10 +99,33 @@ DomainDeliveryOptions DomainDeliveryOptions::from(const config::Config& config,
   return o;
 }
 
+namespace {
+
+asio::awaitable<DomainOutcome> deliver_to_domain_untimed(asio::any_io_executor executor,
+                                                         dns::Resolver& resolver, std::string domain,
+                                                         OutboundTransaction tx,
+                                                         const DomainDeliveryOptions& options);
+
+}  // namespace
+
 asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
                                                  dns::Resolver& resolver, std::string domain,
                                                  OutboundTransaction tx,
                                                  const DomainDeliveryOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  DomainOutcome out = co_await deliver_to_domain_untimed(std::move(executor), resolver, std::move(domain),
+                                                         std::move(tx), options);
+  out.transmission = out.decided.transmission;
+  out.setup = std::chrono::steady_clock::now() - start - out.transmission;
+  co_return out;
+}
+
+namespace {
+
+asio::awaitable<DomainOutcome> deliver_to_domain_untimed(asio::any_io_executor executor,
+                                                         dns::Resolver& resolver, std::string domain,
+                                                         OutboundTransaction tx,
+                                                         const DomainDeliveryOptions& options) {
   DomainOutcome out;
   out.domain = domain;
   const auto mx = co_await resolver.query(domain, dns::RecordType::mx);
@@ -218,5 +241,7 @@ asio::awaitable<DomainOutcome> deliver_to_domain(asio::any_io_executor executor,
   }
   co_return out;
 }
+
+}  // namespace
 
 }  // namespace hikyaku::relay

@@ -44,6 +44,10 @@ struct DomainOutcome {
   ConnectionOutcome decided;
   // Every earlier host/address tried and why it was left, for the log.
   std::vector<std::string> tried;
+  // Postfix's delays= c and d: everything before the deciding transaction (DNS, connects,
+  // greetings, EHLO, TLS, earlier hosts) and the transaction itself.
+  std::chrono::steady_clock::duration setup{};
+  std::chrono::steady_clock::duration transmission{};
 };
 
 // Runs on `executor` (the session's strand). Never throws for mail reasons.

@@ -184,7 +184,9 @@ asio::awaitable<ConnectionOutcome> deliver_over(SmtpConnection& connection,
                                                 OutboundTransaction tx) {
   const bool reused = connection.transactions() > 0;
   ClientAction action = co_await connection.run();
+  std::optional<std::chrono::steady_clock::time_point> began;
   if (std::holds_alternative<client_action::Ready>(action)) {
+    began = std::chrono::steady_clock::now();
     connection.protocol().begin(tx, tx.hold ? EndOfData::hold : EndOfData::send);
     action = co_await connection.run();
   }
@@ -226,6 +228,7 @@ asio::awaitable<ConnectionOutcome> deliver_over(SmtpConnection& connection,
   out.reused = reused;
   out.held = held;
   out.committed = committed;
+  if (began) out.transmission = std::chrono::steady_clock::now() - *began;
   co_return out;
 }
 

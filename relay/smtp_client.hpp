@@ -104,6 +104,9 @@ struct ConnectionOutcome {
   // it once no other host will be tried (withdraw() after a held outcome does nothing).
   bool held = false;
   bool committed = false;
+  // From MAIL FROM to the reply to the final "." (Postfix's delays= d); zero when no
+  // transaction began.
+  std::chrono::steady_clock::duration transmission{};
 };
 
 struct ConnectResult {

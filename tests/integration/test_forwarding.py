@@ -200,7 +200,7 @@ class Forwarding(RelayTestCase):
         self.assertEqual(sink.messages[0]["rcpt_tos"], [b"<user@tlsfail.dest.example>"])
         # The second connection never asked for TLS again.
         self.assertEqual(sink.commands.count("STARTTLS"), 1)
-        self.assertRegex(r.read_log(), r"relay=mx\.tlsfail\.dest\.example\[127\.0\.0\.15\]:\d+ tls=no")
+        self.assertRegex(r.read_log(), r"relay=mx\.tlsfail\.dest\.example\[127\.0\.0\.15\]:\d+ delays=[\d.]+/0/[\d.]+/[\d.]+ tls=no")
 
     def test_upstream_greeting_with_our_name_is_a_loop(self):
         """RFC 5321 §5.1: the only MX greets as mx.hikyaku.test, our hostname: 554 5.4.6."""
@@ -365,7 +365,7 @@ class Forwarding(RelayTestCase):
         _, reply = send(r, ["v6@hikyaku.example"])
         self.assertTrue(reply.startswith("250"), reply)
         self.assertTrue(sink.messages[0]["tls"])
-        self.assertRegex(r.read_log(), r"relay=mx\.v6\.dest\.example\S* tls=TLSv1\.[23]")
+        self.assertRegex(r.read_log(), r"relay=mx\.v6\.dest\.example\S* delays=[\d./]+ tls=TLSv1\.[23]")
 
     def test_upstream_connection_is_reused(self):
         sink = self.sink(AcceptingSink, "::1")
