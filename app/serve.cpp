@@ -65,7 +65,7 @@ int serve(const std::string& config_path) {
     return 2;
   }
   auto config = std::make_shared<const config::Config>(std::move(*loaded));
-  setup_logging(config->log.level);
+  setup_logging(config->log);
 
   // One event-loop thread: sessions, the resolver's completions and upstream connections all
   // run here, so pooled upstream connections can move between sessions without locking.

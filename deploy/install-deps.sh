@@ -10,6 +10,7 @@ PACKAGES=(
   libopendkim-dev libspf2-dev libopendmarc-dev libpsl-dev publicsuffix libseccomp-dev
   libunbound-dev dns-root-data
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libsystemd-dev   # the journald log sink (sd_journal_sendv)
   # unit tests, sanitizers, fuzzers
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   # integration tests and benchmarks: real peers
