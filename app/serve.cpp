@@ -13,6 +13,7 @@
 #include "app/privileges.hpp"
 #include "app/queue_delivery.hpp"
 #include "app/runtime.hpp"
+#include "app/service_notify.hpp"
 #include "app/user_access.hpp"
 #include "app/version.hpp"
 #include "config/loader.hpp"
@@ -159,6 +160,10 @@ int serve(const std::string& config_path) {
                config->server.tls ? "on" : "off");
   for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);
   for (const auto& w : config->warnings) spdlog::warn("{}", w);
+  // systemd readiness (Type=notify): listeners are bound; ready once the spool scan has ended.
+  ServiceNotifier service(io);
+  service.ready_when([&queue_runner] { return queue_runner.scan_ended(); },
+                     fmt::format("accepting mail on {} listener(s)", config->server.listen.size()));
 
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::function<void(boost::system::error_code, int)> on_signal;
@@ -167,7 +172,8 @@ int serve(const std::string& config_path) {
     if (ec) return;
     if (signo == SIGHUP) {
       spdlog::info("SIGHUP: reloading {}", config_path);
-      runtime.reload(config_path);
+      service.reloading();
+      service.reloaded(runtime.reload(config_path));
       signals.async_wait(on_signal);
       return;
     }
@@ -177,6 +183,7 @@ int serve(const std::string& config_path) {
       return;
     }
     stopping = true;
+    service.stopping();
     const auto grace = runtime.current()->config->server.shutdown_grace;
     spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
     server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control] {

@@ -1,12 +1,25 @@
-"""The relay as a service: [log] format = "json" read back line by line."""
+"""The relay as a service: [log] format = "json" read back line by line, the sd_notify protocol
+(sd_notify(3): READY=1, RELOADING=1 with MONOTONIC_USEC, STOPPING=1, WATCHDOG=1) with this test
+as the service manager on a unix datagram socket, and deploy/systemd/hikyaku.service checked by
+systemd-analyze verify and security."""
+import fcntl
 import json
+import os
+import re
+import shutil
 import signal
+import socket
+import subprocess
+import tempfile
 import time
+import unittest
 
-from harness import Hikyaku, RelayTestCase, SmtpClient, free_port
+from harness import HIKYAKU, Hikyaku, RelayTestCase, SmtpClient, free_port
 from nsd_harness import NsdServer
 from sinks import AcceptingSink
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+UNIT = os.path.join(REPO, "deploy", "systemd", "hikyaku.service")
 
 ZONE = """$ORIGIN dest.example.
 $TTL 60
@@ -133,6 +146,206 @@ class JsonLogs(RelayTestCase):
                           warnings)
 
 
+class NotifySocket:
+    """The service manager's end of sd_notify(3): a unix datagram socket."""
+
+    def __init__(self, directory):
+        self.path = os.path.join(directory, "notify.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.received = []  # (time.monotonic(), {field: value})
+
+    def next(self, wanted, timeout=60):
+        """The next message with `wanted` (e.g. "READY") set; others are kept in received."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                data = self.sock.recv(4096)
+            except socket.timeout:
+                break
+            fields = dict(line.split("=", 1) for line in data.decode().split("\n") if "=" in line)
+            self.received.append((time.monotonic(), fields))
+            if wanted in fields:
+                return fields
+        raise AssertionError(f"no {wanted}= within {timeout}s; got {[f for _, f in self.received]}")
+
+    def close(self):
+        self.sock.close()
+
+
+class ServiceNotify(RelayTestCase):
+    def start_notified(self, relay, env_extra):
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify.path, **env_extra)
+        relay.log = open(relay.log_path, "w")
+        relay.proc = subprocess.Popen([HIKYAKU, "serve", "-c", relay.config_path], env=env,
+                                      stdout=relay.log, stderr=subprocess.STDOUT)
+        self.relays.append(relay)
+        return relay
+
+    def setUp(self):
+        super().setUp()
+        self.notify = NotifySocket(self.workdir)
+
+    def tearDown(self):
+        super().tearDown()
+        self.notify.close()
+
+    def test_ready_reload_watchdog_stopping(self):
+        relay = Hikyaku(self.workdir)
+        self.start_notified(relay, {"WATCHDOG_USEC": "200000"})
+        ready = self.notify.next("READY")
+        # READY=1 comes once the listener is bound: it answers at once, without a retry.
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as s:
+            s.settimeout(30)
+            self.assertTrue(s.recv(512).startswith(b"220 "))
+            s.sendall(b"QUIT\r\n")
+            s.recv(512)
+        self.assertIn("accepting mail", ready.get("STATUS", ""))
+        self.assertIn("entries resumed from", relay.read_log())  # the spool scan had ended
+        # No READY=1 before this one.
+        self.assertEqual([f for _, f in self.notify.received].count(ready), 1)
+
+        # SIGHUP: RELOADING=1 with the monotonic clock, then READY=1.
+        before = time.monotonic()
+        relay.signal(signal.SIGHUP)
+        reloading = self.notify.next("RELOADING")
+        after = time.monotonic()
+        self.assertEqual(reloading["RELOADING"], "1")
+        usec = int(reloading["MONOTONIC_USEC"])
+        self.assertLessEqual(before * 1e6 - 1000, usec)
+        self.assertLessEqual(usec, after * 1e6 + 1000)
+        reloaded = self.notify.next("READY")
+        self.assertIn("accepting mail", reloaded.get("STATUS", ""))
+        self.assertTrue(relay.wait_for_log("reloaded"))
+
+        # A bad file: RELOADING=1, the old configuration kept, READY=1 saying so.
+        relay.write_config(relay.config_text() + "\n[log]\nlevel = \"loud\"\n")
+        relay.signal(signal.SIGHUP)
+        self.notify.next("RELOADING")
+        kept = self.notify.next("READY")
+        self.assertIn("reload failed", kept.get("STATUS", ""))
+        relay.write_config()
+
+        # WATCHDOG_USEC=200000: pings every 100 ms from the event loop.
+        start = time.monotonic()
+        self.notify.received.clear()
+        pings = 0
+        while pings < 5:
+            self.notify.next("WATCHDOG", timeout=30)
+            pings += 1
+        self.assertGreaterEqual(time.monotonic() - start, 0.3)
+
+        relay.signal(signal.SIGTERM)
+        stopping = self.notify.next("STOPPING")
+        self.assertEqual(stopping["STOPPING"], "1")
+        self.assertEqual(relay.proc.wait(timeout=60), 0)
+
+    def test_ready_waits_for_the_spool(self):
+        # Another holder of the spool's lock keeps the start-up in QueueRunner::start (it waits a
+        # few seconds for an offline `hikyaku queue` verb): bound, but not ready.
+        relay = Hikyaku(self.workdir)
+        os.makedirs(relay.spool, exist_ok=True)
+        lock = open(os.path.join(relay.spool, ".lock"), "w")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            self.start_notified(relay, {})
+            deadline = time.monotonic() + 60
+            while True:  # the listener is bound (the kernel completes the handshake)...
+                try:
+                    probe = socket.create_connection(("127.0.0.1", relay.port), timeout=1)
+                    break
+                except OSError:
+                    self.assertIsNone(relay.proc.poll(), relay.read_log())
+                    self.assertLess(time.monotonic(), deadline, relay.read_log())
+                    time.sleep(0.02)
+            # ...and no READY=1 has been sent (sd_notify is a synchronous send: it would be queued).
+            self.notify.sock.setblocking(False)
+            try:
+                early = self.notify.sock.recv(4096)
+            except BlockingIOError:
+                early = b""
+            self.assertNotIn(b"READY=1", early)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+        self.notify.next("READY")
+        probe.settimeout(30)
+        self.assertTrue(probe.recv(512).startswith(b"220 "))
+        probe.close()
+        self.assertIn("entries resumed from", relay.read_log())
+
+    def test_without_watchdog_usec_there_are_no_pings(self):
+        relay = Hikyaku(self.workdir)
+        self.start_notified(relay, {})
+        self.notify.next("READY")
+        relay.signal(signal.SIGTERM)
+        self.notify.next("STOPPING")
+        self.assertEqual(relay.proc.wait(timeout=60), 0)
+        self.assertFalse(any("WATCHDOG" in f for _, f in self.notify.received), self.notify.received)
+
+    def test_bad_config_exits_2_without_ready(self):
+        relay = Hikyaku(self.workdir)
+        relay.write_config(with_log_keys(relay.config_text(), 'format = "xml"\n'))
+        self.start_notified(relay, {})
+        self.assertEqual(relay.proc.wait(timeout=60), 2)
+        relay.proc = None  # its exit status is the point of this test
+        relay.log.close()
+        self.assertIn('unknown format "xml"', relay.read_log())
+        with self.assertRaises(AssertionError):
+            self.notify.next("READY", timeout=1)
+
+
+class SystemdUnit(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="hikyaku-unit-")
+        # verify checks that ExecStart names an executable: the built binary stands in.
+        with open(UNIT) as f:
+            self.text = f.read()
+        self.unit = os.path.join(self.tmp.name, "hikyaku.service")
+        with open(self.unit, "w") as f:
+            f.write(self.text.replace("/usr/local/bin/hikyaku", os.path.abspath(shutil.which(HIKYAKU) or HIKYAKU)))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def directive(self, name):
+        found = re.findall(rf"^{name}=(.*)$", self.text, re.M)
+        self.assertTrue(found, name)
+        return found
+
+    def test_verify(self):
+        r = subprocess.run(["systemd-analyze", "verify", self.unit], capture_output=True, text=True,
+                           timeout=120, cwd=self.tmp.name)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stderr.strip(), "", r.stderr)
+
+    def test_security_exposure(self):
+        r = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager", self.unit],
+                           capture_output=True, text=True, timeout=120, cwd=self.tmp.name)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        m = re.search(r"Overall exposure level for hikyaku\.service: (\d+\.\d+) (\w+)", r.stdout)
+        self.assertIsNotNone(m, r.stdout[-2000:])
+        print(f"\nsystemd-analyze security: exposure {m.group(1)} {m.group(2)}")
+        self.assertLessEqual(float(m.group(1)), 2.0, r.stdout)
+
+    def test_contract_directives(self):
+        self.assertEqual(self.directive("Type"), ["notify"])
+        self.assertEqual(self.directive("RestartPreventExitStatus"), ["2"])
+        self.assertEqual(self.directive("CapabilityBoundingSet"), ["CAP_NET_BIND_SERVICE"])
+        self.assertEqual(self.directive("AmbientCapabilities"), ["CAP_NET_BIND_SERVICE"])
+        self.assertEqual(self.directive("ProtectSystem"), ["strict"])
+        self.assertEqual(self.directive("StateDirectory"), ["hikyaku"])
+        self.assertIn("@system-service", self.directive("SystemCallFilter")[0])
+        self.assertNotIn("DynamicUser=yes", self.text)
+        # The drain fits: shutdown_grace's default, 1 s of upstream QUITs, 10 s of spool writes.
+        stop = int(re.fullmatch(r"(\d+)s", self.directive("TimeoutStopSec")[0]).group(1))
+        with open(os.path.join(REPO, "conf", "hikyaku.toml")) as f:
+            grace = int(re.search(r'^# shutdown_grace = "(\d+)s"', f.read(), re.M).group(1))
+        self.assertGreater(stop, grace + 1 + 10)
+        # The watchdog period is the loop's ping interval times two, well above one 20 ms tick.
+        self.assertRegex(self.directive("WatchdogSec")[0], r"^\d+s$")
+
+
 if __name__ == "__main__":
-    import unittest
     unittest.main()
