@@ -81,8 +81,13 @@ std::string strip_enclosing(std::string v, char open, char close) {
   return v;
 }
 
+// The names every object has; a key=value in a line's text never takes their place.
+bool reserved(std::string_view key) {
+  return key == "time" || key == "level" || key == "pid" || key == "event" || key == "id" || key == "message";
+}
+
 void add(LogEvent& e, std::string key, std::string value) {
-  if (e.find(key) == nullptr) e.fields.push_back({std::move(key), std::move(value)});
+  if (!reserved(key) && e.find(key) == nullptr) e.fields.push_back({std::move(key), std::move(value)});
 }
 
 // Every " key=value" token (a key of lower-case letters, digits, '-' and '_').

@@ -2,9 +2,11 @@
 // libsystemd's sd_journal_sendv.
 #include "app/log_sinks.hpp"
 
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -44,9 +46,15 @@ void JsonSink::sink_it_(const spdlog::details::log_msg& msg) {
   std::fwrite(line.data(), 1, line.size(), out_);
 }
 
+bool journal_socket_present() {
+  struct stat st {};
+  return ::stat("/run/systemd/journal/socket", &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 JournaldSink::JournaldSink(std::FILE* fallback, Send send) : fallback_(fallback), send_(std::move(send)) {
   if (!send_) {
-    send_ = [](const std::vector<std::string>& fields) {
+    send_ = [present = journal_socket_present()](const std::vector<std::string>& fields) {
+      if (!present) return -ENOENT;
       std::vector<iovec> iov;
       iov.reserve(fields.size());
       for (const auto& f : fields) iov.push_back({const_cast<char*>(f.data()), f.size()});

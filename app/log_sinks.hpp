@@ -30,11 +30,15 @@ class JsonSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::FILE* out_;
 };
 
+// Whether journald's socket (/run/systemd/journal/socket) is there.
+bool journal_socket_present();
+
 class JournaldSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   // Sends the fields; returns 0 or a negative errno (sd_journal_sendv's contract).
   using Send = std::function<int(const std::vector<std::string>& fields)>;
-  // `send` defaults to sd_journal_sendv. When it fails (no journal socket) the line goes to
+  // `send` defaults to sd_journal_sendv, or to a failure when there was no journal socket at
+  // start (sd_journal_sendv then drops entries silently). When it fails the line goes to
   // `fallback` as text, so nothing is lost when journald is missing.
   explicit JournaldSink(std::FILE* fallback, Send send = {});
 

@@ -24,6 +24,9 @@ void setup_logging(const config::LogConfig& log) {
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
   set_log_level(log.level);
+  if (log.target == "journald" && !journal_socket_present()) {
+    spdlog::warn("[log] target = journald, but there is no journal socket: logging to stderr");
+  }
 }
 
 void set_log_level(const std::string& level, bool announce) {

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -144,6 +145,120 @@ class JsonLogs(RelayTestCase):
         for key in ("log.format", "log.target"):
             self.assertIn(f"reload: {key} differs from the running value; it takes effect at the next restart",
                           warnings)
+
+
+def private_run_systemd(directory):
+    """A command prefix that runs the rest with `directory` mounted over /run/systemd in a mount
+    namespace of its own (root only), so libsystemd's journal socket is this test's; None when
+    this machine cannot."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None or not os.path.isdir("/run/systemd"):
+        return None
+    prefix = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+              'mount --bind "$0" /run/systemd && exec "$@"', directory]
+    r = subprocess.run(prefix + ["true"], capture_output=True, timeout=30)
+    return prefix if r.returncode == 0 else None
+
+
+class JournaldTarget(RelayTestCase):
+    """[log] target = "journald" against a journal socket this test owns (journald's native
+    protocol: one datagram of FIELD=value lines per entry)."""
+
+    def setUp(self):
+        super().setUp()
+        self.run_dir = os.path.join(self.workdir, "run-systemd")
+        os.makedirs(os.path.join(self.run_dir, "journal"))
+        self.prefix = private_run_systemd(self.run_dir)
+        if self.prefix is None:
+            self.skipTest("needs root and unshare(1) to give the relay a journal socket of its own")
+
+    def start(self, with_journal):
+        self.journal = None
+        if with_journal:
+            self.journal = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self.journal.bind(os.path.join(self.run_dir, "journal", "socket"))
+            # Read at once, as journald does: a unix datagram socket holds only a few entries
+            # (net.unix.max_dgram_qlen) and a sender blocks when they are not taken.
+            self.received = []
+            self.reader = threading.Thread(target=self.read_journal, daemon=True)
+            self.reader.start()
+        relay = Hikyaku(self.workdir)
+        relay.write_config(with_log_keys(relay.config_text(), 'target = "journald"\n'))
+        relay.log = open(relay.log_path, "w")
+        relay.proc = subprocess.Popen(self.prefix + [HIKYAKU, "serve", "-c", relay.config_path],
+                                      stdout=relay.log, stderr=subprocess.STDOUT)
+        self.relays.append(relay)
+        deadline = time.monotonic() + 60
+        while True:  # until the listener is up
+            try:
+                c = SmtpClient(relay.port)
+                break
+            except OSError:
+                self.assertIsNone(relay.proc.poll(), relay.read_log())
+                self.assertLess(time.monotonic(), deadline, relay.read_log())
+                time.sleep(0.05)
+        self.assertTrue(c.banner.startswith("220"), c.banner)
+        c.command("EHLO client.example.org")
+        c.command("MAIL FROM:<a@origin.example>")
+        c.command("RCPT TO:<nobody@example.com>")
+        c.command("QUIT")
+        c.close()
+        return relay
+
+    def read_journal(self):
+        while True:
+            try:
+                data = self.journal.recv(1 << 16).decode()
+            except OSError:
+                return
+            self.received.append(dict(line.split("=", 1) for line in data.split("\n") if "=" in line))
+
+    def entries(self, until_event, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = list(self.received)
+            if any(f.get("HIKYAKU_EVENT") == until_event for f in found):
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no {until_event} entry in {self.received}")
+
+    def tearDown(self):
+        super().tearDown()
+        if getattr(self, "journal", None):
+            self.journal.shutdown(socket.SHUT_RDWR)
+            self.journal.close()
+            self.reader.join(timeout=10)
+
+    def test_native_fields(self):
+        relay = self.start(with_journal=True)
+        entries = self.entries("reject")
+        self.assertEqual(relay.stop(), 0)
+        by_event = {}
+        for e in entries:
+            self.assertEqual(e["SYSLOG_IDENTIFIER"], "hikyaku", e)
+            self.assertIn(e["PRIORITY"], ("2", "3", "4", "6", "7"), e)
+            self.assertRegex(e["MESSAGE_ID"], r"^[0-9a-f]{32}$")
+            by_event.setdefault(e["HIKYAKU_EVENT"], e)
+        connect = by_event["connect"]
+        self.assertEqual(connect["PRIORITY"], "6")
+        self.assertEqual(connect["MESSAGE_ID"], "1420004af64544f2b5d81768f8806fba")
+        self.assertEqual(connect["HIKYAKU_CLIENT"], "127.0.0.1")
+        self.assertTrue(connect["MESSAGE"].startswith(connect["HIKYAKU_ID"] + ": connect from [127.0.0.1]:"))
+        reject = by_event["reject"]
+        self.assertEqual(reject["MESSAGE_ID"], "8c24f019675d40f7836ac9fcec662bc5")
+        self.assertEqual(reject["HIKYAKU_REPLY_CODE"], "550")
+        self.assertEqual(reject["HIKYAKU_TO"], "<nobody@example.com>")
+        self.assertEqual(reject["HIKYAKU_HELO"], "client.example.org")
+        self.assertNotEqual(by_event["log"]["MESSAGE_ID"], connect["MESSAGE_ID"])
+        # Sent to the journal, so not written to stderr.
+        self.assertNotIn("connect from", relay.read_log())
+
+    def test_without_a_journal_lines_go_to_stderr_as_text(self):
+        relay = self.start(with_journal=False)
+        self.assertTrue(relay.wait_for_log("reject: RCPT from [127.0.0.1]"), relay.read_log())
+        self.assertEqual(relay.stop(), 0)
+        self.assertIn("there is no journal socket: logging to stderr", relay.read_log())
+        for line in relay.read_log().splitlines():
+            self.assertRegex(line, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z hikyaku\[\d+\] \w+: ")
 
 
 class NotifySocket:

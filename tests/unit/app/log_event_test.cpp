@@ -139,6 +139,14 @@ TEST(LogEvent, HostileTextStaysOneValidLine) {
   EXPECT_EQ(j["event"], "reject");
   EXPECT_EQ(j["client"], "192.0.2.7");
   EXPECT_TRUE(j.contains("helo"));
+  // A key=value in the text never replaces the names every object has (found by fuzz_log_event).
+  const json r = as_json("0A1B2C3D4E5F.1: tried x event=0.012s id=X level=error time=0 pid=0 message=m status=sent");
+  EXPECT_EQ(r["event"], "log");
+  EXPECT_EQ(r["id"], "0A1B2C3D4E5F.1");
+  EXPECT_EQ(r["level"], "info");
+  EXPECT_EQ(r["pid"], 42);
+  EXPECT_EQ(r["status"], "sent");
+  EXPECT_TRUE(r["message"].get<std::string>().starts_with("0A1B2C3D4E5F.1: tried"));
   // Unterminated quotes and brackets end at the line's end, not past it.
   for (const char* s : {"0A1B2C3D4E5F: reply=\"unterminated", "0A1B2C3D4E5F: from=<open", "0A1B2C3D4E5F: client=[",
                         "=", "a=", "==", "", " ", "0A1B2C3D4E5F: ", "0A1B2C3D4E5F:"}) {
