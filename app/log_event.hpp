@@ -15,7 +15,7 @@ struct LogField {
 
 struct LogEvent {
   std::string id;     // session, transaction or queue id; empty on process-wide lines
-  std::string event;  // connect, disconnect, reject, rcpt, outcome, delivery, attempt, tls, queue, log
+  std::string event;  // connect, disconnect, reject, rcpt, auth, outcome, delivery, attempt, tls, queue, log
   std::vector<LogField> fields;
   const std::string* find(std::string_view key) const;
 };

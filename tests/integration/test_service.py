@@ -110,6 +110,10 @@ class JsonLogs(RelayTestCase):
         self.assertEqual(reject["reply_enhanced"], "5.1.1")
         self.assertEqual(reject["helo"], "client.example.org")
         self.assertEqual(reject["from"], "sender@origin.example")
+        auth = one("auth", id=rcpt["id"])
+        for key in ("spf", "spf_helo", "dkim", "arc", "dmarc"):
+            self.assertIn(key, auth, auth)
+        self.assertEqual(auth["dmarc"], "none")  # origin.example publishes no DMARC record
         outcome = one("outcome", status="sent")
         self.assertEqual(outcome["id"], rcpt["id"])
         self.assertEqual(outcome["client"], "127.0.0.1")

@@ -127,6 +127,18 @@ TEST(LogEvent, DeliveryAndQueueFields) {
   const json b = as_json("0A1B2C3D4E5F: reject: CONNECT from [192.0.2.7]: 554 5.7.1 listed");
   EXPECT_EQ(b["reply_code"], 554);
 
+  const json a = as_json(
+      "0A1B2C3D4E5F.1: auth spf=pass (smtp.mailfrom=a@b.example) helo=none dkim=pass (d=b.example s=s1) "
+      "dkim=fail (d=x.example s=s2: body hash (bh) mismatch) arc=none dmarc=pass (from=b.example p=reject)");
+  EXPECT_EQ(a["event"], "auth");
+  EXPECT_EQ(a["spf"], "pass");
+  EXPECT_EQ(a["spf_helo"], "none");
+  EXPECT_FALSE(a.contains("helo"));
+  EXPECT_EQ(a["dkim"], "pass,fail");
+  EXPECT_EQ(a["arc"], "none");
+  EXPECT_EQ(a["dmarc"], "pass");
+  for (const char* inside : {"d", "s", "p", "from", "smtp.mailfrom"}) EXPECT_FALSE(a.contains(inside)) << inside;
+
   const json c = as_json("0A1B2C3D4E5F: connect from [192.0.2.7]:40123");
   EXPECT_EQ(c["client"], "192.0.2.7");
 }
@@ -147,6 +159,13 @@ TEST(LogEvent, HostileTextStaysOneValidLine) {
   EXPECT_EQ(r["pid"], 42);
   EXPECT_EQ(r["status"], "sent");
   EXPECT_TRUE(r["message"].get<std::string>().starts_with("0A1B2C3D4E5F.1: tried"));
+  // Keys of 32 characters at most (HIKYAKU_<KEY> within journald's 64-character names).
+  const std::string k31(31, 'k'), k32(32, 'k'), k33(33, 'k');
+  const LogEvent keys = parse_log_line(k31 + "=a " + k32 + "=b " + k33 + "=c");
+  EXPECT_NE(keys.find(k31), nullptr);
+  EXPECT_NE(keys.find(k32), nullptr);
+  EXPECT_EQ(keys.find(k33), nullptr);
+  EXPECT_EQ(keys.fields.size(), 2u);
   // Unterminated quotes and brackets end at the line's end, not past it.
   for (const char* s : {"0A1B2C3D4E5F: reply=\"unterminated", "0A1B2C3D4E5F: from=<open", "0A1B2C3D4E5F: client=[",
                         "=", "a=", "==", "", " ", "0A1B2C3D4E5F: ", "0A1B2C3D4E5F:"}) {
@@ -172,11 +191,12 @@ TEST(LogEvent, JournalFields) {
   EXPECT_EQ(fields, want);
   // Every event has its own MESSAGE_ID.
   std::set<std::string_view> ids;
-  for (const char* ev : {"connect", "disconnect", "reject", "rcpt", "outcome", "delivery", "attempt", "tls", "queue", "log"}) {
+  for (const char* ev :
+       {"connect", "disconnect", "reject", "rcpt", "auth", "outcome", "delivery", "attempt", "tls", "queue", "log"}) {
     EXPECT_EQ(journal_message_id(ev).size(), 32u);
     ids.insert(journal_message_id(ev));
   }
-  EXPECT_EQ(ids.size(), 10u);
+  EXPECT_EQ(ids.size(), 11u);
 }
 
 TEST(LogSinks, JsonSinkWritesOneObjectPerCall) {
