@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 
+#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
@@ -47,7 +48,9 @@ void ServiceNotifier::ready_when(std::function<bool()> ready, std::string status
     spdlog::info("watchdog: pinging the service manager every {} ms", watchdog_period_.count() / 1000);
     ping();
   }
-  poll_ready();
+  // From the running loop, never from here: the signal handlers are installed after this call,
+  // and a manager that sends SIGTERM right after READY=1 must find them.
+  boost::asio::post(io_, [this] { poll_ready(); });
 }
 
 void ServiceNotifier::poll_ready() {

@@ -24,8 +24,8 @@ std::chrono::microseconds watchdog_period(uint64_t usec);
 class ServiceNotifier {
  public:
   explicit ServiceNotifier(boost::asio::io_context& io);
-  // Sends READY=1 once `ready()` holds (checked on the event loop every 20 ms), and starts the
-  // watchdog pings when the manager asked for them (WATCHDOG_USEC, WATCHDOG_PID).
+  // Sends READY=1 once `ready()` holds (checked on the running event loop, every 20 ms), and
+  // starts the watchdog pings when the manager asked for them (WATCHDOG_USEC, WATCHDOG_PID).
   void ready_when(std::function<bool()> ready, std::string status);
   void reloading();
   void reloaded(bool ok);

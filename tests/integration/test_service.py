@@ -394,6 +394,21 @@ class ServiceNotify(RelayTestCase):
         probe.close()
         self.assertIn("entries resumed from", relay.read_log())
 
+    def test_ready_and_stopping_when_the_spool_cannot_be_used(self):
+        # A spool that cannot be made is logged, not fatal (mixed outcomes get 452): the relay is
+        # ready at once, and a SIGTERM right after READY=1 finds the signal handlers in place.
+        relay = Hikyaku(self.workdir)
+        blocker = os.path.join(self.workdir, "not-a-directory")
+        open(blocker, "w").close()
+        relay.spool = os.path.join(blocker, "spool")
+        relay.write_config()
+        self.start_notified(relay, {})
+        self.notify.next("READY")
+        relay.signal(signal.SIGTERM)
+        self.notify.next("STOPPING")
+        self.assertEqual(relay.proc.wait(timeout=60), 0, relay.read_log())
+        self.assertIn("queue: cannot use the spool", relay.read_log())
+
     def test_without_watchdog_usec_there_are_no_pings(self):
         relay = Hikyaku(self.workdir)
         self.start_notified(relay, {})
