@@ -203,6 +203,8 @@ std::vector<Setting> settings_of(const config::Config& c) {
 
   add("metrics", "listen", toml_string(c.metrics.listen));
   add("log", "level", toml_string(c.log.level));
+  add("log", "format", toml_string(c.log.format));
+  add("log", "target", toml_string(c.log.target));
 
   const auto& d = c.doctor;
   std::vector<std::string> mx;

@@ -16,6 +16,7 @@
 #include "app/privileges.hpp"
 #include "app/queue_delivery.hpp"
 #include "app/runtime.hpp"
+#include "app/service_notify.hpp"
 #include "app/user_access.hpp"
 #include "app/version.hpp"
 #include "config/loader.hpp"
@@ -68,7 +69,7 @@ int serve(const std::string& config_path) {
     return 2;
   }
   auto config = std::make_shared<const config::Config>(std::move(*loaded));
-  setup_logging(config->log.level);
+  setup_logging(config->log);
 
   // One event-loop thread: sessions, the resolver's completions and upstream connections all
   // run here, so pooled upstream connections can move between sessions without locking.
@@ -175,6 +176,10 @@ int serve(const std::string& config_path) {
                config->server.tls ? "on" : "off");
   for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);
   for (const auto& w : config->warnings) spdlog::warn("{}", w);
+  // systemd readiness (Type=notify): listeners are bound; ready once the spool scan has ended.
+  ServiceNotifier service(io);
+  service.ready_when([&queue_runner] { return queue_runner.scan_ended(); },
+                     fmt::format("accepting mail on {} listener(s)", config->server.listen.size()));
 
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::function<void(boost::system::error_code, int)> on_signal;
@@ -183,7 +188,8 @@ int serve(const std::string& config_path) {
     if (ec) return;
     if (signo == SIGHUP) {
       spdlog::info("SIGHUP: reloading {}", config_path);
-      runtime.reload(config_path);
+      service.reloading();
+      service.reloaded(runtime.reload(config_path));
       signals.async_wait(on_signal);
       return;
     }
@@ -193,6 +199,7 @@ int serve(const std::string& config_path) {
       return;
     }
     stopping = true;
+    service.stopping();
     const auto grace = runtime.current()->config->server.shutdown_grace;
     spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
     server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control] {

@@ -223,7 +223,9 @@ struct MetricsConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  // trace, debug, info, warning, error
+  std::string level = "info";     // trace, debug, info, warning, error
+  std::string format = "text";    // text: Postfix-like lines; json: one object per line
+  std::string target = "stderr";  // stderr, or journald (native fields)
 };
 
 enum class RouteAction { forward, drop, reject };

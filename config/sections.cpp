@@ -408,17 +408,26 @@ void read_metrics(TableReader& r, MetricsConfig& out) {
   out.listen = parsed->text();
 }
 
-void read_log(TableReader& r, LogConfig& out) {
-  std::string level;
-  if (!r.read_string("level", level)) return;
-  for (std::string_view known : {"trace", "debug", "info", "warning", "error"}) {
-    if (level == known) {
-      out.level = std::move(level);
+// One of `allowed` for `key`; anything else is an error at its line naming the choices.
+static void read_choice(TableReader& r, std::string_view key, std::initializer_list<std::string_view> allowed,
+                        std::string_view expected, std::string& out) {
+  std::string value;
+  if (!r.read_string(key, value)) return;
+  for (std::string_view known : allowed) {
+    if (value == known) {
+      out = std::move(value);
       return;
     }
   }
-  r.error(line_of_key(r, "level"), "level",
-          "unknown level " + quote(level) + " (expected trace, debug, info, warning or error)");
+  r.error(line_of_key(r, key), key, "unknown " + std::string(key) + " " + quote(value) + " (expected " +
+                                        std::string(expected) + ")");
+}
+
+void read_log(TableReader& r, LogConfig& out) {
+  read_choice(r, "level", {"trace", "debug", "info", "warning", "error"},
+              "trace, debug, info, warning or error", out.level);
+  read_choice(r, "format", {"text", "json"}, "text or json", out.format);
+  read_choice(r, "target", {"stderr", "journald"}, "stderr or journald", out.target);
 }
 
 // "PREFIX" as ADDRESS/LENGTH (RFC 4632 §3.1, RFC 4291 §2.3) or a bare address.

@@ -10,6 +10,7 @@ PACKAGES=(
   libopendkim-dev libspf2-dev libopendmarc-dev libpsl-dev publicsuffix libseccomp-dev
   libunbound-dev dns-root-data
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libsystemd-dev   # sd_notify (readiness, reload, watchdog) and the journald log sink
   # unit tests, sanitizers, fuzzers
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   # integration tests and benchmarks: real peers
@@ -17,6 +18,7 @@ PACKAGES=(
   python3 python3-aiosmtpd python3-dkim python3-nacl python3-authres python3-spf openssl nsd bind9-dnsutils postfix
   # the metrics test parses /metrics with a real Prometheus text parser
   python3-prometheus-client
+  systemd          # systemd-analyze verify/security on deploy/systemd/hikyaku.service
 )
 
 missing=()

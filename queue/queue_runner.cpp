@@ -151,6 +151,7 @@ IoResult QueueRunner::write_new(const std::string& directory, const SpoolEntry& 
 core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
   if (::mkdir(options_.directory.c_str(), 0700) != 0 && errno != EEXIST) {
     const int err = errno;
+    scan_ended_ = true;
     return core::unexpected(SpoolIoError{err, "mkdir " + options_.directory + ": " +
                                                   std::string(std::strerror(err))});
   }
@@ -163,6 +164,7 @@ core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
     } else if (!lock.error().locked_elsewhere() || tries >= 50) {
       SpoolIoError error = lock.error();
       if (error.locked_elsewhere()) error.message += " (is another server using this spool?)";
+      scan_ended_ = true;
       return core::unexpected(std::move(error));
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -174,6 +176,7 @@ core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
   }
   Resumed resumed;
   resumed.scanned = scan(options_.directory);
+  scan_ended_ = true;
   if (!resumed.scanned) return resumed.scanned;
   set_aside_corrupt(options_.directory, *resumed.scanned, started_at_);
   resumed.corrupt = list_corrupt(options_.directory);
@@ -193,6 +196,7 @@ asio::awaitable<void> QueueRunner::resume_spool() {
   };
   Resumed resumed = co_await spool_io<Resumed>(writer_, std::move(task));
   if (!*alive) co_return;
+  scan_ended_ = true;
   if (!resumed.scanned) {
     spdlog::error("queue: cannot read the spool: {}; mixed outcomes will get 452 4.3.1",
                   resumed.scanned.error().message);

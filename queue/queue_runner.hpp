@@ -95,6 +95,8 @@ class QueueRunner {
   // made or another process keeps the lock for more than a few seconds.
   core::Expected<ScanResult, SpoolIoError> start();
   bool resumed() const { return resumed_; }
+  // start() failed, or its scan has ended (entries adopted or not): readiness waits for it.
+  bool scan_ended() const { return scan_ended_; }
   // Stops scheduling (timers cancelled); attempts under way finish but are not rescheduled.
   void stop();
 
@@ -176,6 +178,7 @@ class QueueRunner {
   std::size_t writes_ = 0;
   std::vector<ScanProblem> corrupt_;
   bool resumed_ = false;
+  bool scan_ended_ = false;
   bool stopped_ = false;
   // When this runner was made: a tmp.* file older than that is a write cut short by a crash.
   std::time_t started_at_ = std::time(nullptr);

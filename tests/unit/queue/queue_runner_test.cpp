@@ -501,11 +501,14 @@ TEST_F(QueueRunnerTest, StartScansOnTheSpoolWriter) {
   auto started = r.start();
   ASSERT_TRUE(started.has_value());
   EXPECT_FALSE(r.resumed());
+  EXPECT_FALSE(r.scan_ended());
   EXPECT_EQ(r.size(), 0u);
   run_until([] { return false; }, 100ms);  // the loop runs while the writer is busy
   EXPECT_EQ(r.size(), 0u);
+  EXPECT_FALSE(r.scan_ended());  // READY=1 waits for this
   release.set_value();
   ASSERT_TRUE(run_until([&] { return r.resumed() && fake_->calls.size() == 1; }));
+  EXPECT_TRUE(r.scan_ended());
   runner_.reset();
   writer.join();
 }
@@ -551,9 +554,12 @@ TEST_F(QueueRunnerTest, StartHoldsTheSpoolLockUntilTheRunnerIsGone) {
 TEST_F(QueueRunnerTest, StartFailsWhileAnotherProcessKeepsTheLock) {
   auto other = lock_spool(dir_);
   ASSERT_TRUE(other) << other.error().message;
-  auto started = runner().start();
+  auto& r = runner();
+  EXPECT_FALSE(r.scan_ended());
+  auto started = r.start();
   ASSERT_FALSE(started.has_value());
   EXPECT_TRUE(started.error().locked_elsewhere()) << started.error().message;
+  EXPECT_TRUE(r.scan_ended());  // readiness is not held back by a start that failed
 }
 
 TEST_F(QueueRunnerTest, FlushAndRemove) {
