@@ -308,6 +308,15 @@ def proc_status(pid, field):
         return next(line for line in f if line.startswith(field + ":")).split()[1:]
 
 
+def vm_kib(pid, field):
+    """A VmXXX line of /proc/PID/status, in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {field} for {pid}")
+
+
 def spool_entries(spool):
     """The queue entries of a spool directory: not the lock, the control socket or a tmp.* file."""
     try:
@@ -334,6 +343,18 @@ class WithoutAsanQuarantine:
         else:
             os.environ["ASAN_OPTIONS"] = self._asan
         super().tearDown()
+
+    def warmed_up_peak(self, relay):
+        """The relay's peak memory (VmHWM, bytes) after one message has warmed it up (threads,
+        pools, the first message's path): the baseline a measurement starts from."""
+        c = SmtpClient(relay.port)
+        c.command("EHLO client.example.org")
+        c.command("MAIL FROM:<s@origin.example>")
+        c.command("RCPT TO:<noreply@example.com>")
+        c.command("DATA")
+        self.assertTrue(c.command("Subject: warm\r\n\r\nup\r\n.").startswith("250"))
+        c.command("QUIT")
+        return vm_kib(relay.proc.pid, "VmHWM") * 1024
 
 
 class RelayTestCase(unittest.TestCase):

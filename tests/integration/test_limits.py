@@ -9,7 +9,7 @@ import socket
 import time
 import unittest
 
-from harness import RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted, free_port
+from harness import RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted, free_port, vm_kib
 
 
 class SessionBounds(RelayTestCase):
@@ -121,15 +121,6 @@ class ProxyHeaderSlots(RelayTestCase):
 
 
 
-def vm_kib(pid, field):
-    """A VmXXX line of /proc/PID/status, in KiB."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise AssertionError(f"no {field} for {pid}")
-
-
 async def send_slowly(port, body, chunk, pause):
     """One session sending `body` in pieces; returns the reply to DATA (or its end)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -180,15 +171,7 @@ class InflightBudget(WithoutAsanQuarantine, RelayTestCase):
                                     f"max_message_size = {4 << 20}\n"
                                     f"max_connections_per_ip = {self.SESSIONS + 10}")
         pid = r.proc.pid
-        # Warm up (threads, pools, the first message's path), then take the baseline.
-        c = SmtpClient(r.port)
-        c.command("EHLO client.example.org")
-        c.command("MAIL FROM:<s@origin.example>")
-        c.command("RCPT TO:<noreply@example.com>")
-        c.command("DATA")
-        self.assertTrue(c.command("Subject: warm\r\n\r\nup\r\n.").startswith("250"))
-        c.command("QUIT")
-        baseline = vm_kib(pid, "VmHWM") * 1024
+        baseline = self.warmed_up_peak(r)
         line = b"x" * 78 + b"\r\n"
         body = b"Subject: big\r\n\r\n" + line * (self.MESSAGE // len(line))
 

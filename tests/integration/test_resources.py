@@ -12,18 +12,9 @@ import threading
 import time
 import unittest
 
-from harness import RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted
+from harness import RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted, vm_kib
 
 MIB = 1 << 20
-
-
-def vm_kib(pid, field):
-    """A VmXXX line of /proc/PID/status, in KiB."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise AssertionError(f"no {field} for {pid}")
 
 
 class RssSampler:
@@ -141,15 +132,7 @@ class ManySlowLargeMessages(WithoutAsanQuarantine, RelayTestCase):
                                     f"max_connections = {self.SESSIONS + 50}\n"
                                     'data_timeout = "5m"\nmax_session_time = "30m"')
         pid = r.proc.pid
-        # Warm up (threads, pools, the first message's path), then take the baseline.
-        c = SmtpClient(r.port)
-        c.command("EHLO client.example.org")
-        c.command("MAIL FROM:<s@origin.example>")
-        c.command("RCPT TO:<noreply@example.com>")
-        c.command("DATA")
-        self.assertTrue(c.command("Subject: warm\r\n\r\nup\r\n.").startswith("250"))
-        c.command("QUIT")
-        baseline = vm_kib(pid, "VmHWM") * 1024
+        baseline = self.warmed_up_peak(r)
         line = b"x" * 998 + b"\r\n"
         body = b"Subject: big\r\n\r\n" + line * (self.MESSAGE // len(line))
 
