@@ -13,19 +13,26 @@ HIKYAKU = os.environ.get("HIKYAKU_BIN", "hikyaku")
 SRS_CONFIG = '[srs]\ndomain = "fwd.example.net"\nsecrets = ["k1"]\n'
 
 
+class WithConfigFile(unittest.TestCase):
+    """A scratch directory with CONFIG written to `self.conf`."""
+    CONFIG = ""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.conf = os.path.join(self.dir.name, "hikyaku.toml")
+        with open(self.conf, "w") as f:
+            f.write(self.CONFIG)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+
 def run(*args, stdin=""):
     return subprocess.run([HIKYAKU, *args], input=stdin, capture_output=True, text=True, timeout=60)
 
 
-class CommandLine(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.TemporaryDirectory()
-        self.conf = os.path.join(self.dir.name, "h.toml")
-        with open(self.conf, "w") as f:
-            f.write(SRS_CONFIG)
-
-    def tearDown(self):
-        self.dir.cleanup()
+class CommandLine(WithConfigFile):
+    CONFIG = SRS_CONFIG
 
     def test_unknown_verb_is_named(self):
         r = run("frobnicate")
@@ -133,17 +140,10 @@ def keys_by_table(text, commented):
     return out
 
 
-class ConfigVerb(unittest.TestCase):
+class ConfigVerb(WithConfigFile):
     """`hikyaku config` (postconf): every key, its effective value, loadable again."""
 
-    def setUp(self):
-        self.dir = tempfile.TemporaryDirectory()
-        self.conf = os.path.join(self.dir.name, "routes.toml")
-        with open(self.conf, "w") as f:
-            f.write(ROUTES)
-
-    def tearDown(self):
-        self.dir.cleanup()
+    CONFIG = ROUTES
 
     def test_every_documented_key_is_printed(self):
         r = run("config", "-c", SHIPPED)
@@ -177,17 +177,10 @@ class ConfigVerb(unittest.TestCase):
         self.assertIn('forward = ["alice@dest.example", "bob@other.example"]', r.stdout)
 
 
-class RouteVerb(unittest.TestCase):
+class RouteVerb(WithConfigFile):
     """`hikyaku route ADDRESS` (sendmail -bv): the decision for a recipient, nothing sent."""
 
-    def setUp(self):
-        self.dir = tempfile.TemporaryDirectory()
-        self.conf = os.path.join(self.dir.name, "routes.toml")
-        with open(self.conf, "w") as f:
-            f.write(ROUTES)
-
-    def tearDown(self):
-        self.dir.cleanup()
+    CONFIG = ROUTES
 
     def route(self, *args):
         return run("route", *args, "-c", self.conf)
