@@ -13,7 +13,7 @@ import subprocess
 import time
 import unittest
 
-from harness import HIKYAKU, RelayTestCase, SmtpClient, free_port, proc_status, spool_entries
+from harness import HIKYAKU, Hikyaku, RelayTestCase, SmtpClient, free_port, proc_status, spool_entries
 from nsd_harness import NsdServer
 from sinks import (AcceptingSink, DotFailSink, PermFailSink, RcptDeferSink, SlowDataSink, StallingSink,
                    TempFailSink)
@@ -266,6 +266,22 @@ class Queue(RelayTestCase):
         # queue: the entry stays for a retry, with that error.
         self.assertTrue(r.wait_for_log("status=deferred", timeout=30), r.read_log()[-3000:])
         self.assertEqual(len(self.spool_files(r)), 1)
+
+    def test_a_second_server_on_the_same_spool_does_not_start(self):
+        """Two runners on one spool would deliver its entries twice, and the second would take
+        over the control socket: it exits 2 (after the few seconds an offline verb may hold the
+        lock), and the first keeps its socket."""
+        r = self.start()
+        second = Hikyaku(self.workdir, dns=self.nsd.address, relay_port=self.port, domains_extra=RULES)
+        second.spool = r.spool
+        second.write_config()
+        proc = subprocess.run([HIKYAKU, "serve", "-c", second.config_path], capture_output=True, text=True,
+                              timeout=120)
+        self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+        self.assertIn("is another server using this spool?); not starting", proc.stdout + proc.stderr)
+        code, out = self.queue_cli(r, "list")
+        self.assertEqual(code, 0, out)
+        self.assertNotIn("offline", out)  # still answered by the first server over its socket
 
     def test_unwritable_spool_gives_452_and_nothing_is_claimed(self):
         # Nothing delivered (one destination defers at RCPT, the other refuses): the deferred
