@@ -45,6 +45,10 @@ void refresh_gauges(const smtpd::Server& server, const queue::QueueRunner& queue
   m.queue_oldest_age.with({}).set(oldest > 0 && now > oldest ? static_cast<double>(now - oldest) : 0.0);
   m.sessions_active.with({}).set(static_cast<double>(server.active_sessions()));
   m.ready.with({}).set(ready ? 1 : 0);
+  if (const auto free = queue::probe_free_space(queue.options().directory)) {
+    m.spool_free_bytes.with({}).set(static_cast<double>(free->bytes));
+    m.spool_free_inodes.with({}).set(static_cast<double>(free->inodes));
+  }
 }
 
 }  // namespace

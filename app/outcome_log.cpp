@@ -6,8 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "app/auth_stage.hpp"
-#include "core/log_fields.hpp"
 #include "app/message_metrics.hpp"
+#include "core/log_fields.hpp"
+#include "metrics/catalog.hpp"
 
 namespace hikyaku::app {
 
@@ -70,6 +71,7 @@ void log_outcome(const core::Envelope& env, const core::Message& msg, const core
   for (const auto& r : env.recipients) to += (to.empty() ? "<" : ",<") + r.str() + ">";
   const double seconds = std::chrono::duration<double>(delay).count();
   count_message(env, msg, reply, status);  // every message outcome passes here once
+  metrics::process().data_reply.with({}).observe(seconds);
   spdlog::info("{}: client=[{}] from=<{}> to={} message-id={} size={} tls={} status={} reply={} delay={:.3f}s",
                env.transaction_id, env.session.client_ip, env.mail_from.str(), to, message_id(msg), msg.size(),
                env.session.tls ? env.session.tls_version : "no", status, quoted(reply.summary()),
@@ -100,6 +102,14 @@ void log_delivery(const core::Envelope& env, const core::Message& msg, const cor
                  // RFC 1047: the message was sent but its reply never came; a retry may duplicate.
                  d.result.maybe_delivered ? " maybe_delivered=yes" : "");
     for (const auto& t : o.tried) spdlog::info("{}: domain={} tried {}", env.transaction_id, o.domain, t);
+    if (!d.host.empty()) {
+      auto& m = metrics::process();
+      const auto secs = [](std::chrono::steady_clock::duration x) { return std::chrono::duration<double>(x).count(); };
+      m.delivery_stage.with({"checks"}).observe(secs(checks));
+      m.delivery_stage.with({"connect"}).observe(secs(o.setup));
+      m.delivery_stage.with({"transmit"}).observe(secs(o.transmission));
+      m.tls.with({"out", d.tls ? std::string_view(d.tls_version) : std::string_view("none"), "ok"}).inc();
+    }
   }
 }
 

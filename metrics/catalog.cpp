@@ -73,6 +73,26 @@ Catalog::Catalog()
           {label("result", {"delivered", "deferred", "failed"}, "deferred")})),
       dsns(registry.counter("hikyaku_dsn_sent_total",
                             "Delivery status notifications (bounces) queued.")),
+      spool_free_bytes(registry.gauge("hikyaku_spool_free_bytes",
+                                      "Bytes available to the service in the spool's file system.")),
+      spool_free_inodes(registry.gauge("hikyaku_spool_free_inodes",
+                                       "Inodes available to the service in the spool's file system.")),
+      delivery_stage(registry.histogram(
+          "hikyaku_delivery_stage_seconds",
+          "Time per delivery stage and destination domain, in seconds (Postfix's delays=a/b/c/d): checks "
+          "after the end of data, queue wait, connection setup, transmission.",
+          {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400},
+          {label("stage", {"checks", "queue_wait", "connect", "transmit"}, "transmit")})),
+      data_reply(registry.histogram("hikyaku_data_reply_seconds",
+                                    "Time from the end of DATA to our reply, in seconds.",
+                                    {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600})),
+      tls(registry.counter(
+          "hikyaku_tls_sessions_total",
+          "TLS handshakes, inbound (STARTTLS offered to clients) and outbound (to destinations), by "
+          "protocol version and result.",
+          {label("direction", {"in", "out"}, "in"),
+           label("version", {"TLSv1.2", "TLSv1.3", "other", "none"}, "other"),
+           label("result", {"ok", "failed"}, "failed")})),
       config_reloads(registry.counter("hikyaku_config_reloads_total",
                                       "Configuration reloads (SIGHUP), by result.",
                                       {label("result", {"success", "failure"}, "failure")})),

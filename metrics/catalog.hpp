@@ -31,6 +31,12 @@ struct Catalog {
   Family<Gauge>& queue_oldest_age;
   Family<Counter>& delivery_attempts;   // {result}
   Family<Counter>& dsns;
+  Family<Gauge>& spool_free_bytes;
+  Family<Gauge>& spool_free_inodes;
+  // delivery (in the session and from the queue)
+  Family<Histogram>& delivery_stage;    // {stage}: Postfix's delays= a/b/c/d
+  Family<Histogram>& data_reply;        // end of DATA to the reply
+  Family<Counter>& tls;                 // {direction, version, result}
   // process
   Family<Counter>& config_reloads;      // {result}
   Family<Gauge>& config_last_reload;

@@ -421,8 +421,17 @@ void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult&
   bool throttled = false, delivered = false, refused = false, deferred = false;
   const auto spent = result.setup + result.transmission;
   const auto waited = std::chrono::seconds(std::max<std::int64_t>(0, now() - e.arrival)) - spent;
-  const std::string delays = core::delays_field({}, std::max(waited, std::chrono::steady_clock::duration{}),
-                                                result.setup, result.transmission);
+  const auto queue_wait = std::max(std::chrono::duration_cast<std::chrono::steady_clock::duration>(waited),
+                                   std::chrono::steady_clock::duration{});
+  const std::string delays = core::delays_field({}, queue_wait, result.setup, result.transmission);
+  if (!result.host.empty()) {
+    const auto secs = [](std::chrono::steady_clock::duration x) { return std::chrono::duration<double>(x).count(); };
+    auto& stage = metrics::process().delivery_stage;
+    stage.with({"queue_wait"}).observe(secs(queue_wait));
+    stage.with({"connect"}).observe(secs(result.setup));
+    stage.with({"transmit"}).observe(secs(result.transmission));
+    metrics::process().tls.with({"out", result.tls == "no" ? std::string_view("none") : std::string_view(result.tls), "ok"}).inc();
+  }
   for (const auto& address : job.recipients) {
     core::SmtpReply reply = core::SmtpReply::make(451, "4.3.0", "internal error: no result");
     for (const auto& o : result.recipients) {

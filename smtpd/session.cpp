@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ip_address.hpp"
+#include "metrics/catalog.hpp"
 #include "smtpd/proxy_protocol.hpp"
 #include "smtpd/server_protocol.hpp"
 #include "smtpd/session_stream.hpp"
@@ -255,6 +256,7 @@ class Session {
       spdlog::warn("{}: TLS handshake failed with [{}]: {}", protocol_.session().session_id,
                    protocol_.session().client_ip, ec.message());
       closing_reason_ = "TLS handshake failed";
+      metrics::process().tls.with({"in", "none", "failed"}).inc();
       protocol_.tls_failed();
       co_return;
     }
@@ -262,6 +264,7 @@ class Session {
     info.tls = true;
     info.tls_version = stream_.tls_version();
     info.tls_cipher = stream_.tls_cipher();
+    metrics::process().tls.with({"in", info.tls_version, "ok"}).inc();
     spdlog::info("{}: TLS established with [{}]: {} {}", info.session_id, info.client_ip,
                  info.tls_version, info.tls_cipher);
     protocol_.tls_started(info);

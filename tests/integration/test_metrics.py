@@ -167,6 +167,11 @@ class Metrics(RelayTestCase):
             key("hikyaku_message_size_bytes_bucket", le="1024"): 0,
             key("hikyaku_message_size_bytes_bucket", le="4096"): 1,
             key("hikyaku_config_reloads_total", result="success"): 1,
+            # One message reached its end of data and got its reply; nothing was delivered (a
+            # drop rule), so no delivery stage or outbound TLS moved; no STARTTLS was asked.
+            key("hikyaku_data_reply_seconds_count"): 1,
+            key("hikyaku_delivery_stage_seconds_count", stage="transmit"): 0,
+            key("hikyaku_tls_sessions_total", direction="in", version="none", result="failed"): 0,
         }
         # The refusals' codes (550 for the reject rule, whatever the others use) add up to 4.
         refusal_codes = sum(v for k, v in delta.items()
