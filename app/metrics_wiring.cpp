@@ -7,6 +7,7 @@
 
 #include "core/address.hpp"
 #include "core/ascii.hpp"
+#include "dns/resolver_health.hpp"
 #include "metrics/catalog.hpp"
 #include "metrics/exposition.hpp"
 #include "queue/free_space.hpp"
@@ -19,6 +20,7 @@ std::string readiness(const Runtime& runtime, const smtpd::Server& server, const
   ReadinessFacts facts;
   facts.queue_resumed = queue.resumed();
   facts.draining = server.stopping();
+  facts.resolver_failing = dns::resolver_health().failing(kResolverFailingFor, std::chrono::steady_clock::now());
   if (facts.queue_resumed && !facts.draining) {
     // statvfs(2) of the spool: one system call, no I/O wait worth a thread.
     if (const auto env = runtime.current()) {

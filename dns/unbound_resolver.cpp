@@ -14,6 +14,7 @@
 
 #include "core/ascii.hpp"
 #include "dns/names.hpp"
+#include "dns/resolver_health.hpp"
 #include "dns/wire.hpp"
 #include "metrics/catalog.hpp"
 
@@ -327,6 +328,7 @@ asio::awaitable<DnsAnswer> UnboundResolver::query(std::string name, RecordType t
   m.dns_queries.with({type_name, status}).inc();
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   m.dns_duration.with({}).observe(took.count());
+  resolver_health().record(!answer.temporary_failure(), std::chrono::steady_clock::now());
   co_return answer;
 }
 

@@ -53,6 +53,10 @@ TEST(Readiness, Reasons) {
   f.queue_resumed = false;
   f.spool_problem.clear();
   EXPECT_EQ(not_ready_reason(f), "draining");
+  ReadinessFacts dns;
+  dns.queue_resumed = true;
+  dns.resolver_failing = true;
+  EXPECT_EQ(not_ready_reason(dns), "the resolver has failed every query for a minute or more");
 }
 
 }  // namespace
