@@ -198,9 +198,13 @@ class Hikyaku:
             return ""
 
     def wait_for_log(self, text, timeout=30):
+        return self.wait_for_log_count(text, 1, timeout)
+
+    def wait_for_log_count(self, text, count, timeout=30):
+        """Waits until `text` occurs at least `count` times in the log."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if text in self.read_log():
+            if self.read_log().count(text) >= count:
                 return True
             time.sleep(0.05)
         return False
