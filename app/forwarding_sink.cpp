@@ -320,6 +320,9 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
       auth::decide(auth_results, enforcement_policy(config_->auth, *router_, env), vouch);
   log_auth(env, auth_results, decision);
   count_auth(auth_results);
+  metrics::process().policy_actions.with({decision.action == auth::Enforcement::Action::accept   ? "accept"
+                                          : decision.action == auth::Enforcement::Action::refuse ? "refuse"
+                                                                                                 : "defer"}).inc();
   if (decision.action != auth::Enforcement::Action::accept) {
     const bool refused = decision.action == auth::Enforcement::Action::refuse;
     log_outcome(env, msg, decision.reply, refused ? "refused" : "deferred", std::chrono::steady_clock::now() - start);

@@ -109,6 +109,9 @@ void log_delivery(const core::Envelope& env, const core::Message& msg, const cor
       m.delivery_stage.with({"connect"}).observe(secs(o.setup));
       m.delivery_stage.with({"transmit"}).observe(secs(o.transmission));
       m.tls.with({"out", d.tls ? std::string_view(d.tls_version) : std::string_view("none"), "ok"}).inc();
+      if (d.result.data_reply && d.result.data_reply->positive()) {
+        m.end_to_end.with({"session"}).observe(secs(checks + o.setup + o.transmission));
+      }
     }
   }
 }

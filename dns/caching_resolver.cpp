@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 
 #include "dns/names.hpp"
+#include "metrics/catalog.hpp"
 
 namespace hikyaku::dns {
 
@@ -28,7 +29,11 @@ asio::awaitable<DnsAnswer> CachingResolver::query(std::string name, RecordType t
     co_return co_await upstream_->query(std::move(name), type);
   }
   Key key{*normalised, type};
-  if (auto hit = find(key)) co_return std::move(*hit);
+  if (auto hit = find(key)) {
+    metrics::process().dns_cache.with({"hit"}).inc();
+    co_return std::move(*hit);
+  }
+  metrics::process().dns_cache.with({"miss"}).inc();
   DnsAnswer answer = co_await upstream_->query(*normalised, type);
   store(std::move(key), answer);
   co_return answer;

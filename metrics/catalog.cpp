@@ -93,6 +93,25 @@ Catalog::Catalog()
           {label("direction", {"in", "out"}, "in"),
            label("version", {"TLSv1.2", "TLSv1.3", "other", "none"}, "other"),
            label("result", {"ok", "failed"}, "failed")})),
+      policy_actions(registry.counter(
+          "hikyaku_policy_actions_total",
+          "What the authentication step decided for a message: accept (forward), refuse (5xx, DMARC "
+          "p=reject or no From), defer (4xx, a lookup failed).",
+          {label("action", {"accept", "refuse", "defer"}, "refuse")})),
+      end_to_end(registry.histogram(
+          "hikyaku_delivery_end_to_end_seconds",
+          "From the end of DATA (a delivery in the session) or the message's arrival (a delivery from "
+          "the queue) to the destination's 2xx, in seconds.",
+          {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400, 432000},
+          {label("path", {"session", "queue"}, "session")})),
+      expired(registry.counter("hikyaku_queue_expired_total",
+                               "Queued recipients given up at [queue] max_lifetime (a DSN follows).")),
+      spool_write(registry.histogram(
+          "hikyaku_spool_write_seconds",
+          "One durable spool write (temporary file, fsync, rename, directory fsync), in seconds.",
+          {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1})),
+      dns_cache(registry.counter("hikyaku_dns_cache_total", "DNS lookups answered from the cache or not.",
+                                 {label("result", {"hit", "miss"}, "miss")})),
       config_reloads(registry.counter("hikyaku_config_reloads_total",
                                       "Configuration reloads (SIGHUP), by result.",
                                       {label("result", {"success", "failure"}, "failure")})),

@@ -37,6 +37,11 @@ struct Catalog {
   Family<Histogram>& delivery_stage;    // {stage}: Postfix's delays= a/b/c/d
   Family<Histogram>& data_reply;        // end of DATA to the reply
   Family<Counter>& tls;                 // {direction, version, result}
+  Family<Counter>& policy_actions;      // {action}: the DMARC enforcement decision
+  Family<Histogram>& end_to_end;        // {path}: end of DATA (session) or arrival (queue) to a 2xx
+  Family<Counter>& expired;             // queued recipients given up at max_lifetime
+  Family<Histogram>& spool_write;       // one durable write (tmp, fsync, rename, directory fsync)
+  Family<Counter>& dns_cache;           // {result}: hit, miss
   // process
   Family<Counter>& config_reloads;      // {result}
   Family<Gauge>& config_last_reload;

@@ -322,6 +322,7 @@ asio::awaitable<void> QueueRunner::attempt(std::shared_ptr<Item> item) {
       d.status = "4.4.7";
       d.diagnostic = r.last_error.empty() ? "delivery time expired" : r.last_error;
       item->newly_failed.push_back(std::move(d));
+      metrics::process().expired.with({}).inc();
       spdlog::info("{}: to=<{}> status=expired after {}s ({})", e.queue_id, r.address,
                    started - e.arrival, r.last_error);
     }
@@ -455,6 +456,7 @@ void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult&
       it->state = RcptState::delivered;
       it->last_error.clear();
       delivered = true;
+      metrics::process().end_to_end.with({"queue"}).observe(static_cast<double>(std::max<std::int64_t>(0, now() - e.arrival)));
       log_attempt("sent");
     } else if (reply.permanent()) {
       it->state = RcptState::failed;

@@ -11,7 +11,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+
+#include "metrics/catalog.hpp"
 
 namespace hikyaku::queue {
 namespace {
@@ -80,6 +83,7 @@ core::Expected<SpoolLock, SpoolIoError> lock_spool(const std::string& dir) {
 
 IoResult write_durably(const std::string& dir, std::string_view name, std::string_view bytes) {
   if (!valid_name(name)) return core::unexpected(SpoolIoError{0, "invalid spool file name"});
+  const auto started = std::chrono::steady_clock::now();
   const std::string tmp = dir + "/tmp." + std::string(name);
   const std::string final_path = dir + '/' + std::string(name);
   auto fail = [&tmp](std::string_view op, const std::string& path, int err) -> IoResult {
@@ -105,6 +109,8 @@ IoResult write_durably(const std::string& dir, std::string_view name, std::strin
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() < 0) return core::unexpected(sys_error("open", dir, errno));
   if (::fsync(dfd.get()) != 0) return core::unexpected(sys_error("fsync", dir, errno));
+  metrics::process().spool_write.with({}).observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return std::monostate{};
 }
 

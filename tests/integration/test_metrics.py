@@ -237,3 +237,44 @@ class Metrics(RelayTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ForwardedMessageMetrics(RelayTestCase):
+    """One message forwarded to a real destination (NSD, an aiosmtpd sink): the delivery-side
+    metrics move by exactly one delivery."""
+
+    def test_one_forwarded_message(self):
+        from nsd_harness import NsdServer
+        from sinks import AcceptingSink
+        from test_forwarding import ORIGIN_ZONE, RULES, ZONE, send
+        port, metrics_port = free_port(), free_port()
+        nsd = NsdServer({"dest.example": ZONE, "origin.example": ORIGIN_ZONE}).start()
+        self.addCleanup(nsd.stop)
+        sink = AcceptingSink("::1", port).start()
+        self.addCleanup(sink.stop)
+        r = self.relay(metrics_port=metrics_port, dns=nsd.address, relay_port=port, domains_extra=RULES)
+        deadline = time.time() + 60
+        while http_get(metrics_port, "/readyz")[0] != 200 and time.time() < deadline:
+            time.sleep(0.1)
+        before, _ = scrape(metrics_port)
+        _, reply = send(r, ["v6@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        after, _ = scrape(metrics_port)
+        delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
+        expected = {
+            key("hikyaku_messages_total", outcome="sent"): 1,
+            key("hikyaku_policy_actions_total", action="accept"): 1,
+            key("hikyaku_data_reply_seconds_count"): 1,
+            key("hikyaku_delivery_stage_seconds_count", stage="checks"): 1,
+            key("hikyaku_delivery_stage_seconds_count", stage="connect"): 1,
+            key("hikyaku_delivery_stage_seconds_count", stage="transmit"): 1,
+            key("hikyaku_delivery_stage_seconds_count", stage="queue_wait"): 0,
+            key("hikyaku_delivery_end_to_end_seconds_count", path="session"): 1,
+            key("hikyaku_delivery_end_to_end_seconds_count", path="queue"): 0,
+            key("hikyaku_tls_sessions_total", direction="out", version="none", result="ok"): 1,
+            key("hikyaku_spool_write_seconds_count"): 0,  # delivered in the session: nothing spooled
+        }
+        for k, v in expected.items():
+            self.assertEqual(delta.get(k), v, k)
+        self.assertGreaterEqual(delta[key("hikyaku_dns_cache_total", result="miss")], 1)
+        self.assertEqual(len(sink.messages), 1)
