@@ -55,10 +55,13 @@ fuzz: deps
 IMAGE ?= localhost/hikyaku:latest
 IMAGE_BASE ?= localhost/debian
 IMAGE_TOOL ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo buildah)
+# Extra build flags, e.g. IMAGE_BUILD_FLAGS=--isolation=chroot where no OCI runtime can start a
+# container (the RUN steps then run in a chroot).
+IMAGE_BUILD_FLAGS ?=
 image:
 	@bash deploy/image-deps.sh
 	bash deploy/image/base.sh $(IMAGE_TOOL) $(IMAGE_BASE)
-	$(IMAGE_TOOL) build -f deploy/Dockerfile -t $(IMAGE) --build-arg JOBS=$(JOBS) \
+	$(IMAGE_TOOL) build $(IMAGE_BUILD_FLAGS) -f deploy/Dockerfile -t $(IMAGE) --build-arg JOBS=$(JOBS) \
 	  --build-arg BUILD_BASE=$(IMAGE_BASE):bookworm --build-arg RUNTIME_BASE=$(IMAGE_BASE):bookworm-slim .
 
 # Runs the image (podman, host network) and sends a message through it on loopback to a sink,
