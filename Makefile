@@ -5,7 +5,7 @@ RELEASE_DIR := build/release
 TEST_DIR := build/test
 FUZZ_DIR := build/fuzz
 
-.PHONY: deps build run test test-heavy soak fuzz clean
+.PHONY: deps build run test test-heavy soak fuzz image image-test clean
 
 deps:
 	@bash deploy/install-deps.sh
@@ -48,6 +48,26 @@ fuzz: deps
 	CC=clang CXX=clang++ cmake -S tests/fuzz/libfuzzer -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(FUZZ_DIR) -j$(JOBS)
 	bash tests/fuzz/run-all.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# The container image (deploy/Dockerfile) with podman, or buildah where podman is missing. No
+# registry image is pulled: deploy/image/base.sh makes the Debian 12 bases with mmdebstrap from
+# Debian's packages and tags them $(IMAGE_BASE):bookworm and :bookworm-slim.
+IMAGE ?= localhost/hikyaku:latest
+IMAGE_BASE ?= localhost/debian
+IMAGE_TOOL ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo buildah)
+# Extra build flags, e.g. IMAGE_BUILD_FLAGS=--isolation=chroot where no OCI runtime can start a
+# container (the RUN steps then run in a chroot).
+IMAGE_BUILD_FLAGS ?=
+image:
+	@bash deploy/image-deps.sh
+	bash deploy/image/base.sh $(IMAGE_TOOL) $(IMAGE_BASE)
+	$(IMAGE_TOOL) build $(IMAGE_BUILD_FLAGS) -f deploy/Dockerfile -t $(IMAGE) --build-arg JOBS=$(JOBS) \
+	  --build-arg BUILD_BASE=$(IMAGE_BASE):bookworm --build-arg RUNTIME_BASE=$(IMAGE_BASE):bookworm-slim .
+
+# Runs the image (podman, host network) and sends a message through it on loopback to a sink,
+# with NSD for DNS (tests/integration/test_image.py).
+image-test: deps image
+	IMAGE=$(IMAGE) bash deploy/image/test.sh
 
 clean:
 	rm -rf build

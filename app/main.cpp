@@ -20,6 +20,7 @@
 #include "app/version.hpp"
 #include "auth/spf_helper_main.hpp"
 #include "auth/spf_launcher.hpp"
+#include "config/loader.hpp"
 #include "core/address.hpp"
 #include "core/ip_address.hpp"
 
@@ -203,7 +204,15 @@ int main(int argc, char** argv) {
   auto* queue_flush = queue->add_subcommand("flush", "try every queued message now");
   auto* queue_delete = queue->add_subcommand("delete", "remove one message from the queue");
   queue_delete->add_option("ID", queue_id, "the queue id")->required();
-  for (auto* sub : {queue_list, queue_flush, queue_delete}) {
+  auto* queue_drain = queue->add_subcommand(
+      "drain", "try every queued message until the queue is empty (exit 0) or --timeout (exit 1)");
+  std::string drain_timeout = "10m";
+  std::string drain_retry_every = "10s";
+  queue_drain->add_option("--timeout", drain_timeout, "give up after this long (30s, 10m, 1h)")
+      ->capture_default_str();
+  queue_drain->add_option("--retry-every", drain_retry_every, "make what is left due again this often")
+      ->capture_default_str();
+  for (auto* sub : {queue_list, queue_flush, queue_delete, queue_drain}) {
     sub->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   }
 
@@ -243,6 +252,18 @@ int main(int argc, char** argv) {
   if (*postmaster) return hikyaku::app::postmaster_command(config_path);
   if (*arc_verify) return hikyaku::app::arc_verify_command(arc_options);
   if (*arc_seal) return hikyaku::app::arc_seal_command(arc_options);
+  if (*queue_drain) {
+    hikyaku::app::DrainOptions drain;
+    const auto timeout = hikyaku::config::parse_duration(drain_timeout);
+    const auto retry_every = hikyaku::config::parse_duration(drain_retry_every);
+    if (!timeout || !retry_every || retry_every->count() <= 0) {
+      fmt::print(stderr, "hikyaku queue drain: --timeout and --retry-every take a duration (30s, 10m, 1h)\n");
+      return 2;
+    }
+    drain.timeout = *timeout;
+    drain.retry_every = *retry_every;
+    return hikyaku::app::queue_drain_command(config_path, drain);
+  }
   if (*queue) {
     using hikyaku::app::QueueVerb;
     const QueueVerb verb = *queue_list ? QueueVerb::list : *queue_flush ? QueueVerb::flush : QueueVerb::remove;

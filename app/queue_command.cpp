@@ -1,16 +1,21 @@
 // queue_command: one request over the control socket; offline, the same verbs on the spool
 // files (list: scan; flush: next try set to now in each file; delete: unlink), under the spool's
-// lock, so never beside a running server whose control socket does not answer.
+// lock, so never beside a running server whose control socket does not answer. drain: DRAIN
+// rounds against the running server until its queue is empty or the timeout passes.
 #include "app/queue_command.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -225,6 +230,68 @@ int queue_command(const std::string& config_path, QueueVerb verb, const std::str
     case QueueVerb::remove: fmt::print("deleted {}\n", queue_id); break;
   }
   return 0;
+}
+
+int queue_drain_command(const std::string& config_path, const DrainOptions& options) {
+  auto loaded = config::load_file(config_path);
+  if (!loaded) {
+    for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.text());
+    return 2;
+  }
+  const std::string path = loaded->queue.control_socket_path();
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto deadline = start + options.timeout;
+  auto next_round = start;  // the first request is a DRAIN (everything due now)
+  std::vector<queue::EntrySummary> left;
+  std::size_t last_count = SIZE_MAX;
+  while (true) {
+    const auto now = Clock::now();
+    queue::ControlRequest request;
+    request.verb = now >= next_round ? queue::ControlVerb::drain : queue::ControlVerb::list;
+    if (request.verb == queue::ControlVerb::drain) next_round = now + options.retry_every;
+    std::string error;
+    const auto raw = ask_server(path, queue::render_request(request), error);
+    if (!raw) {
+      fmt::print(stderr, "no server answers on {}: only a running server can drain its queue\n", path);
+      return 2;
+    }
+    if (!error.empty()) {
+      fmt::print(stderr, "{}\n", error);
+      return 2;
+    }
+    auto response = queue::parse_response(*raw);
+    if (!response) {
+      fmt::print(stderr, "bad answer from the server: {}\n", response.error());
+      return 2;
+    }
+    if (!response->ok) {
+      fmt::print(stderr, "{}\n", response->error);
+      return 1;
+    }
+    left = std::move(response->entries);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start).count();
+    if (left.empty()) {
+      fmt::print("queue empty after {}\n", span(elapsed));
+      return 0;
+    }
+    if (left.size() != last_count || request.verb == queue::ControlVerb::drain) {
+      std::size_t active = 0;
+      for (const auto& e : left) active += e.active ? 1 : 0;
+      fmt::print("{} entr{} left ({} being delivered) after {}\n", left.size(),
+                 left.size() == 1 ? "y" : "ies", active, span(elapsed));
+      std::fflush(stdout);
+      last_count = left.size();
+    }
+    if (Clock::now() >= deadline) break;
+    const auto wait = std::min<Clock::duration>(options.poll, deadline - Clock::now());
+    if (wait > Clock::duration::zero()) std::this_thread::sleep_for(wait);
+  }
+  fmt::print("timed out after {}; still queued:\n", span(std::chrono::duration_cast<std::chrono::seconds>(
+                                                          options.timeout).count()));
+  print_entries(left);
+  return 1;
 }
 
 }  // namespace hikyaku::app

@@ -19,6 +19,7 @@ PACKAGES=(
   # the metrics test parses /metrics with a real Prometheus text parser
   python3-prometheus-client
   systemd          # systemd-analyze verify/security on deploy/systemd/hikyaku.service
+  python3-yaml     # test_deploy parses the Kubernetes manifests of deploy/kubernetes
 )
 
 missing=()

@@ -54,6 +54,7 @@ std::string render_request(const ControlRequest& request) {
     case ControlVerb::list: return "LIST\n";
     case ControlVerb::flush: return "FLUSH\n";
     case ControlVerb::remove: return "DELETE " + request.queue_id + "\n";
+    case ControlVerb::drain: return "DRAIN\n";
   }
   return "LIST\n";
 }
@@ -68,6 +69,10 @@ core::Expected<ControlRequest, std::string> parse_request(std::string_view line)
     r.verb = ControlVerb::flush;
     return r;
   }
+  if (t.size() == 1 && t[0] == "DRAIN") {
+    r.verb = ControlVerb::drain;
+    return r;
+  }
   if (t[0] == "DELETE") {
     if (t.size() != 2 || !valid_queue_id(t[1])) {
       return core::unexpected(std::string("DELETE needs one queue id of [A-Za-z0-9._-]"));
@@ -76,7 +81,7 @@ core::Expected<ControlRequest, std::string> parse_request(std::string_view line)
     r.queue_id = std::string(t[1]);
     return r;
   }
-  return core::unexpected(std::string("unknown request (expected LIST, FLUSH or DELETE <id>)"));
+  return core::unexpected(std::string("unknown request (expected LIST, FLUSH, DRAIN or DELETE <id>)"));
 }
 
 std::string render_response(const ControlResponse& response) {

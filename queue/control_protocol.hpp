@@ -1,5 +1,5 @@
 // The line protocol between `hikyaku queue` and the running server's control socket (DESIGN §4
-// `queue list|flush|delete`). One request line, one response; every string field is
+// `queue list|flush|delete|drain`). One request line, one response; every string field is
 // percent-escaped (queue/spool_file escape_value), so no field can break a line or a token. Pure.
 #pragma once
 #include <cstdint>
@@ -31,7 +31,7 @@ struct CorruptFile {
   bool operator==(const CorruptFile&) const = default;
 };
 
-enum class ControlVerb { list, flush, remove };
+enum class ControlVerb { list, flush, remove, drain };
 
 struct ControlRequest {
   ControlVerb verb = ControlVerb::list;
@@ -39,7 +39,9 @@ struct ControlRequest {
   bool operator==(const ControlRequest&) const = default;
 };
 
-// Requests: "LIST", "FLUSH", "DELETE <queue-id>", each ending in LF. A queue id is 1-64 of
+// Requests: "LIST", "FLUSH", "DELETE <queue-id>", "DRAIN", each ending in LF. DRAIN is one
+// round of `hikyaku queue drain`: every entry due now (as FLUSH), answered with the entries
+// still queued (as LIST); the client repeats it until none is left. A queue id is 1-64 of
 // [A-Za-z0-9._-] (never "." or "..", never starting "tmp."): it names a spool file.
 inline constexpr std::size_t kMaxRequestLine = 128;
 bool valid_queue_id(std::string_view id);
@@ -47,7 +49,7 @@ std::string render_request(const ControlRequest& request);
 // `line` without its LF. Anything else is an error saying why.
 core::Expected<ControlRequest, std::string> parse_request(std::string_view line);
 
-// Responses: "OK <n>" then n "ENTRY ..." lines (LIST; n is the count flushed for FLUSH, 1 for a
+// Responses: "OK <n>" then n "ENTRY ..." lines (LIST and DRAIN; n is the count flushed for FLUSH, 1 for a
 // DELETE that found the entry), or "ERR <escaped text>"; every line ends in LF. An entry line:
 // "ENTRY <id> <arrival> <attempts> <next_try> <0|1> =<sender> <nrcpt> =<rcpt>... =<last_error>".
 // After the entries of a LIST, one "CORRUPT =<name> =<reason>" line per file kept aside.

@@ -1,4 +1,4 @@
-// The running server's control socket (DESIGN §4 `queue list|flush|delete`): a unix stream
+// The running server's control socket (DESIGN §4 `queue list|flush|delete|drain`): a unix stream
 // socket, mode 0600, one request line per connection (queue/control_protocol), answered from
 // the QueueRunner on the event-loop thread. Every read is bounded in size and time.
 #pragma once

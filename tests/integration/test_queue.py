@@ -2,7 +2,8 @@
 the 250 and retried; recipients refused for good get an RFC 3464 DSN at the original sender's
 MX; a destination slower than the session budget is queued; an unwritable spool gives 452 4.3.1
 (or 554 5.3.1 once part was delivered); `hikyaku queue list|flush|delete` against the running
-server and offline. Real hikyaku, NSD for DNS, aiosmtpd sinks on loopback."""
+server and offline; `hikyaku queue drain` until empty or its timeout. Real hikyaku, NSD for DNS,
+aiosmtpd sinks on loopback."""
 import email
 import email.policy
 import hashlib
@@ -455,6 +456,56 @@ class Queue(RelayTestCase):
         code, out = self.queue_cli(r, "delete", ids[1])
         self.assertEqual(code, 0, out)
         self.assertEqual(self.spool_files(r), [])
+
+    def test_queue_drain_waits_until_a_recovering_destination_took_everything(self):
+        self.sink(AcceptingSink, "::1")
+        # Refuses the in-session attempt and the first drain round, then accepts: drain must
+        # make the entry due again (retry_interval alone would wait an hour).
+        temp = self.sink(DotFailSink, "127.0.0.9", times=2)
+        r = self.start(retry_interval="1h")
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250"), reply)
+        qid = re.search(r"queued as (\S+) for", reply).group(1)
+        self.assertEqual(self.spool_files(r), [qid])
+        code, out = self.queue_cli(r, "drain", "--timeout", "60s", "--retry-every", "1s")
+        self.assertEqual(code, 0, out)
+        self.assertIn("queue empty after", out)
+        self.assertIn("1 entry left", out)
+        self.assertEqual(temp.refused, 2)
+        self.assertTrue(temp.wait_for(1, timeout=5))
+        self.assertEqual(temp.messages[0]["rcpt_tos"], ["user@temp.dest.example"])
+        self.assertEqual(self.spool_files(r), [])
+        # An empty queue drains at once.
+        code, out = self.queue_cli(r, "drain", "--timeout", "5s")
+        self.assertEqual(code, 0, out)
+        self.assertIn("queue empty after 0s", out)
+
+    def test_queue_drain_times_out_listing_what_is_left(self):
+        self.sink(AcceptingSink, "::1")
+        temp = self.sink(DotFailSink, "127.0.0.9", times=None)
+        r = self.start(retry_interval="1h")
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"], sender=SENDER)
+        self.assertTrue(reply.startswith("250"), reply)
+        qid = re.search(r"queued as (\S+) for", reply).group(1)
+        started = time.monotonic()
+        code, out = self.queue_cli(r, "drain", "--timeout", "3s", "--retry-every", "1s")
+        self.assertEqual(code, 1, out)
+        self.assertGreaterEqual(time.monotonic() - started, 3)
+        self.assertIn("timed out after 3s; still queued:", out)
+        self.assertIn(qid, out)
+        self.assertIn("user@temp.dest.example", out)
+        self.assertIn("mx.temp.dest.example said: 451 4.3.0", out)
+        self.assertGreaterEqual(temp.refused, 2)  # in session, then at least one drain round
+        self.assertEqual(self.spool_files(r), [qid])  # nothing lost by giving up
+        # Bad durations are refused before anything is asked.
+        code, out = self.queue_cli(r, "drain", "--timeout", "soon")
+        self.assertEqual(code, 2, out)
+        # Without a server there is nothing to drain: the spool stays as it is.
+        self.assertEqual(r.stop(), 0)
+        code, out = self.queue_cli(r, "drain", "--timeout", "5s")
+        self.assertEqual(code, 2, out)
+        self.assertIn("only a running server can drain its queue", out)
+        self.assertEqual(self.spool_files(r), [qid])
 
     def test_queued_retry_keeps_smtputf8_and_8bitmime_of_an_ascii_envelope(self):
         # RFC 6531 §3.4: UTF-8 headers behind an ASCII envelope still need SMTPUTF8 upstream,

@@ -12,11 +12,15 @@ TEST(ControlProtocol, Requests) {
   EXPECT_EQ(parse_request("LIST")->verb, ControlVerb::list);
   EXPECT_EQ(parse_request("FLUSH")->verb, ControlVerb::flush);
   EXPECT_EQ(parse_request("FLUSH\r")->verb, ControlVerb::flush);
+  EXPECT_EQ(parse_request("DRAIN")->verb, ControlVerb::drain);
+  EXPECT_EQ(parse_request("DRAIN\r")->verb, ControlVerb::drain);
+  EXPECT_EQ(render_request(*parse_request("DRAIN")), "DRAIN\n");
   auto d = parse_request("DELETE 0190ABCDEF123.x-y_z");
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->verb, ControlVerb::remove);
   EXPECT_EQ(d->queue_id, "0190ABCDEF123.x-y_z");
-  for (const ControlRequest& r : {*parse_request("LIST"), *parse_request("FLUSH"), *d}) {
+  for (const ControlRequest& r :
+       {*parse_request("LIST"), *parse_request("FLUSH"), *parse_request("DRAIN"), *d}) {
     const std::string line = render_request(r);
     ASSERT_EQ(line.back(), '\n');
     EXPECT_EQ(*parse_request(std::string_view(line).substr(0, line.size() - 1)), r);
@@ -25,7 +29,8 @@ TEST(ControlProtocol, Requests) {
 
 TEST(ControlProtocol, BadRequestsAreRefusedWithAReason) {
   for (const char* bad : {"", "list", "LIST extra", "DELETE", "DELETE a b", "DELETE ../etc/passwd",
-                          "DELETE ..", "DELETE tmp.X", "DELETE a/b", "DELETE  x", "FLUSH ", "QUIT"}) {
+                          "DELETE ..", "DELETE tmp.X", "DELETE a/b", "DELETE  x", "FLUSH ", "QUIT",
+                          "DRAIN ", "drain", "DRAIN 10m", "DRAIN Q1"}) {
     auto r = parse_request(bad);
     EXPECT_FALSE(r.has_value()) << bad;
     if (!r) {
