@@ -185,6 +185,46 @@ int offline(const config::Config& cfg, QueueVerb verb, const std::string& queue_
 
 }  // namespace
 
+namespace {
+
+// One request to the running server: its answer; or, said on stderr, why there is none (status
+// 2: unreadable, 1: refused by the server); or no server at all.
+struct Exchange {
+  std::optional<queue::ControlResponse> response;
+  int status = 0;
+  bool no_server = false;
+};
+
+Exchange ask_running_server(const std::string& path, const queue::ControlRequest& request) {
+  Exchange out;
+  std::string error;
+  const auto raw = ask_server(path, queue::render_request(request), error);
+  if (!raw) {
+    out.no_server = true;
+    return out;
+  }
+  if (!error.empty()) {
+    fmt::print(stderr, "{}\n", error);
+    out.status = 2;
+    return out;
+  }
+  auto response = queue::parse_response(*raw);
+  if (!response) {
+    fmt::print(stderr, "bad answer from the server: {}\n", response.error());
+    out.status = 2;
+    return out;
+  }
+  if (!response->ok) {
+    fmt::print(stderr, "{}\n", response->error);
+    out.status = 1;
+    return out;
+  }
+  out.response = std::move(*response);
+  return out;
+}
+
+}  // namespace
+
 int queue_command(const std::string& config_path, QueueVerb verb, const std::string& queue_id) {
   auto loaded = config::load_file(config_path);
   if (!loaded) {
@@ -200,22 +240,10 @@ int queue_command(const std::string& config_path, QueueVerb verb, const std::str
     fmt::print(stderr, "bad queue id {}\n", queue_id);
     return 2;
   }
-  std::string error;
-  const auto raw = ask_server(loaded->queue.control_socket_path(), queue::render_request(request), error);
-  if (!raw) return offline(*loaded, verb, queue_id);
-  if (!error.empty()) {
-    fmt::print(stderr, "{}\n", error);
-    return 2;
-  }
-  auto response = queue::parse_response(*raw);
-  if (!response) {
-    fmt::print(stderr, "bad answer from the server: {}\n", response.error());
-    return 2;
-  }
-  if (!response->ok) {
-    fmt::print(stderr, "{}\n", response->error);
-    return 1;
-  }
+  auto answer = ask_running_server(loaded->queue.control_socket_path(), request);
+  if (answer.no_server) return offline(*loaded, verb, queue_id);
+  if (!answer.response) return answer.status;
+  auto& response = answer.response;
   switch (verb) {
     case QueueVerb::list: {
       print_entries(response->entries);
@@ -250,26 +278,13 @@ int queue_drain_command(const std::string& config_path, const DrainOptions& opti
     queue::ControlRequest request;
     request.verb = now >= next_round ? queue::ControlVerb::drain : queue::ControlVerb::list;
     if (request.verb == queue::ControlVerb::drain) next_round = now + options.retry_every;
-    std::string error;
-    const auto raw = ask_server(path, queue::render_request(request), error);
-    if (!raw) {
+    auto answer = ask_running_server(path, request);
+    if (answer.no_server) {
       fmt::print(stderr, "no server answers on {}: only a running server can drain its queue\n", path);
       return 2;
     }
-    if (!error.empty()) {
-      fmt::print(stderr, "{}\n", error);
-      return 2;
-    }
-    auto response = queue::parse_response(*raw);
-    if (!response) {
-      fmt::print(stderr, "bad answer from the server: {}\n", response.error());
-      return 2;
-    }
-    if (!response->ok) {
-      fmt::print(stderr, "{}\n", response->error);
-      return 1;
-    }
-    left = std::move(response->entries);
+    if (!answer.response) return answer.status;
+    left = std::move(answer.response->entries);
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start).count();
     if (left.empty()) {
