@@ -134,6 +134,7 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("server", "max_junk_commands", number(sv.max_junk_commands));
   add("server", "max_session_time", duration(sv.max_session_time));
   add("server", "shutdown_grace", duration(sv.shutdown_grace));
+  add("server", "reload_on_change", boolean(sv.reload_on_change));
   add("server", "proxy_timeout", duration(sv.proxy_timeout));
   add("server", "tls_handshake_timeout", duration(sv.tls_handshake_timeout));
   add("server.tls", "certificate", toml_string(sv.tls ? sv.tls->certificate : ""));

@@ -114,6 +114,7 @@ std::vector<std::string> restart_only_changes(const config::Config& running, con
   if (was.destination_concurrency != now.destination_concurrency) out.push_back("queue.destination_concurrency");
   if (was.control_socket != now.control_socket) out.push_back("queue.control_socket");
   if (running.metrics.listen != file.metrics.listen) out.push_back("metrics.listen");
+  if (running.server.reload_on_change != file.server.reload_on_change) out.push_back("server.reload_on_change");
   if (running.log.format != file.log.format) out.push_back("log.format");
   if (running.log.target != file.log.target) out.push_back("log.target");
   return out;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/config_command.hpp"
+#include "app/config_watcher.hpp"
 #include "app/logging.hpp"
 #include "app/metrics_server.hpp"
 #include "app/metrics_wiring.hpp"
@@ -182,6 +183,9 @@ int serve(const std::string& config_path) {
                      fmt::format("accepting mail on {} listener(s)", config->server.listen.size()));
 
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  // [server] reload_on_change: a changed file is reloaded through the SIGHUP handler below.
+  std::optional<ConfigWatcher> watcher;
+  if (config->server.reload_on_change) watcher.emplace(io.get_executor(), config_path);
   std::function<void(boost::system::error_code, int)> on_signal;
   bool stopping = false;
   on_signal = [&](boost::system::error_code ec, int signo) {

@@ -74,6 +74,10 @@ struct ServerConfig {
   // relay's own wait for its destinations (queue.session_budget, 5 min); the session ends with
   // 421 4.4.2 at its first wait for input after this time.
   Duration max_session_time = std::chrono::minutes(30);
+  // Reload when the configuration file's content changes (inotify on its directory; a symlink
+  // swap such as a Kubernetes ConfigMap update counts), as SIGHUP does. Off by default: an
+  // operator editing the file reloads when ready, as with Postfix.
+  bool reload_on_change = false;
   // SIGTERM: how long sessions may finish their current transaction before 421.
   Duration shutdown_grace = std::chrono::seconds(30);
   // The peers (addresses or prefixes) allowed to connect to a proxy listener, whose PROXY header

@@ -162,6 +162,7 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   r.read_duration("max_session_time", out.max_session_time, false);
   r.read_duration("shutdown_grace", out.shutdown_grace, true);
   r.read_string("user", out.user);
+  r.read_bool("reload_on_change", out.reload_on_change);
   if (r.read_string("postmaster", out.postmaster)) {
     auto mailbox = core::parse_mailbox(out.postmaster, true);
     if (!mailbox) {

@@ -272,6 +272,37 @@ class StartupSummary(RelayTestCase):
         self.assertTrue(r.wait_for_log("log level now debug", timeout=60), r.read_log())
         self.assertEqual(r.read_log().count("connect from"), before)
 
+    def test_reload_on_change_follows_a_configmap_symlink_swap(self):
+        """[server] reload_on_change: a Kubernetes ConfigMap volume swaps its `..data` link to a
+        new directory; the relay reloads once for a new content, not for the same content."""
+        from harness import Hikyaku
+        r = Hikyaku(self.workdir, server_extra="reload_on_change = true\n")
+        mount = os.path.join(self.workdir, "configmap")
+        os.makedirs(os.path.join(mount, "..v1"))
+
+        def publish(version, text):
+            os.makedirs(os.path.join(mount, version), exist_ok=True)
+            with open(os.path.join(mount, version, "hikyaku.toml"), "w") as f:
+                f.write(text)
+            tmp = os.path.join(mount, "..data_tmp")
+            os.symlink(version, tmp)
+            os.replace(tmp, os.path.join(mount, "..data"))  # atomic, as the kubelet does
+
+        publish("..v1", r.config_text())
+        os.symlink("..data/hikyaku.toml", os.path.join(mount, "hikyaku.toml"))
+        r.config_path = os.path.join(mount, "hikyaku.toml")
+        r.start()
+        self.relays.append(r)
+        self.assertTrue(r.wait_for_log("watching " + r.config_path), r.read_log())
+        extra = '\n[[domain]]\nname = "added.example"\ncatch_all = { action = "drop" }\n'
+        publish("..v2", r.config_text() + extra)
+        self.assertTrue(r.wait_for_log("domain added.example: rules=0", timeout=60), r.read_log()[-3000:])
+        self.assertEqual(r.read_log().count("changed: reloading (server.reload_on_change)"), 1)
+        # The same content again (a resync): looked at, not reloaded.
+        publish("..v3", r.config_text() + extra)
+        self.assertTrue(r.wait_for_log("touched, content unchanged: no reload", timeout=60), r.read_log()[-3000:])
+        self.assertEqual(r.read_log().count("changed: reloading (server.reload_on_change)"), 1)
+
 
 class SessionLog(RelayTestCase):
     """The log a postmaster greps: Postfix-style command counters and why a session ended, and
