@@ -14,7 +14,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log_fields.hpp"
@@ -59,49 +58,6 @@ asio::awaitable<R> spool_io(asio::thread_pool* writer, F fn) {
   auto op = run_on_workers<R>(*writer, std::move(fn));
   R result = co_await std::move(op);
   co_return result;
-}
-
-// Rewrites an entry's file with the state `meta` (no message) and the message read back from the
-// file itself: the body is never held between attempts, and the format stays the one file.
-std::string rewrite_entry(const std::string& directory, const SpoolEntry& meta) {
-  auto on_disk = read_entry(directory, meta.queue_id);
-  if (!on_disk) return on_disk.error().reason;
-  SpoolEntry full = meta;
-  full.message = std::move(on_disk->message);
-  auto written = write_durably(directory, meta.queue_id, encode(full));
-  return written ? std::string() : written.error().message;
-}
-
-// Moves the corrupt files of a scan aside (their problem says where they went, or why not), and
-// removes temporary files left by a process that ended before `process_start`.
-void set_aside_corrupt(const std::string& directory, ScanResult& scanned, std::time_t process_start) {
-  for (auto it = scanned.entries.begin(); it != scanned.entries.end();) {
-    if (it->name == it->entry.queue_id) {
-      ++it;
-      continue;
-    }
-    scanned.problems.push_back({it->name, "file name differs from its queue id " + it->entry.queue_id, true});
-    it = scanned.entries.erase(it);
-  }
-  for (auto& p : scanned.problems) {
-    // A temporary file older than this process is a write a crash cut short: the reply that
-    // would have acknowledged it waits for its rename, so it was never acknowledged. One written
-    // since (a session writing beside this scan) is left alone.
-    if (p.name.rfind("tmp.", 0) == 0) {
-      const std::string path = directory + "/" + p.name;
-      struct stat st {};
-      if (::stat(path.c_str(), &st) == 0 && st.st_mtime < process_start && ::unlink(path.c_str()) == 0) {
-        p.reason = "unfinished write from before this start (never acknowledged): removed";
-      }
-      continue;
-    }
-    if (!p.corrupt) continue;
-    if (auto moved = move_aside(directory, p.name, p.reason); moved) {
-      p.reason += " (kept aside in " + std::string(kCorruptDirName) + "/)";
-    } else {
-      p.reason += " (could not be kept aside: " + moved.error().message + ")";
-    }
-  }
 }
 
 struct Loaded {
@@ -178,7 +134,7 @@ core::Expected<ScanResult, SpoolIoError> QueueRunner::start() {
   resumed.scanned = scan(options_.directory);
   scan_ended_ = true;
   if (!resumed.scanned) return resumed.scanned;
-  set_aside_corrupt(options_.directory, *resumed.scanned, started_at_);
+  recover_scanned(options_.directory, *resumed.scanned, started_at_);
   resumed.corrupt = list_corrupt(options_.directory);
   adopt_scanned(resumed);
   return resumed.scanned;
@@ -190,7 +146,7 @@ asio::awaitable<void> QueueRunner::resume_spool() {
   auto task = [directory, started = started_at_] {
     Resumed out;
     out.scanned = scan(directory);
-    if (out.scanned) set_aside_corrupt(directory, *out.scanned, started);
+    if (out.scanned) recover_scanned(directory, *out.scanned, started);
     out.corrupt = list_corrupt(directory);
     return out;
   };

@@ -236,4 +236,43 @@ std::vector<ScanProblem> list_corrupt(const std::string& dir) {
   return out;
 }
 
+std::string rewrite_entry(const std::string& directory, const SpoolEntry& meta) {
+  auto on_disk = read_entry(directory, meta.queue_id);
+  if (!on_disk) return on_disk.error().reason;
+  SpoolEntry full = meta;
+  full.message = std::move(on_disk->message);
+  auto written = write_durably(directory, meta.queue_id, encode(full));
+  return written ? std::string() : written.error().message;
+}
+
+void recover_scanned(const std::string& directory, ScanResult& scanned, std::time_t process_start) {
+  for (auto it = scanned.entries.begin(); it != scanned.entries.end();) {
+    if (it->name == it->entry.queue_id) {
+      ++it;
+      continue;
+    }
+    scanned.problems.push_back({it->name, "file name differs from its queue id " + it->entry.queue_id, true});
+    it = scanned.entries.erase(it);
+  }
+  for (auto& p : scanned.problems) {
+    // A temporary file older than this process is a write a crash cut short: the reply that
+    // would have acknowledged it waits for its rename, so it was never acknowledged. One written
+    // since (a session writing beside this scan) is left alone.
+    if (p.name.rfind("tmp.", 0) == 0) {
+      const std::string path = directory + "/" + p.name;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && st.st_mtime < process_start && ::unlink(path.c_str()) == 0) {
+        p.reason = "unfinished write from before this start (never acknowledged): removed";
+      }
+      continue;
+    }
+    if (!p.corrupt) continue;
+    if (auto moved = move_aside(directory, p.name, p.reason); moved) {
+      p.reason += " (kept aside in " + std::string(kCorruptDirName) + "/)";
+    } else {
+      p.reason += " (could not be kept aside: " + moved.error().message + ")";
+    }
+  }
+}
+
 }  // namespace hikyaku::queue

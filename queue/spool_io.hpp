@@ -4,6 +4,7 @@
 // <dir>/corrupt with their reason. One process owns a spool at a time: it holds an exclusive
 // flock(2) on <dir>/.lock.
 #pragma once
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -89,5 +90,17 @@ IoResult move_aside(const std::string& dir, const std::string& name, const std::
 // The files kept aside in dir/corrupt, with their reasons, sorted by name (none when there is
 // no such directory).
 std::vector<ScanProblem> list_corrupt(const std::string& dir);
+
+// Rewrites an entry's file with the state `meta` (its message left empty) and the message read
+// back from the file itself: the body is never held between attempts, and an entry stays one
+// file. "" on success, else why not.
+std::string rewrite_entry(const std::string& dir, const SpoolEntry& meta);
+
+// What a queue runner does with a fresh scan before it adopts the entries: a file whose name
+// differs from its queue id, and every corrupt file, are moved aside (their problem says where,
+// or why not); a tmp.* file older than `process_start` (a write a crash cut short: the reply
+// that would have acknowledged it waits for its rename) is removed.
+void recover_scanned(const std::string& dir, ScanResult& scanned, std::time_t process_start);
+
 
 }  // namespace hikyaku::queue

@@ -321,6 +321,51 @@ def vm_kib(pid, field):
     raise AssertionError(f"no {field} for {pid}")
 
 
+async def send_slowly(port, body, chunk, pause, started=None, reply_timeout=60):
+    """One asyncio session sending `body` in `chunk`-sized pieces `pause` seconds apart; returns
+    the reply to DATA (a 452 instead of 354) or to the end of the data. With `started` (an object
+    with release() and an awaitable acquire_all()), every session is in its transaction before
+    any sends DATA, so they all compete for the in-flight budget."""
+    import asyncio
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+
+    async def reply():
+        lines = []
+        while True:
+            line = await asyncio.wait_for(reader.readline(), reply_timeout)
+            if not line:
+                raise ConnectionError("closed after " + repr(lines))
+            lines.append(line.decode(errors="replace").rstrip("\r\n"))
+            if line[3:4] != b"-":
+                return lines[-1]
+
+    try:
+        greeting = await reply()
+        assert greeting.startswith("220"), greeting
+        for cmd in ("EHLO client.example.org", "MAIL FROM:<s@origin.example>",
+                    "RCPT TO:<noreply@example.com>"):
+            writer.write(cmd.encode() + b"\r\n")
+            got = await reply()
+            assert got.startswith("250"), got
+        if started is not None:
+            started.release()
+            await started.acquire_all()
+        writer.write(b"DATA\r\n")
+        got = await reply()
+        if not got.startswith("354"):
+            return got  # refused before the message started
+        view = memoryview(body)
+        for i in range(0, len(body), chunk):
+            writer.write(view[i:i + chunk])
+            await writer.drain()
+            await asyncio.sleep(pause)
+        writer.write(b".\r\n")
+        await writer.drain()
+        return await reply()
+    finally:
+        writer.close()
+
+
 def spool_entries(spool):
     """The queue entries of a spool directory: not the lock, the control socket or a tmp.* file."""
     try:

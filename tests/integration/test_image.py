@@ -13,7 +13,7 @@ import urllib.request
 from harness import Hikyaku, RelayTestCase, free_port
 from nsd_harness import NsdServer
 from sinks import AcceptingSink
-from test_forwarding import MESSAGE, ORIGIN_ZONE, RULES, ZONE, send
+from test_forwarding import ORIGIN_ZONE, RULES, ZONE, send
 
 IMAGE = os.environ.get("IMAGE")
 

@@ -9,7 +9,8 @@ import socket
 import time
 import unittest
 
-from harness import RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted, free_port, vm_kib
+from harness import (RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted, free_port,
+                     send_slowly, vm_kib)
 
 
 class SessionBounds(RelayTestCase):
@@ -119,42 +120,6 @@ class ProxyHeaderSlots(RelayTestCase):
         for c in (a, b, direct, other64):
             c.command("QUIT")
 
-
-
-async def send_slowly(port, body, chunk, pause):
-    """One session sending `body` in pieces; returns the reply to DATA (or its end)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-
-    async def reply():
-        lines = []
-        while True:
-            line = await asyncio.wait_for(reader.readline(), 60)
-            if not line:
-                raise ConnectionError("closed after " + repr(lines))
-            lines.append(line.decode(errors="replace").rstrip("\r\n"))
-            if line[3:4] != b"-":
-                return lines[-1]
-
-    try:
-        assert (await reply()).startswith("220")
-        for cmd in ("EHLO client.example.org", "MAIL FROM:<s@origin.example>",
-                    "RCPT TO:<noreply@example.com>"):
-            writer.write(cmd.encode() + b"\r\n")
-            got = await reply()
-            assert got.startswith("250"), got
-        writer.write(b"DATA\r\n")
-        got = await reply()
-        if not got.startswith("354"):
-            return got  # refused before the message started
-        for i in range(0, len(body), chunk):
-            writer.write(body[i:i + chunk])
-            await writer.drain()
-            await asyncio.sleep(pause)
-        writer.write(b".\r\n")
-        await writer.drain()
-        return await reply()
-    finally:
-        writer.close()
 
 
 class InflightBudget(WithoutAsanQuarantine, RelayTestCase):

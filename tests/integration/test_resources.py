@@ -12,7 +12,8 @@ import threading
 import time
 import unittest
 
-from harness import RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted, vm_kib
+from harness import (RelayTestCase, SmtpClient, WithoutAsanQuarantine, connect_until_greeted, send_slowly,
+                     vm_kib)
 
 MIB = 1 << 20
 
@@ -44,48 +45,6 @@ class RssSampler:
         self.stop_event.set()
         self.thread.join(10)
         return False
-
-
-async def trickle(port, body, chunk, pause, started):
-    """One session sending `body` in `chunk`-sized pieces `pause` seconds apart; returns the
-    reply to DATA (452 instead of 354) or to the end of the data."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-
-    async def reply():
-        lines = []
-        while True:
-            line = await asyncio.wait_for(reader.readline(), 300)
-            if not line:
-                raise ConnectionError("closed after " + repr(lines))
-            lines.append(line.decode(errors="replace").rstrip("\r\n"))
-            if line[3:4] != b"-":
-                return lines[-1]
-
-    try:
-        greeting = await reply()
-        assert greeting.startswith("220"), greeting
-        for cmd in ("EHLO client.example.org", "MAIL FROM:<s@origin.example>",
-                    "RCPT TO:<noreply@example.com>"):
-            writer.write(cmd.encode() + b"\r\n")
-            got = await reply()
-            assert got.startswith("250"), got
-        # Every session is in its transaction before any DATA: they all compete for the budget.
-        started.release()
-        await started.acquire_all()
-        writer.write(b"DATA\r\n")
-        got = await reply()
-        if not got.startswith("354"):
-            return got
-        view = memoryview(body)
-        for i in range(0, len(body), chunk):
-            writer.write(view[i:i + chunk])
-            await writer.drain()
-            await asyncio.sleep(pause)
-        writer.write(b".\r\n")
-        await writer.drain()
-        return await reply()
-    finally:
-        writer.close()
 
 
 class Barrier:
@@ -140,7 +99,8 @@ class ManySlowLargeMessages(WithoutAsanQuarantine, RelayTestCase):
             started = Barrier(self.SESSIONS)
             # 256 KiB every 10 ms per session: each message takes 0.8 s at the least, so
             # all sessions overlap and the budget is contended for the whole run.
-            tasks = [trickle(r.port, body, 256 << 10, 0.01, started) for _ in range(self.SESSIONS)]
+            tasks = [send_slowly(r.port, body, 256 << 10, 0.01, started, reply_timeout=300)
+                     for _ in range(self.SESSIONS)]
             return await asyncio.gather(*tasks, return_exceptions=True)
 
         start = time.time()
