@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The measuring parts of bench/run-bench.sh, one subcommand each:
   sample OUT.json PID...        CPU (utime+stime, reaped children included) of each PID's process
-                                tree between start and SIGTERM, and the peak of the trees' summed
-                                RSS, polled every 0.2 s; touches OUT.json.ready once started
+                                tree between start and SIGTERM, and the peaks of the trees' summed
+                                RSS and PSS, polled every 0.2 s; touches OUT.json.ready once started
   waitsink FILE N TIMEOUT       waits until smtp-sink -c's counter in FILE reaches N; prints the time
   sinkcount FILE                prints smtp-sink -c's message counter
   loglat LOG OFFSET             percentiles of hikyaku's log from byte OFFSET on: delay= (end of
@@ -58,6 +58,20 @@ def tree(roots, table):
     return seen
 
 
+def pss_kib(pids):
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            pass
+    return total
+
+
 def cmd_sample(out, *pids):
     roots = [int(p) for p in pids]
     stop = []
@@ -67,19 +81,22 @@ def cmd_sample(out, *pids):
     cpu0 = sum(t[p][1] for p in members)
     t0 = time.time()
     peak_rss, peak_procs = sum(t[p][2] for p in members), len(members)
+    peak_pss = pss_kib(members)
     open(out + ".ready", "w").close()
     while not stop:
         time.sleep(0.2)
         t = proc_table()
         members = tree(roots, t)
         peak_rss = max(peak_rss, sum(t[p][2] for p in members))
+        peak_pss = max(peak_pss, pss_kib(members))
         peak_procs = max(peak_procs, len(members))
     t = proc_table()
     members = tree(roots, t)
     cpu1 = sum(t[p][1] for p in members)
     with open(out, "w") as f:
         json.dump({"cpu_s": (cpu1 - cpu0) / HZ, "seconds": time.time() - t0,
-                   "peak_rss_kib": peak_rss, "peak_procs": peak_procs}, f)
+                   "peak_rss_kib": peak_rss, "peak_pss_kib": peak_pss,
+                   "peak_procs": peak_procs}, f)
 
 
 def sink_count(path):

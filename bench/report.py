@@ -42,7 +42,7 @@ def logms(r, key):
 
 with open(os.path.join(d, "env.txt")) as f:
     print("```\n" + f.read().strip() + "\n```\n")
-print("| configuration | ok/sent | msg/s | relay CPU ms/msg | relay CPU cores | peak RSS MiB | "
+print("| configuration | ok/sent | msg/s | relay CPU ms/msg | relay CPU cores | peak RSS (PSS) MiB | "
       "end of DATA -> reply p50/p90/p99 ms, client | same, relay log | checks only (upstream excluded) |")
 print("|---|---|---:|---:|---:|---:|---|---|---|")
 for name, label in LABELS.items():
@@ -52,12 +52,13 @@ for name, label in LABELS.items():
     print(f"| {label} | {r['ok']}/{r['count']} | {r['msg_per_s']:.0f} | "
           f"{'%.2f' % r['cpu_ms_per_msg'] if 'cpu_ms_per_msg' in r else '-'} | "
           f"{'%.2f' % r['cpu_cores_busy'] if 'cpu_cores_busy' in r else '-'} | "
-          f"{'%.0f' % r['peak_rss_mib'] if 'peak_rss_mib' in r else '-'} | {ms3(r['client_eod_ms'])} | "
+          f"{'%.0f (%.0f)' % (r['peak_rss_mib'], r['peak_pss_mib']) if 'peak_rss_mib' in r else '-'} | "
+          f"{ms3(r['client_eod_ms'])} | "
           f"{logms(r, 'delay')} | {logms(r, 'checks')} |")
 print("\nRelay CPU: utime+stime of every process of the relay (hikyaku and its SPF helpers; Postfix's "
       "master and all its children, and the milters, rspamd, postsrsd), reaped children included. "
       "Peak RSS: the largest sum of their RSS, polled every 0.2 s (shared pages count once per "
-      "process). The relay log's figures have 1 ms (delay=) and 10 ms (delays=a, 0 below 5 ms) steps.\n")
+      "process; PSS shares them out). The relay log's figures have 1 ms (delay=) and 10 ms (delays=a, 0 below 5 ms) steps.\n")
 
 
 def rate(name):
@@ -116,4 +117,6 @@ if validation:
 if os.path.exists(os.path.join(d, "perf-top.txt")):
     print("\nperf record of the full run (hikyaku's threads), top symbols:\n\n```")
     print(open(os.path.join(d, "perf-top.txt")).read().rstrip())
+    if os.path.exists(os.path.join(d, "perf-dso.txt")):
+        print(open(os.path.join(d, "perf-dso.txt")).read().rstrip())
     print("```")

@@ -104,6 +104,7 @@ cleanup() {
   wait 2>/dev/null || true
   mkdir -p "$OUT/logs"
   cp "$work"/*.log "$work"/*.toml "$OUT/logs/" 2>/dev/null || true
+  tail -n 2000 "$work/rspamd/log/rspamd.log" > "$OUT/logs/rspamd.log" 2>/dev/null || true
   rm -rf "$work"
   exit $rc
 }
@@ -308,6 +309,7 @@ if sample and ok:
     r["cpu_ms_per_msg"] = sample["cpu_s"] * 1000 / max(ok, 1)
     r["cpu_cores_busy"] = sample["cpu_s"] / sample["seconds"]
     r["peak_rss_mib"] = sample["peak_rss_kib"] / 1024
+    r["peak_pss_mib"] = sample["peak_pss_kib"] / 1024
     r["procs"] = sample["peak_procs"]
 print(json.dumps(r))
 EOF
@@ -399,8 +401,10 @@ run_hikyaku() {  # CONFIG
   measure "$cfg" "$n" 127.0.0.1:$hk_proxy "$work/hikyaku-$cfg.log" "$hk_pid"
   if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid"; wait "$perf_pid" || true
-    perf report -i "$OUT/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 0.7 2>/dev/null \
-      | grep -v '^$' | grep -v '^#' | grep '%' | head -40 > "$OUT/perf-top.txt" || true
+    perf report -i "$OUT/perf.data" --stdio --no-children -g none --sort dso,symbol --percent-limit 0.5 2>/dev/null \
+      | grep -v '^#' | grep '%' | sed -e 's/  */ /g' -e 's/[ -]*$//' | head -30 > "$OUT/perf-top.txt" || true
+    { echo "by object:"; perf report -i "$OUT/perf.data" --stdio --no-children -g none --sort dso 2>/dev/null \
+      | grep -v '^#' | grep '%' | sed -e 's/  */ /g' -e 's/[ -]*$//' | head -8; } > "$OUT/perf-dso.txt" || true
   fi
   if [ "$cfg" = full ]; then  # the latency target is at half the maximum rate
     local half; half=$(tail -1 "$OUT/results.jsonl" | $PY -c 'import json,sys; print(int(json.load(sys.stdin)["msg_per_s"] / 2) or 1)')
