@@ -13,6 +13,8 @@
   idle PORT COUNT SOURCES PID   COUNT idle sessions (greeting and EHLO, then silence) from the
                                 127.0.0.x SOURCES, and the relay's RSS before and with them
   hwm PID                       VmHWM and VmRSS of one process, in KiB
+  stagemeans BEFORE AFTER       mean ms of each delivery stage and of end of DATA -> reply between
+                                two /metrics scrapes
 Loopback only."""
 import json
 import os
@@ -147,6 +149,29 @@ def cmd_loglat(log, offset):
     statuses = re.findall(r" status=(\w+)", text)
     print(json.dumps({"delay": percentiles(delay), "checks": percentiles(checks),
                       "sent": statuses.count("sent"), "other": len(statuses) - statuses.count("sent")}))
+
+
+def histogram_sums(path):
+    """(sum, count) of hikyaku's delivery-stage and data-reply histograms in a /metrics scrape."""
+    out = {}
+    for line in open(path):
+        m = re.match(r'hikyaku_(delivery_stage_seconds|data_reply_seconds)_(sum|count)(?:\{stage="(\w+)"\})? (\S+)', line)
+        if m:
+            key = m.group(3) or "data_reply"
+            out.setdefault(key, [0.0, 0.0])[0 if m.group(2) == "sum" else 1] = float(m.group(4))
+    return out
+
+
+def cmd_stagemeans(before, after):
+    """Mean milliseconds per observation between two scrapes: exact, where the log has 10 ms steps."""
+    b, a = histogram_sums(before), histogram_sums(after)
+    res = {}
+    for key in a:
+        s0, c0 = b.get(key, [0.0, 0.0])
+        n = a[key][1] - c0
+        if n > 0:
+            res[key] = (a[key][0] - s0) * 1000 / n
+    print(json.dumps(res))
 
 
 def cmd_message(out, size, key, to="user@hikyaku.bench"):

@@ -40,10 +40,20 @@ def logms(r, key):
     return "/".join("%.0f" % lat[q] for q in ("p50", "p90", "p99")) if lat else "-"
 
 
+def checks(r):
+    """The checks' percentiles from the log, and the exact means of the checks and of the
+    upstream part (connection setup + transmission) from /metrics."""
+    means = r.get("relay_stage_mean_ms") or {}
+    text = logms(r, "checks")
+    if "checks" in means:
+        text += "; mean %.1f (upstream %.1f)" % (means["checks"], means.get("connect", 0) + means.get("transmit", 0))
+    return text
+
+
 with open(os.path.join(d, "env.txt")) as f:
     print("```\n" + f.read().strip() + "\n```\n")
 print("| configuration | ok/sent | msg/s | relay CPU ms/msg | relay CPU cores | peak RSS (PSS) MiB | "
-      "end of DATA -> reply p50/p90/p99 ms, client | same, relay log | checks only (upstream excluded) |")
+      "end of DATA -> reply p50/p90/p99 ms, client | same, relay log | checks only (upstream excluded); means |")
 print("|---|---|---:|---:|---:|---:|---|---|---|")
 for name, label in LABELS.items():
     r = rows.get(name)
@@ -54,11 +64,13 @@ for name, label in LABELS.items():
           f"{'%.2f' % r['cpu_cores_busy'] if 'cpu_cores_busy' in r else '-'} | "
           f"{'%.0f (%.0f)' % (r['peak_rss_mib'], r['peak_pss_mib']) if 'peak_rss_mib' in r else '-'} | "
           f"{ms3(r['client_eod_ms'])} | "
-          f"{logms(r, 'delay')} | {logms(r, 'checks')} |")
+          f"{logms(r, 'delay')} | {checks(r)} |")
 print("\nRelay CPU: utime+stime of every process of the relay (hikyaku and its SPF helpers; Postfix's "
       "master and all its children, and the milters, rspamd, postsrsd), reaped children included. "
       "Peak RSS: the largest sum of their RSS, polled every 0.2 s (shared pages count once per "
-      "process; PSS shares them out). The relay log's figures have 1 ms (delay=) and 10 ms (delays=a, 0 below 5 ms) steps.\n")
+      "process; PSS shares them out). The relay log's figures have 1 ms (delay=) and 10 ms (delays=a, 0 below 5 ms) steps; the "
+      "means come from hikyaku's /metrics histograms (sum / count between two scrapes), exact: the "
+      "checks, and the upstream part (connection setup + transmission) the reply also waited for.\n")
 
 
 def rate(name):

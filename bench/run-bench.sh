@@ -20,7 +20,8 @@
 # Each throughput run: msg/s until the sink has every message, the relay's CPU per message (all
 # its processes: utime+stime of the process trees, reaped children included), the peak of their
 # summed RSS, end-of-DATA -> reply latency at the client and, for hikyaku, from its log (delay=,
-# and delays=a: the checks, upstream time excluded).
+# and delays=a: the checks, upstream time excluded) with the exact means of its /metrics
+# histograms (the checks, connection setup and transmission stages).
 # Environment: COUNT (5000: H, plain, postfix), SLOW_COUNT (2000: the others), SESSIONS (20),
 # SIZE (4096), CONFIGS, PERF=1 (perf record of the full run), CRYPTO=0 (skip openssl speed),
 # IDLE_SESSIONS (10000), LARGE_MIB (25), BENCH_OUT (results directory; default
@@ -279,7 +280,10 @@ measure() {
   ok=$(grep -o 'ok=[0-9]*' "$work/load.out" | cut -d= -f2)
   $PY "$lib" waitsink "$work/sink.out" "$((before + ${ok:-0}))" 120 > /dev/null || true
   before=$($PY "$lib" sinkcount "$work/sink.out")
-  [ -n "$hlog" ] && offset=$(stat -c %s "$hlog")
+  if [ -n "$hlog" ]; then
+    offset=$(stat -c %s "$hlog")
+    curl -s "http://127.0.0.1:$hk_metrics/metrics" > "$work/metrics-before.txt" || true
+  fi
   rm -f "$work/sample.json" "$work/sample.json.ready"
   if [ $# -gt 0 ]; then
     $PY "$lib" sample "$work/sample.json" "$@" &
@@ -293,18 +297,22 @@ measure() {
   t1=$($PY "$lib" waitsink "$work/sink.out" "$((before + ${ok:-0}))" 300 2>> "$work/load.err" | head -1) || true
   if [ $# -gt 0 ]; then kill -TERM "$sampler"; wait "$sampler" || true; fi
   [ -s "$work/load.err" ] && { log "$name: $(head -3 "$work/load.err" | tr '\n' ' ')"; }
-  local lat='null'
-  [ -n "$hlog" ] && lat=$($PY "$lib" loglat "$hlog" "$offset")
-  $PY - "$name" "$n" "$t0" "$t1" "$work/load.out" "$work/sample.json" "$lat" >> "$OUT/results.jsonl" <<'EOF'
+  local lat='null' means='null'
+  if [ -n "$hlog" ]; then
+    lat=$($PY "$lib" loglat "$hlog" "$offset")
+    curl -s "http://127.0.0.1:$hk_metrics/metrics" > "$work/metrics-after.txt" || true
+    means=$($PY "$lib" stagemeans "$work/metrics-before.txt" "$work/metrics-after.txt" || echo null)
+  fi
+  $PY - "$name" "$n" "$t0" "$t1" "$work/load.out" "$work/sample.json" "$lat" "$means" >> "$OUT/results.jsonl" <<'EOF'
 import json, os, sys
-name, n, t0, t1, loadf, samplef, lat = sys.argv[1:]
+name, n, t0, t1, loadf, samplef, lat, means = sys.argv[1:]
 load = dict(kv.split("=", 1) for kv in open(loadf).read().split())
 sample = json.load(open(samplef)) if os.path.exists(samplef) else None
 ok = int(load.get("ok", 0))
 r = {"name": name, "count": int(n), "ok": ok, "failed": int(load.get("failed", 0)),
      "seconds": float(t1) - float(t0), "msg_per_s": ok / (float(t1) - float(t0)),
      "client_eod_ms": [float(load.get(k, 0)) for k in ("eod_p50_ms", "eod_p90_ms", "eod_p99_ms")],
-     "relay_log": json.loads(lat)}
+     "relay_log": json.loads(lat), "relay_stage_mean_ms": json.loads(means)}
 if sample and ok:
     r["cpu_ms_per_msg"] = sample["cpu_s"] * 1000 / max(ok, 1)
     r["cpu_cores_busy"] = sample["cpu_s"] / sample["seconds"]
