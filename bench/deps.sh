@@ -10,7 +10,7 @@ PACKAGES=(
   postsrsd opendkim opendmarc       # Postfix + postsrsd + OpenDKIM + OpenDMARC
   rspamd                            # Postfix + postsrsd + rspamd
   publicsuffix                      # OpenDMARC's PublicSuffixList
-  python3 python3-dkim openssl      # keys, the author's signed message, the report
+  python3 python3-dkim openssl curl # keys, the signed message, the report, hikyaku's /metrics
   gcc libc6-dev                     # bench/smtp-load.c
   util-linux iproute2 procps        # unshare, taskset; ip; ps
   linux-perf                        # PERF=1

@@ -256,7 +256,7 @@ pids+=("smtp-sink:$!")
 /usr/sbin/smtp-sink -u nobody -d "$work/dump/%H%M%S." 127.0.0.2:$sink_port 64 > /dev/null 2>&1 &
 pids+=("smtp-sink-dump:$!")
 wait_port() {  # host:port
-  local i; for i in $(seq 300); do (echo > "/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null && return 0; sleep 0.1; done; return 1
+  local i; for i in $(seq 300); do (: > "/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null && return 0; sleep 0.1; done; return 1
 }
 wait_port 127.0.0.1:$sink_port; wait_port 127.0.0.2:$sink_port
 
