@@ -441,7 +441,8 @@ run_large() {
   before=$($PY "$lib" hwm "$hk_pid")
   "$load" -s 1 -m 1 -F "$work/large.eml" -P 192.0.2 127.0.0.1:$hk_proxy > "$work/large.out" 2>&1 || log "large: $(cat "$work/large.out")"
   after=$($PY "$lib" hwm "$hk_pid")
-  size=$(wc -c < "$work/large.eml")
+  size=$(grep -o 'size=[0-9]*' "$work/large.out" | cut -d= -f2)  # as sent: CRLF lines, the final dot
+  size=${size:-$(wc -c < "$work/large.eml")}
   $PY - "$before" "$after" "$size" "$work/large.out" >> "$OUT/results.jsonl" <<'EOF'
 import json, sys
 b, a, size, out = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), open(sys.argv[4]).read()
