@@ -14,7 +14,6 @@ struct AuthCommandOptions {
   std::string helo;
   std::string mail_from;                // "" or "<>" for the null sender
   std::string config_path;              // optional: [auth] settings and server.hostname
-  int pct_roll = 0;                     // DMARC pct= sampling draw, 0-99 (0: pct applies)
 };
 
 // Prints the header and the decision; 0 when the relay would accept the message, 1 when it
