@@ -11,7 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "auth/dmarc_record.hpp"
-#include "auth/dmarc_tree_walk.hpp"
+#include "auth/dmarc_tree_walk_dns.hpp"
 #include "dns/resolver.hpp"
 
 namespace hikyaku::auth {

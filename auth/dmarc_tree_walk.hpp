@@ -1,22 +1,15 @@
-// The DMARC DNS Tree Walk of RFC 9989 §4.10 (which names are asked, at most eight queries) and
-// the Organizational Domain it yields (§4.10.2). The walk asks through dns::Resolver, so the
-// relay's caching resolver keeps its answers; choosing the Organizational Domain from the
-// records found is a pure function.
+// The DMARC DNS Tree Walk of RFC 9989 §4.10, its pure parts: which names are asked (at most
+// eight queries), what one answer yields, and the Organizational Domain the records found give
+// (§4.10.2). The queries themselves: dmarc_tree_walk_dns.hpp.
 #pragma once
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <boost/asio/awaitable.hpp>
-
 #include "auth/dmarc_record.hpp"
-#include "dns/resolver.hpp"
 
 namespace hikyaku::auth {
-
-namespace asio = boost::asio;
 
 // §4.10: "Author Domains with more than eight labels do not result in more than eight DNS
 // queries" - the first name, then at most seven labels (step 4), one label less each time.
@@ -68,11 +61,5 @@ std::optional<TreeWalkRecord> single_dmarc_record(const std::vector<std::string>
 // the record at the fewest labels; no record at all -> the start itself. nullopt when the walk
 // did not complete (a later answer could change the choice).
 std::optional<std::string> organizational_domain(const TreeWalk& walk);
-
-// Runs the walk from `domain` (normalised; "" gives an empty complete walk). A query due after
-// `deadline` is not made: the walk stops incomplete.
-asio::awaitable<TreeWalk> tree_walk(
-    dns::Resolver& resolver, std::string domain,
-    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
 }  // namespace hikyaku::auth

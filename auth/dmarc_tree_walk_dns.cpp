@@ -1,7 +1,7 @@
 // The DNS Tree Walk's queries, RFC 9989 §4.10 steps 1, 2, 5-7: "_dmarc.<target>" TXT through
 // dns::Resolver (so the caching resolver keeps the answers), stopping at psd=y or psd=n, or
 // incomplete at the first temporary failure or once the deadline has passed.
-#include "auth/dmarc_tree_walk.hpp"
+#include "auth/dmarc_tree_walk_dns.hpp"
 
 namespace hikyaku::auth {
 

@@ -2,7 +2,7 @@
 // (§4.10.2), with the shortcuts §4.10.2 lists (identical names, strict mode).
 #include "auth/org_domain.hpp"
 
-#include "auth/dmarc_tree_walk.hpp"
+#include "auth/dmarc_tree_walk_dns.hpp"
 
 namespace hikyaku::auth {
 

@@ -11,7 +11,7 @@
 
 #include "auth/dmarc_evaluate.hpp"
 #include "auth/dmarc_lookup.hpp"
-#include "auth/dmarc_tree_walk.hpp"
+#include "auth/dmarc_tree_walk_dns.hpp"
 #include "dns/zone_file_resolver.hpp"
 
 namespace hikyaku::auth::testing {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "dmarc_test_support.hpp"
+#include "dns/caching_resolver.hpp"
 
 namespace hikyaku::auth {
 namespace {
@@ -124,6 +125,22 @@ TEST(DmarcTreeWalk, TemporaryFailureLeavesItIncomplete) {
   // A walk stopped by psd= before the failing name completes.
   RecordingResolver stopped(zone("_dmarc.example IN TXT \"v=DMARC1; p=reject; psd=n\"\n"), {"_dmarc.test"});
   EXPECT_EQ(organizational_domain(testing::walk(stopped, "mail.example.test")), "example.test");
+}
+
+TEST(DmarcTreeWalk, TheCachingResolverKeepsTheWalksAnswers) {
+  // The relay's resolver is a dns::CachingResolver: a second walk over the same names (the next
+  // message from the domain, or an identifier's walk sharing the author's ancestors) is answered
+  // from the cache, records and NXDOMAINs alike (RFC 2308 negative caching).
+  auto backend = std::make_shared<RecordingResolver>(zone("_dmarc.example IN TXT \"v=DMARC1; p=reject\"\n"));
+  dns::CachingResolver cache(backend);
+  const TreeWalk first = testing::walk(cache, "a.b.example.test");
+  EXPECT_EQ(backend->asked.size(), 4u);
+  const TreeWalk second = testing::walk(cache, "a.b.example.test");
+  EXPECT_EQ(backend->asked.size(), 4u);  // nothing new asked upstream
+  EXPECT_EQ(cache.stats().hits, 4u);
+  EXPECT_EQ(organizational_domain(second), organizational_domain(first));
+  (void)testing::walk(cache, "c.b.example.test");  // shares b.example.test and above
+  EXPECT_EQ(backend->asked.size(), 5u);
 }
 
 TEST(DmarcTreeWalk, DeadlinePassedAsksNothing) {
