@@ -1,6 +1,7 @@
 // `hikyaku auth [--dns HOST:PORT | --zone FILE...] --ip IP --helo NAME --mail-from ADDR < MSG`
-// (DESIGN §4): the Authentication-Results field (RFC 8601) and the DMARC disposition (RFC 7489)
-// the relay would compute for a message, so a postmaster can see why one was refused.
+// (DESIGN §4): the Authentication-Results field (RFC 8601) and the DMARC disposition and policy
+// domain (RFC 9989) the relay would compute for a message, so a postmaster can see why one was
+// refused.
 #pragma once
 #include <string>
 #include <vector>

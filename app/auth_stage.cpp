@@ -1,5 +1,6 @@
 // Enforcement settings per message and the auth log line (DESIGN §4: auth verdicts greppable
-// like Postfix's), RFC 7489 §6.7 (local policy), RFC 8601 result words.
+// like Postfix's), RFC 9989 §5.4 (local policy; the policy domain, t=y and ignored tags logged),
+// RFC 8601 result words.
 #include "app/auth_stage.hpp"
 
 #include <fmt/format.h>
