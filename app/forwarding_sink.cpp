@@ -9,7 +9,6 @@
 
 #include <set>
 
-#include <random>
 
 #include "app/auth_stage.hpp"
 #include "app/data_reply.hpp"
@@ -209,9 +208,7 @@ asio::awaitable<auth::AuthResults> ForwardingSink::authenticate(const core::Enve
                                   env.mail_from.is_null() ? std::string() : env.mail_from.str()};
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
-  thread_local std::mt19937 random{std::random_device{}()};
-  const int pct_roll = std::uniform_int_distribution<int>(0, 99)(random);
-  co_return co_await auth::authenticate(services, request, msg, now, pct_roll);
+  co_return co_await auth::authenticate(services, request, msg, now);
 }
 
 asio::awaitable<std::optional<std::string>> ForwardingSink::sign(
