@@ -24,6 +24,7 @@
 #include "auth/org_domain.hpp"
 #include "auth/dmarc_tree_walk.hpp"
 #include "conformance_data.hpp"
+#include "dmarc_test_support.hpp"
 
 namespace hikyaku::auth {
 namespace {
@@ -137,22 +138,10 @@ class TableResolver final : public dns::Resolver {
   std::set<std::string> existing_;
 };
 
-template <typename T>
-T run(asio::awaitable<T> task) {
-  asio::io_context io;
-  T out{};
-  asio::co_spawn(io, std::move(task), [&out](std::exception_ptr e, T v) {
-    EXPECT_FALSE(e);
-    out = std::move(v);
-  });
-  io.run();
-  return out;
-}
-
 // Policy discovery, then the decision after the Tree Walks alignment needs (RFC 9989 §4.10).
 DmarcOutcome evaluate(dns::Resolver& r, const std::string& from, const SpfVerdict& spf, const DkimVerdict& dkim) {
-  const DmarcRecordLookup lookup = run(fetch_dmarc_record(r, from));
-  return run(evaluate_dmarc(r, from, lookup, spf, dkim));
+  const DmarcRecordLookup lookup = testing::run_coroutine(fetch_dmarc_record(r, from));
+  return testing::run_coroutine(evaluate_dmarc(r, from, lookup, spf, dkim));
 }
 
 // The Public Suffix List rows below as RFC 9989 expresses public suffixes: each PSO publishes a
@@ -254,7 +243,7 @@ bool walked_alignment(const std::string& a, const std::string& b, AlignmentMode 
   OrgDomains orgs;
   for (const auto& d : {a, b}) {
     const std::string n = normalise_domain(d);
-    if (!n.empty()) orgs[n] = run(walk_organizational_domain(resolver, n));
+    if (!n.empty()) orgs[n] = testing::run_coroutine(walk_organizational_domain(resolver, n));
   }
   return identifier_alignment(a, b, mode, orgs) == Alignment::aligned;
 }
@@ -326,7 +315,7 @@ TEST(DmarcConformance, OpendmarcOrgDomain) {
   Tally t{"libopendmarc org domain (RFC 9989 Tree Walk, the PSL's suffixes as psd=y records)"};
   for (auto& row : rows(lines_of(kDir / "opendmarc" / "libopendmarc-tests.yml"), "org_domain")) {
     ++t.total;
-    const auto org = run(walk_organizational_domain(resolver, normalise_domain(row["domain"])));
+    const auto org = testing::run_coroutine(walk_organizational_domain(resolver, normalise_domain(row["domain"])));
     EXPECT_EQ(org.value_or("(unknown)"), row["expect"]) << row["domain"];
     if (org == row["expect"]) ++t.pass;
   }
