@@ -11,7 +11,7 @@ namespace hikyaku::dns {
 
 namespace {
 
-constexpr std::array<std::pair<RecordType, std::string_view>, 8> kTypeNames = {{
+constexpr std::array<std::pair<RecordType, std::string_view>, 9> kTypeNames = {{
     {RecordType::a, "A"},
     {RecordType::ns, "NS"},
     {RecordType::cname, "CNAME"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<RecordType, std::string_view>, 8> kTypeNames = {{
     {RecordType::mx, "MX"},
     {RecordType::txt, "TXT"},
     {RecordType::aaaa, "AAAA"},
+    {RecordType::tlsa, "TLSA"},
 }};
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -90,11 +91,22 @@ std::string describe(const DnsAnswer& answer) {
   for (const auto& a : answer.addresses) items.push_back(a.to_string());
   for (const auto& t : answer.texts) items.push_back(quote_text(t));
   for (const auto& n : answer.names) items.push_back(n);
+  for (const auto& t : answer.tlsa) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char c : t.data) {
+      hex += kHex[c >> 4];
+      hex += kHex[c & 15];
+    }
+    items.push_back(std::to_string(t.usage) + " " + std::to_string(t.selector) + " " +
+                    std::to_string(t.matching_type) + " " + hex);
+  }
   if (!items.empty()) {
     out += " [";
     for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
     out += "]";
   }
+  if (answer.secure) out += " secure";
   if (!answer.detail.empty()) out += " (" + answer.detail + ")";
   return out;
 }

@@ -110,7 +110,10 @@ DnsAnswer to_answer(const std::string& name, RecordType type, int err, ub_result
                                        static_cast<size_t>(r->answer_len));
   const auto message = parse_message(bytes);
   if (!message) return DnsAnswer::failure(name, type, DnsStatus::servfail, "malformed reply");
-  return answer_from_message(*message, name, type);
+  DnsAnswer answer = answer_from_message(*message, name, type);
+  // RFC 4035 §4.3: validated from a trust anchor ([dns] trust_anchor_file), records or denial.
+  answer.secure = r->secure != 0;
+  return answer;
 }
 
 }  // namespace
