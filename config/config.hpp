@@ -129,6 +129,12 @@ struct RelayConfig {
   std::vector<std::string> ipv4_only;
   // Opportunistic STARTTLS accepts any certificate (RFC 7435); true refuses a bad one.
   bool verify_certificates = false;
+  // Certificates of this CA file are trusted beside the system's store, for destinations
+  // verified by MTA-STS or tls_policy "verify" (a private CA; tests use their own).
+  std::string tls_ca_file;
+  // Per destination domain (A-labels): "dane", "mta-sts", "verify", "may" or "none" instead of
+  // what the domain publishes (relay/tls_policy.hpp). In file order.
+  std::vector<std::pair<std::string, std::string>> tls_policy;
 };
 
 // What to do with a message that fails DMARC under p=quarantine (RFC 7489 §6.3): a relay has no

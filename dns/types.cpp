@@ -82,6 +82,17 @@ DnsAnswer DnsAnswer::failure(std::string name, RecordType type, DnsStatus status
   return a;
 }
 
+std::string to_string(const TlsaRecord& r) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = std::to_string(r.usage) + " " + std::to_string(r.selector) + " " +
+                    std::to_string(r.matching_type) + " ";
+  for (unsigned char c : r.data) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
 std::string describe(const DnsAnswer& answer) {
   std::string out = answer.name + " " + std::string(to_string(answer.type)) + " " +
                     std::string(to_string(answer.status)) + " ttl=" + std::to_string(answer.ttl);
@@ -91,16 +102,7 @@ std::string describe(const DnsAnswer& answer) {
   for (const auto& a : answer.addresses) items.push_back(a.to_string());
   for (const auto& t : answer.texts) items.push_back(quote_text(t));
   for (const auto& n : answer.names) items.push_back(n);
-  for (const auto& t : answer.tlsa) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char c : t.data) {
-      hex += kHex[c >> 4];
-      hex += kHex[c & 15];
-    }
-    items.push_back(std::to_string(t.usage) + " " + std::to_string(t.selector) + " " +
-                    std::to_string(t.matching_type) + " " + hex);
-  }
+  for (const auto& t : answer.tlsa) items.push_back(to_string(t));
   if (!items.empty()) {
     out += " [";
     for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];

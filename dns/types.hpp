@@ -60,6 +60,8 @@ struct TlsaRecord {
   std::string data;
   bool operator==(const TlsaRecord&) const = default;
 };
+// Presentation form (RFC 6698 §2.2): "3 1 1 0123ab..." with the data in lowercase hex.
+std::string to_string(const TlsaRecord& r);
 
 // One lookup's outcome. Names here are lowercase presentation form without the trailing dot
 // (the root is "."); bytes outside printable ASCII and '.', '\' inside a label are escaped as
