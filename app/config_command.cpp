@@ -172,6 +172,10 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("relay", "verify_certificates", boolean(r.verify_certificates));
   add("relay", "tls_ca_file", toml_string(r.tls_ca_file));
   add("relay", "tls_policy", toml_inline_table(r.tls_policy));
+  add("relay", "mta_sts", boolean(r.mta_sts));
+  add("relay", "mta_sts_fetch_timeout", duration(r.mta_sts_fetch_timeout));
+  add("relay", "mta_sts_max_policy_size", number(r.mta_sts_max_policy_size));
+  add("relay", "mta_sts_port", number(r.mta_sts_port));
   derived("helo_name", r.helo_name == sv.hostname, "server.hostname");
 
   const auto& a = c.auth;

@@ -135,6 +135,13 @@ struct RelayConfig {
   // Per destination domain (A-labels): "dane", "mta-sts", "verify", "may" or "none" instead of
   // what the domain publishes (relay/tls_policy.hpp). In file order.
   std::vector<std::pair<std::string, std::string>> tls_policy;
+  // MTA-STS (RFC 8461): destinations' policies looked up, fetched over HTTPS and enforced.
+  bool mta_sts = true;
+  // The whole policy fetch (RFC 8461 §3.3 suggests up to a minute; a forwarding hop answers its
+  // client after it, so less) and the largest policy body taken (§3.3: 64 KiB).
+  Duration mta_sts_fetch_timeout = std::chrono::seconds(10);
+  size_t mta_sts_max_policy_size = 64 * 1024;
+  uint16_t mta_sts_port = 443;  // the HTTPS port of mta-sts.<domain> (443; tests use another)
 };
 
 // What to do with a message that fails DMARC under p=quarantine (RFC 7489 §6.3): a relay has no

@@ -260,6 +260,10 @@ void read_relay(TableReader& r, const fs::path& base, RelayConfig& out) {
   r.read_bool("verify_certificates", out.verify_certificates);
   if (r.has("tls_ca_file")) read_file_path(r, "tls_ca_file", base, true, out.tls_ca_file);
   read_tls_policy(r, out.tls_policy);
+  r.read_bool("mta_sts", out.mta_sts);
+  r.read_duration("mta_sts_fetch_timeout", out.mta_sts_fetch_timeout, false);
+  r.read_count("mta_sts_max_policy_size", out.mta_sts_max_policy_size, 1);
+  r.read_count("mta_sts_port", out.mta_sts_port, 1);
 }
 
 void read_auth(TableReader& r, AuthConfig& out, const std::string& server_user) {
