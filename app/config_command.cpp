@@ -153,6 +153,7 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("dns", "servers", toml_list(c.dns.servers));
   add("dns", "timeout", duration(c.dns.timeout));
   add("dns", "cache_entries", number(c.dns.cache_entries));
+  add("dns", "trust_anchor_file", toml_string(c.dns.trust_anchor_file));
 
   const auto& r = c.relay;
   add("relay", "port", number(r.port));

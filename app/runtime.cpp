@@ -48,7 +48,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   auto srs = routing::SrsRouting::from(config->srs);
   auto router = std::make_shared<const routing::Router>(config->domains, srs, config->server.postmaster);
   auto unbound = dns::UnboundResolver::create(
-      executor, dns::UnboundOptions{config->dns.servers, config->dns.timeout, {}});
+      executor, dns::UnboundOptions{config->dns.servers, config->dns.timeout, {}, config->dns.trust_anchor_file});
   if (!unbound) return core::unexpected(config->source_path + ": [dns]: " + unbound.error());
   auto forwarding = std::make_shared<ForwardingContext>();
   dns::CacheOptions cache;

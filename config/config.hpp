@@ -95,6 +95,10 @@ struct DnsConfig {
   std::vector<std::string> servers;  // "HOST:PORT"; empty: the system's resolv.conf
   Duration timeout = std::chrono::seconds(10);
   size_t cache_entries = 100000;
+  // DNSSEC trust anchors (DS or DNSKEY lines, unbound's trust-anchor-file format), for DANE
+  // (RFC 7672). The default is the root key Debian's dns-root-data ships; "" turns validation
+  // off (then no destination is DANE-protected).
+  std::string trust_anchor_file = "/usr/share/dns/root.key";
 };
 
 struct RelayConfig {

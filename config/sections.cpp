@@ -188,7 +188,7 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   }
 }
 
-void read_dns(TableReader& r, DnsConfig& out) {
+void read_dns(TableReader& r, const fs::path& base, DnsConfig& out) {
   // A server without ":PORT" is on port 53, as in resolv.conf ("192.0.2.53", "2001:db8::53",
   // "[2001:db8::53]").
   std::vector<StringItem> items;
@@ -209,6 +209,14 @@ void read_dns(TableReader& r, DnsConfig& out) {
   }
   r.read_duration("timeout", out.timeout, false);
   r.read_count("cache_entries", out.cache_entries, 0);
+  std::string anchor;
+  if (r.read_string("trust_anchor_file", anchor)) {
+    if (anchor.empty()) {
+      out.trust_anchor_file.clear();  // validation off
+    } else {
+      read_file_path(r, "trust_anchor_file", base, true, out.trust_anchor_file);
+    }
+  }
 }
 
 // [relay] tls_policy = { "example.net" = "verify", ... }: the outbound TLS override per

@@ -136,6 +136,13 @@ class UnboundResolver::Core : public std::enable_shared_from_this<UnboundResolve
     };
     // All settings first: anything after the first finalising call fails (deps.md §6).
     if (auto r = check(ub_ctx_async(ctx_, 1), "ub_ctx_async"); !r) return r;
+    if (!options.trust_anchor_file.empty()) {
+      if (auto r = check(ub_ctx_add_ta_file(ctx_, options.trust_anchor_file.c_str()),
+                         "trust anchor file " + options.trust_anchor_file);
+          !r) {
+        return r;
+      }
+    }
     for (const auto& server : options.servers) {
       auto fwd = unbound_forwarder(server);
       if (!fwd) return core::unexpected(fwd.error());
