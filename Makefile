@@ -5,7 +5,7 @@ RELEASE_DIR := build/release
 TEST_DIR := build/test
 FUZZ_DIR := build/fuzz
 
-.PHONY: deps build run test test-heavy soak fuzz image image-test clean
+.PHONY: deps build run test test-heavy soak bench fuzz image image-test clean
 
 deps:
 	@bash deploy/install-deps.sh
@@ -41,6 +41,18 @@ SOAK_KILLS ?= 20
 soak: build
 	HIKYAKU_BIN=$(abspath $(RELEASE_DIR))/app/hikyaku PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 \
 	  tests/soak/soak.py --messages $(SOAK_MESSAGES) --sessions $(SOAK_SESSIONS) --kills $(SOAK_KILLS)
+
+# The benchmark of issue 13 (bench/run-bench.sh, as root): Hikyaku plain, full, Ed25519-only and on
+# one core, beside Postfix plain, Postfix + postsrsd + OpenDKIM + OpenDMARC and Postfix + postsrsd +
+# rspamd, with the same load in a private network namespace; idle-session and large-message memory.
+# bench/deps.sh installs the stacks it compares against. Prints the table and the ratios and
+# writes them to $(BENCH_OUT) (default /tmp/hikyaku-bench/DATE). A quick run: make bench COUNT=300
+# (SLOW_COUNT, for the configurations near 200 msg/s, defaults to COUNT but at most 2000.)
+COUNT ?= 5000
+SLOW_COUNT ?=
+PERF ?= 0
+bench: build
+	COUNT=$(COUNT) SLOW_COUNT=$(SLOW_COUNT) PERF=$(PERF) bash bench/run-bench.sh
 
 # libFuzzer binaries (clang) for every parser; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60

@@ -1,5 +1,5 @@
-// ARC in the pipeline: the sealing key read once from [arc], auth::arc_seal for the new set
-// (the incoming chain is validated by auth/arc_chain).
+// ARC in the pipeline: the sealing key read and parsed once from [arc], auth::arc_seal for the
+// new set (the incoming chain is validated by auth/arc_chain).
 #include "app/arc_stage.hpp"
 
 #include <fstream>
@@ -22,10 +22,10 @@ core::Expected<std::optional<ArcSealer>, std::string> ArcSealer::from(const conf
   // The key's type decides the algorithm: RSA (rsa-sha256) or Ed25519 (RFC 8463).
   for (auto [dkim_alg, sig_alg] : {std::pair{dkim::Algorithm::rsa_sha256, auth::SigAlgorithm::rsa_sha256},
                                    std::pair{dkim::Algorithm::ed25519_sha256, auth::SigAlgorithm::ed25519_sha256}}) {
-    if (dkim::parse_signing_key(pem.str(), arc.domain, arc.selector, dkim_alg, arc.private_key,
-                                dkim::kMinRsaSigningBits)) {
-      return std::optional<ArcSealer>(
-          ArcSealer{arc.domain, arc.selector, pem.str(), sig_alg, config.auth.authserv_id});
+    if (auto key = dkim::parse_signing_key(pem.str(), arc.domain, arc.selector, dkim_alg,
+                                           arc.private_key, dkim::kMinRsaSigningBits)) {
+      return std::optional<ArcSealer>(ArcSealer{arc.domain, arc.selector, key->private_key(),
+                                                sig_alg, config.auth.authserv_id});
     }
   }
   return core::unexpected(config.source_path + ": [arc]: " + arc.private_key +
@@ -33,11 +33,12 @@ core::Expected<std::optional<ArcSealer>, std::string> ArcSealer::from(const conf
 }
 
 core::Expected<std::string, std::string> seal_arc(const ArcSealer& sealer, const core::Message& msg,
-                                                  const auth::ArcResult& chain, int64_t now) {
+                                                  const auth::ArcResult& chain, int64_t now,
+                                                  const auth::BodyHash* body_hash) {
   auth::ArcSealParams p;
   p.domain = sealer.domain;
   p.selector = sealer.selector;
-  p.private_key_pem = sealer.private_key_pem;
+  p.key = sealer.private_key;
   p.alg = sealer.algorithm;
   p.authserv_id = sealer.authserv_id;
   // The AAR carries our Authentication-Results (RFC 8617 §4.1.1), already on `msg`; without
@@ -47,6 +48,7 @@ core::Expected<std::string, std::string> seal_arc(const ArcSealer& sealer, const
   for (const char* h : dkim::signed_header_names()) p.ams_headers.push_back(core::ascii_lower(h));
   p.timestamp = now;
   p.chain = &chain;
+  p.body_hash = body_hash;
   return auth::arc_seal(msg, p);
 }
 

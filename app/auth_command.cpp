@@ -70,8 +70,7 @@ int auth_command(const AuthCommandOptions& o) {
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   std::optional<auth::AuthResults> results;
-  asio::co_spawn(io, auth::authenticate(services, auth::AuthRequest{o.client_ip, o.helo, mail_from}, message, now,
-                                        o.pct_roll),
+  asio::co_spawn(io, auth::authenticate(services, auth::AuthRequest{o.client_ip, o.helo, mail_from}, message, now),
                  [&results](std::exception_ptr e, auth::AuthResults r) {
                    if (!e) results = std::move(r);
                  });
@@ -95,8 +94,14 @@ int auth_command(const AuthCommandOptions& o) {
   if (!results->from_problem.empty()) fmt::print("From: {}\n", results->from_problem);
   const auto& d = results->dmarc;
   fmt::print("DMARC: {} from={} policy={} disposition={}{}{}\n", auth::to_string(d.result), d.from_domain,
-             auth::to_string(d.policy), auth::to_string(d.disposition), d.sampled_out ? " (pct sampled out)" : "",
+             auth::to_string(d.policy), auth::to_string(d.disposition), d.testing ? " (t=y testing)" : "",
              d.reason.empty() ? "" : "; " + d.reason);
+  // RFC 9989 §4.10: where the policy came from and the Author Domain's Organizational Domain.
+  if (!d.record_domain.empty()) {
+    fmt::print("DMARC policy domain: {} ({}'s record, {}=){}\n", d.record_domain, auth::to_string(d.policy_source),
+               d.policy_tag, d.org_domain.empty() ? "" : "; organizational domain " + d.org_domain);
+  }
+  for (const auto& n : d.notes) fmt::print("DMARC record: {}\n", n);
   fmt::print("Action: {}{}\n", action_name(decision.action),
              decision.action == auth::Enforcement::Action::accept ? "" : ": " + decision.reply.summary());
   if (!decision.note.empty()) fmt::print("Note: {}\n", decision.note);

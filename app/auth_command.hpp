@@ -1,6 +1,7 @@
 // `hikyaku auth [--dns HOST:PORT | --zone FILE...] --ip IP --helo NAME --mail-from ADDR < MSG`
-// (DESIGN §4): the Authentication-Results field (RFC 8601) and the DMARC disposition (RFC 7489)
-// the relay would compute for a message, so a postmaster can see why one was refused.
+// (DESIGN §4): the Authentication-Results field (RFC 8601) and the DMARC disposition and policy
+// domain (RFC 9989) the relay would compute for a message, so a postmaster can see why one was
+// refused.
 #pragma once
 #include <string>
 #include <vector>
@@ -14,7 +15,6 @@ struct AuthCommandOptions {
   std::string helo;
   std::string mail_from;                // "" or "<>" for the null sender
   std::string config_path;              // optional: [auth] settings and server.hostname
-  int pct_roll = 0;                     // DMARC pct= sampling draw, 0-99 (0: pct applies)
 };
 
 // Prints the header and the decision; 0 when the relay would accept the message, 1 when it

@@ -1,5 +1,6 @@
 // Enforcement settings per message and the auth log line (DESIGN §4: auth verdicts greppable
-// like Postfix's), RFC 7489 §6.7 (local policy), RFC 8601 result words.
+// like Postfix's), RFC 9989 §5.4 (local policy; the policy domain, t=y and ignored tags logged),
+// RFC 8601 result words.
 #include "app/auth_stage.hpp"
 
 #include <fmt/format.h>
@@ -65,11 +66,17 @@ void log_auth(const core::Envelope& env, const auth::AuthResults& results, const
   if (dkim.empty()) dkim = " dkim=none";
   const auto& spf = results.spf;
   const auto& dmarc = results.dmarc;
-  spdlog::info("{}: auth spf={} (smtp.mailfrom={}{}) helo={}{} arc={} dmarc={} (from={} p={}{}){}{}",
+  // RFC 9989: the policy domain the Tree Walk found (§4.10.1), t=y (§4.7), and what the record
+  // parser ignored (pct=, discarded tags; §4.8, Appendix A.6).
+  std::string dmarc_extra;
+  if (!dmarc.record_domain.empty()) dmarc_extra += " policy_domain=" + log_safe(dmarc.record_domain);
+  if (dmarc.testing) dmarc_extra += " t=y";
+  for (const auto& n : dmarc.notes) dmarc_extra += "; " + log_safe(n);
+  spdlog::info("{}: auth spf={} (smtp.mailfrom={}{}) helo={}{} arc={} dmarc={} (from={} p={}{}{}){}{}",
                env.transaction_id, auth::to_string(spf.mail_from.result), log_safe(spf.mail_from.identity),
                spf.mail_from.reason.empty() ? "" : ": " + log_safe(spf.mail_from.reason),
                auth::to_string(spf.helo.result), dkim, auth::to_string(results.arc.cv),
-               auth::to_string(dmarc.result), log_safe(dmarc.from_domain), auth::to_string(dmarc.policy),
+               auth::to_string(dmarc.result), log_safe(dmarc.from_domain), auth::to_string(dmarc.policy), dmarc_extra,
                dmarc.reason.empty() ? "" : ": " + log_safe(dmarc.reason), decision.note.empty() ? "" : "; ",
                log_safe(decision.note));
 }

@@ -9,7 +9,6 @@
 
 #include <set>
 
-#include <random>
 
 #include "app/auth_stage.hpp"
 #include "app/data_reply.hpp"
@@ -165,7 +164,8 @@ core::Address outbound_sender(const ForwardingContext& fwd, const core::Envelope
 
 asio::awaitable<std::string> ForwardingSink::arc_set(const auth::ArcResult& chain,
                                                      const core::Message& outgoing,
-                                                     const std::string& transaction_id) const {
+                                                     const std::string& transaction_id,
+                                                     std::optional<auth::BodyHash>& body_hash) const {
   const auto& fwd = *forwarding_;
   if (!fwd.arc || !fwd.workers) co_return std::string();
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -175,9 +175,11 @@ asio::awaitable<std::string> ForwardingSink::arc_set(const auth::ArcResult& chai
     std::string error;
   };
   // A named task, not a temporary in the co_await expression (see sign()).
-  auto task = [&sealer = *fwd.arc, &outgoing, chain, now] {
+  // body_hash is this coroutine's caller's, untouched until the task is done.
+  auto task = [&sealer = *fwd.arc, &outgoing, chain, now, &body_hash] {
     Sealed out;
-    auto fields = seal_arc(sealer, outgoing, chain, now);
+    if (!body_hash) body_hash = auth::body_hash(auth::Canon::relaxed, outgoing.body());
+    auto fields = seal_arc(sealer, outgoing, chain, now, &*body_hash);
     if (fields) {
       out.fields = std::move(*fields);
     } else {
@@ -206,12 +208,11 @@ asio::awaitable<auth::AuthResults> ForwardingSink::authenticate(const core::Enve
                                   env.mail_from.is_null() ? std::string() : env.mail_from.str()};
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
-  thread_local std::mt19937 random{std::random_device{}()};
-  const int pct_roll = std::uniform_int_distribution<int>(0, 99)(random);
-  co_return co_await auth::authenticate(services, request, msg, now, pct_roll);
+  co_return co_await auth::authenticate(services, request, msg, now);
 }
 
-asio::awaitable<std::optional<std::string>> ForwardingSink::sign(const core::Message& message) const {
+asio::awaitable<std::optional<std::string>> ForwardingSink::sign(
+    const core::Message& message, std::optional<auth::BodyHash>& body_hash) const {
   const auto& fwd = *forwarding_;
   if (!fwd.signer || !fwd.workers || !fwd.dkim_keys || fwd.dkim_keys->empty()) co_return std::string();
   std::vector<const dkim::SigningKey*> keys;
@@ -224,9 +225,11 @@ asio::awaitable<std::optional<std::string>> ForwardingSink::sign(const core::Mes
   // The key store and message outlive the wait: this coroutine holds both until it resumes.
   // The task is a named local, not a temporary in the co_await expression: g++ 12 destroys
   // such temporaries twice (seen here as a double free under ASan).
-  auto task = [signer = fwd.signer, &message, keys = std::move(keys), now, store = fwd.dkim_keys] {
+  auto task = [signer = fwd.signer, &message, keys = std::move(keys), now, store = fwd.dkim_keys,
+               &body_hash] {
     Signed out;
-    auto fields = signer->sign_all(message, keys, now);
+    if (!body_hash) body_hash = auth::body_hash(auth::Canon::relaxed, message.body());
+    auto fields = signer->sign_all(message, keys, now, &*body_hash);
     if (!fields) {
       out.error = fields.error().detail;
       return out;
@@ -345,11 +348,14 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   raw += prefix;
   auth::append_without_authentication_results(msg, config_->auth.authserv_id, raw);
   core::Message outgoing(std::move(raw));
-  // DESIGN §1 step 5 order: ARC set, then the DKIM signatures on top of it.
-  if (std::string arc = co_await arc_set(auth_results.arc, outgoing, env.transaction_id); !arc.empty()) {
+  // DESIGN §1 step 5 order: ARC set, then the DKIM signatures on top of it. The AMS and the
+  // DKIM signatures cover the same body, relaxed: it is hashed once for all of them.
+  std::optional<auth::BodyHash> body_hash;
+  if (std::string arc = co_await arc_set(auth_results.arc, outgoing, env.transaction_id, body_hash);
+      !arc.empty()) {
     outgoing = std::move(outgoing).prepend(arc);
   }
-  if (auto signatures = co_await sign(outgoing); !signatures) {
+  if (auto signatures = co_await sign(outgoing, body_hash); !signatures) {
     auto reply = core::SmtpReply::make(451, "4.3.0", "Error: signing failed, try again later");
     log_outcome(env, msg, reply, "deferred", std::chrono::steady_clock::now() - start);
     co_return reply;

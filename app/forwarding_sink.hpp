@@ -60,12 +60,16 @@ class ForwardingSink : public smtpd::MessageSink {
 
  private:
   // The DKIM-Signature fields for `message` (empty when no key is configured); nullopt when
-  // signing failed.
-  asio::awaitable<std::optional<std::string>> sign(const core::Message& message) const;
+  // signing failed. `body_hash`: the relaxed body hash, shared by every signature over this body
+  // (taken here, on a worker, when still empty).
+  asio::awaitable<std::optional<std::string>> sign(const core::Message& message,
+                                                   std::optional<auth::BodyHash>& body_hash) const;
   // The ARC set to prepend (empty when ARC is off or the chain already failed): `chain` is the
   // incoming chain as checked, sealed over `outgoing` (with our trace and A-R fields).
+  // `body_hash` as for sign(): filled here when ARC seals.
   asio::awaitable<std::string> arc_set(const auth::ArcResult& chain, const core::Message& outgoing,
-                                       const std::string& transaction_id) const;
+                                       const std::string& transaction_id,
+                                       std::optional<auth::BodyHash>& body_hash) const;
   // SPF, DKIM, ARC and DMARC over the message as received.
   asio::awaitable<auth::AuthResults> authenticate(const core::Envelope& env, const core::Message& msg) const;
   // A mixed outcome (DESIGN §1 step 7): the undelivered part and the DSN for refused

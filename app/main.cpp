@@ -153,8 +153,6 @@ int main(int argc, char** argv) {
     auth->add_option("--mail-from", auth_options.mail_from, "the MAIL FROM address (\"<>\" for none)")
         ->required()->check(kReversePath);
     auth->add_option("-c,--config", auth_options.config_path, "take [auth] settings from this configuration");
-    auth->add_option("--pct-roll", auth_options.pct_roll, "DMARC pct= sampling draw 0-99 (default 0: pct applies)")
-        ->check(CLI::Range(0, 99));
     auth->callback([auth] {
       if (auth->count("--zone") == 0 && auth->count("--dns") == 0) throw CLI::RequiredError("--zone or --dns");
     });

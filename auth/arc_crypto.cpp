@@ -100,10 +100,18 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
+const EVP_MD* sha256_md() {
+  // Fetched once: EVP_sha256() would look the implementation up in the provider store on every
+  // use. Freed at exit, before OpenSSL's own clean-up (registered earlier, so run later).
+  static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md(
+      EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_free);
+  return md.get();
+}
+
 std::string sha256(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), md, &len, sha256_md(), nullptr);
   return std::string(reinterpret_cast<char*>(md), len);
 }
 
@@ -145,7 +153,7 @@ core::Expected<bool, std::string> verify_with_key_record(SigAlgorithm alg,
   const auto* sig = reinterpret_cast<const unsigned char*>(signature.data());
   int rc = 0;
   if (alg == SigAlgorithm::rsa_sha256) {
-    if (EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1) {
+    if (EVP_DigestVerifyInit(ctx.get(), nullptr, sha256_md(), nullptr, key.get()) != 1) {
       return core::unexpected(std::string("verify init failed"));
     }
     rc = EVP_DigestVerify(ctx.get(), sig, signature.size(),
@@ -185,26 +193,46 @@ std::string base64_encode(std::string_view bin) {
   return out;
 }
 
-core::Expected<std::string, std::string> sign_with_private_key(SigAlgorithm alg,
-                                                               std::string_view private_key_pem,
-                                                               std::string_view data) {
+PrivateKey::PrivateKey(EVP_PKEY* pkey) : pkey_(pkey, EVP_PKEY_free) {}
+
+core::Expected<PrivateKey, std::string> PrivateKey::from_pem(std::string_view pem) {
   struct ClearErrors {
     ~ClearErrors() { ERR_clear_error(); }
   } clear_errors;
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())), BIO_free);
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
   if (!bio) return core::unexpected(std::string("out of memory"));
-  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key) return core::unexpected(std::string("private key does not parse"));
-  const int want = alg == SigAlgorithm::rsa_sha256 ? EVP_PKEY_RSA : EVP_PKEY_ED25519;
-  if (EVP_PKEY_get_base_id(key.get()) != want) {
+  // Encrypted keys are refused: there is no one to type a passphrase.
+  auto no_passphrase = [](char*, int, int, void*) { return -1; };
+  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr);
+  if (pkey == nullptr) return core::unexpected(std::string("private key does not parse"));
+  return PrivateKey(pkey);
+}
+
+std::optional<SigAlgorithm> PrivateKey::algorithm() const {
+  if (!pkey_) return std::nullopt;
+  switch (EVP_PKEY_get_base_id(pkey_.get())) {
+    case EVP_PKEY_RSA: return SigAlgorithm::rsa_sha256;
+    case EVP_PKEY_ED25519: return SigAlgorithm::ed25519_sha256;
+    default: return std::nullopt;
+  }
+}
+
+core::Expected<std::string, std::string> sign_with_private_key(SigAlgorithm alg,
+                                                               const PrivateKey& key,
+                                                               std::string_view data) {
+  struct ClearErrors {
+    ~ClearErrors() { ERR_clear_error(); }
+  } clear_errors;
+  if (!key) return core::unexpected(std::string("no private key"));
+  if (key.algorithm() != alg) {
     return core::unexpected(std::string("private key type does not match a="));
   }
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx) return core::unexpected(std::string("out of memory"));
   const std::string digest = alg == SigAlgorithm::ed25519_sha256 ? sha256(data) : std::string();
   const std::string_view input = alg == SigAlgorithm::ed25519_sha256 ? digest : data;
-  const EVP_MD* md = alg == SigAlgorithm::rsa_sha256 ? EVP_sha256() : nullptr;
+  const EVP_MD* md = alg == SigAlgorithm::rsa_sha256 ? sha256_md() : nullptr;
   if (EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key.get()) != 1) {
     return core::unexpected(std::string("sign init failed"));
   }

@@ -162,9 +162,14 @@ core::Expected<std::string, std::string> arc_seal(const core::Message& msg,
   const std::string aar =
       "ARC-Authentication-Results: i=" + is + "; " + p.authserv_id + ";\r\n\t" + results;
 
-  // AMS (§4.1.2): the headers h= selects from the message with the new AAR on top.
-  const core::Message with_aar(aar + "\r\n" + msg.raw());
-  const std::string bh = base64_encode(sha256(canon_body(Canon::relaxed, msg.body())));
+  // AMS (§4.1.2): the headers h= selects from the message with the new AAR on top (the header
+  // section only: the body is covered by bh=).
+  const core::Message with_aar(aar + "\r\n" + std::string(msg.header_block()));
+  if (p.body_hash != nullptr && p.body_hash->canon != Canon::relaxed) {
+    return core::unexpected(std::string("AMS: body hash is not of the relaxed body"));
+  }
+  const std::string bh = p.body_hash != nullptr ? p.body_hash->base64()
+                                                : body_hash(Canon::relaxed, msg.body()).base64();
   std::string h;
   for (const auto& name : names) h.append(h.empty() ? "" : ":").append(name);
   const std::vector<std::pair<std::string, std::string>> ams_tags = {
@@ -172,7 +177,7 @@ core::Expected<std::string, std::string> arc_seal(const core::Message& msg,
       {"h", h},               {"i", is}, {"s", s},   {"t", t}};
   const std::string ams_unsigned = build_field("ARC-Message-Signature", ams_tags, "");
   auto ams_sig = sign_with_private_key(
-      p.alg, p.private_key_pem, signed_header_data(with_aar, Canon::relaxed, names, ams_unsigned));
+      p.alg, p.key, signed_header_data(with_aar, Canon::relaxed, names, ams_unsigned));
   if (!ams_sig) return core::unexpected("AMS: " + ams_sig.error());
   const std::string ams =
       build_field("ARC-Message-Signature", ams_tags, base64_encode(*ams_sig));
@@ -195,7 +200,7 @@ core::Expected<std::string, std::string> arc_seal(const core::Message& msg,
   std::string self = canon_header(Canon::relaxed, build_field("ARC-Seal", as_tags, ""));
   self.resize(self.size() - 2);
   data.append(self);
-  auto as_sig = sign_with_private_key(p.alg, p.private_key_pem, data);
+  auto as_sig = sign_with_private_key(p.alg, p.key, data);
   if (!as_sig) return core::unexpected("AS: " + as_sig.error());
   const std::string as = build_field("ARC-Seal", as_tags, base64_encode(*as_sig));
   return as + "\r\n" + ams + "\r\n" + aar + "\r\n";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "auth/arc_crypto.hpp"
+#include "auth/body_hash.hpp"
 #include "auth/arc_verify.hpp"
 #include "core/expected.hpp"
 #include "core/message.hpp"
@@ -16,13 +17,16 @@ namespace hikyaku::auth {
 struct ArcSealParams {
   std::string domain;
   std::string selector;
-  std::string private_key_pem;
+  PrivateKey key;  // parsed once by the caller; its type must match alg
   SigAlgorithm alg = SigAlgorithm::rsa_sha256;
   std::string authserv_id;
   std::string auth_results;              // the A-R payload after the authserv-id ("spf=pass; ...")
   std::vector<std::string> ams_headers;  // h= of the AMS (never ARC-Seal)
   int64_t timestamp = 0;                 // t= of the AMS and AS
   const ArcResult* chain = nullptr;      // arc_verify on the message; may be null without ARC
+  // The relaxed body hash of msg when the caller has it (shared with the DKIM signatures);
+  // computed here when null.
+  const BodyHash* body_hash = nullptr;
 };
 
 // "ARC-Seal: ...\r\nARC-Message-Signature: ...\r\nARC-Authentication-Results: ...\r\n", to be

@@ -5,9 +5,11 @@
 
 #include <array>
 #include <charconv>
+#include <map>
 #include <vector>
 
 #include "auth/arc_crypto.hpp"
+#include "auth/body_hash.hpp"
 #include "auth/dkim_canon.hpp"
 #include "auth/tag_list.hpp"
 #include "core/ascii.hpp"
@@ -113,7 +115,33 @@ Verdict check_signature(const TagList& t, SigAlgorithm alg, const std::string& d
   return true;
 }
 
-Verdict verify_ams(const core::Message& m, const ArcSet& set, const KeyLookup& lookup) {
+// The body hashes of one message, each taken once per canonicalization and l= and then shared by
+// every AMS asking for it; nullopt when l= exceeds the canonical body.
+class BodyHashes {
+ public:
+  explicit BodyHashes(std::string_view body) : body_(body) {}
+  const std::optional<std::string>& get(Canon c, std::optional<uint64_t> length) {
+    const auto key = std::pair{c, length};
+    auto it = hashes_.find(key);
+    if (it == hashes_.end()) {
+      std::optional<std::string> digest;
+      if (!length) {
+        digest = body_hash(c, body_).digest;
+      } else if (const auto input = body_hash_input(c, body_, length)) {
+        digest = sha256(*input);
+      }
+      it = hashes_.emplace(key, std::move(digest)).first;
+    }
+    return it->second;
+  }
+
+ private:
+  std::string_view body_;
+  std::map<std::pair<Canon, std::optional<uint64_t>>, std::optional<std::string>> hashes_;
+};
+
+Verdict verify_ams(const core::Message& m, const ArcSet& set, const KeyLookup& lookup,
+                   BodyHashes& body_hashes) {
   const TagList& t = set.ams_tags;
   auto common = common_tags(t);
   if (!common) return fail("AMS: " + common.error());
@@ -142,9 +170,9 @@ Verdict verify_ams(const core::Message& m, const ArcSet& set, const KeyLookup& l
   }
   const auto want_bh = base64_decode(*bh);
   if (!want_bh || want_bh->empty()) return fail("AMS: bad bh=");
-  const auto body = body_hash_input(canon.body, m.body(), length);
-  if (!body) return fail("AMS: l= exceeds the body");
-  if (sha256(*body) != *want_bh) return fail("AMS: body hash mismatch");
+  const auto& digest = body_hashes.get(canon.body, length);
+  if (!digest) return fail("AMS: l= exceeds the body");
+  if (*digest != *want_bh) return fail("AMS: body hash mismatch");
   const std::string data = signed_header_data(m, canon.header, names, m.field_text(*set.ams));
   auto ok = check_signature(t, common->first, data, common->second, lookup);
   if (!ok) return fail("AMS: " + ok.error());
@@ -243,13 +271,14 @@ ArcResult arc_verify(const core::Message& m, const KeyLookup& lookup) {
     }
   }
   // Step 4: the newest AMS.
-  if (auto ok = verify_ams(m, sets[n], lookup); !ok) {
+  BodyHashes body_hashes(m.body());
+  if (auto ok = verify_ams(m, sets[n], lookup, body_hashes); !ok) {
     return failed(n, "i=" + std::to_string(n) + " " + ok.error());
   }
   // Step 5: oldest-pass over the older AMSs (informational; never fails the chain).
   int oldest_pass = 0;
   for (int i = n - 1; i >= 1; --i) {
-    if (!verify_ams(m, sets[i], lookup)) {
+    if (!verify_ams(m, sets[i], lookup, body_hashes)) {
       oldest_pass = i + 1;
       break;
     }

@@ -166,12 +166,27 @@ Resinfo arc_resinfo(const ArcResult& arc) {
   return r;
 }
 
+// RFC 9989 §9.1: header.from (the Author Domain) and policy.dmarc (the policy evaluated after
+// the policy options, here t=y, §4.7); the comment names the policy that applies, what it asks
+// for this message, and the DMARC Policy Domain the Tree Walk found (§4.10.1).
 Resinfo dmarc_resinfo(const DmarcOutcome& d) {
   Resinfo r{std::string("dmarc=") + to_string(d.result)};
-  if (d.result == DmarcResult::pass || d.result == DmarcResult::fail) {
-    r.push_back("(p=" + upper(to_string(d.policy)) + " dis=" + upper(to_string(d.disposition)) + ")");
+  const bool decided = d.result == DmarcResult::pass || d.result == DmarcResult::fail;
+  if (decided) {
+    std::string comment = "(p=" + upper(to_string(d.policy)) + " dis=" + upper(to_string(d.disposition));
+    if (d.testing) comment += " t=y";
+    if (!d.record_domain.empty() && is_token(sanitise(d.record_domain))) {
+      comment += "; policy domain " + d.record_domain;
+      if (d.policy_source != DmarcPolicySource::author_domain) comment += std::string(" (") + to_string(d.policy_source) + ")";
+    }
+    r.push_back(comment + ")");
   }
   if (!d.from_domain.empty()) r.push_back("header.from=" + domain_pvalue(d.from_domain));
+  if (decided) {
+    DmarcPolicy applied = d.policy;  // t=y: one level below (reject -> quarantine -> none)
+    if (d.testing) applied = applied == DmarcPolicy::reject ? DmarcPolicy::quarantine : DmarcPolicy::none;
+    r.push_back(std::string("policy.dmarc=") + to_string(applied));
+  }
   return r;
 }
 

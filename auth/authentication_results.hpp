@@ -21,8 +21,11 @@ struct SmtpIdentities {
 // never exceed 998. One resinfo per method, one dkim resinfo per signature ("dkim=none" when
 // there is none). SPF (§2.7.2): the MAIL FROM check as smtp.mailfrom; for the null sender the
 // same check (postmaster@HELO, RFC 7208 §2.4) reported as smtp.helo; the separate HELO check
-// is not repeated. DMARC: "(p=REJECT dis=QUARANTINE)" comment on pass/fail (p = the policy that
-// applies, dis = what it asks for this message), header.from when the From domain is known.
+// is not repeated. DMARC (RFC 9989 §9.1): on pass/fail a comment "(p=REJECT dis=QUARANTINE
+// [t=y]; policy domain D [(organizational domain|public suffix domain)])" (p = the policy that
+// applies, dis = what it asks for this message, D = where the Tree Walk found the record),
+// header.from when the From domain is known, and on pass/fail policy.dmarc (the policy after
+// t=y).
 std::string render_authentication_results(const AuthResults& results,
                                           std::string_view authserv_id,
                                           const SmtpIdentities& smtp);

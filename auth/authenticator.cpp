@@ -1,6 +1,7 @@
 // authenticate(): the SPF check runs in its helper while the DKIM and ARC keys and the DMARC
-// record are fetched; the signature checks run on the worker pool; DMARC (RFC 7489 §4.2, §6.6)
-// is decided last from the SPF MAIL FROM result and the DKIM results.
+// record are fetched (the RFC 9989 §4.10 Tree Walk); the signature checks run on the worker
+// pool; DMARC (RFC 9989 §5.3) is decided last from the SPF MAIL FROM result and the DKIM results,
+// after the Tree Walks relaxed alignment needs (§4.10.2).
 #include "auth/authenticator.hpp"
 
 #include <memory>
@@ -75,11 +76,11 @@ std::chrono::steady_clock::time_point lookup_deadline(std::chrono::milliseconds 
 }  // namespace
 
 asio::awaitable<AuthResults> authenticate(const AuthServices& services, AuthRequest request,
-                                          const core::Message& message, int64_t now, int pct_roll) {
+                                          const core::Message& message, int64_t now) {
   AuthResults results;
   auto from = from_domain(message);
   if (!from) {
-    // RFC 7489 §6.6.1: without one author domain there is nothing to check DMARC against; the
+    // RFC 9989 §5.3.1: without one Author Domain there is nothing to check DMARC against; the
     // message is refused, so the other checks are not worth their lookups.
     results.from_problem = describe(from.error());
     results.spf = spf_not_checked(request);
@@ -117,7 +118,8 @@ asio::awaitable<AuthResults> authenticate(const AuthServices& services, AuthRequ
   } else {
     results.spf = spf_not_checked(request);
   }
-  results.dmarc = evaluate_dmarc(*from, dmarc_record, results.spf, results.dkim, pct_roll);
+  results.dmarc = co_await evaluate_dmarc(*services.resolver, *from, dmarc_record, results.spf, results.dkim,
+                                         deadline);
   co_return results;
 }
 

@@ -1,6 +1,6 @@
 // The checks at end of DATA (DESIGN §1 step 4), once per message: SPF of MAIL FROM and HELO
 // (RFC 7208, in helper processes), every DKIM signature (RFC 6376), the incoming ARC chain
-// (RFC 8617), then DMARC (RFC 7489) from those results. All DNS goes through dns/.
+// (RFC 8617), then DMARC (RFC 9989) from those results. All DNS goes through dns/.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -21,7 +21,7 @@ struct AuthServices {
   SpfHelperPool* spf = nullptr;         // null: SPF is none (reported as not checked)
   const DkimVerifier* dkim = nullptr;   // null: no DKIM verification
   asio::thread_pool* workers = nullptr; // signature checks run here, never on the I/O thread
-  // The DKIM key, ARC key and DMARC record lookups together ([auth] lookup_timeout): a lookup
+  // The DKIM key, ARC key and DMARC lookups (the Tree Walks) together ([auth] lookup_timeout): a lookup
   // due after it is not made and counts as a temporary failure (the message is deferred, never
   // refused for it). One already under way is bounded by the resolver's own timeout.
   std::chrono::milliseconds lookup_budget = std::chrono::seconds(30);
@@ -33,9 +33,9 @@ struct AuthRequest {
   std::string mail_from;  // the MAIL FROM mailbox; "" is the null sender
 };
 
-// Runs every check on `message` as received. `now` decides DKIM x=/t=; `pct_roll` in [0, 100)
-// decides DMARC pct= sampling (RFC 7489 §6.6.4). Never throws for mail or DNS reasons.
+// Runs every check on `message` as received. `now` decides DKIM x=/t=. Never throws for mail or
+// DNS reasons.
 asio::awaitable<AuthResults> authenticate(const AuthServices& services, AuthRequest request,
-                                          const core::Message& message, int64_t now, int pct_roll);
+                                          const core::Message& message, int64_t now);
 
 }  // namespace hikyaku::auth

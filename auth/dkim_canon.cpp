@@ -79,29 +79,40 @@ std::string canon_header(Canon c, std::string_view text) {
   return out;
 }
 
-std::string canon_body(Canon c, std::string_view body) {
-  std::string out;
-  out.reserve(body.size() + 2);
+void canon_body_pieces(Canon c, std::string_view body,
+                       const std::function<void(std::string_view)>& piece) {
+  static constexpr std::string_view kCrlf = "\r\n";
+  std::string relaxed;
   size_t pos = 0;
-  size_t kept = 0;  // length of out up to the last non-empty line
+  size_t pending_empty = 0;  // empty lines held back: trailing ones are dropped (§3.4.3, §3.4.4)
+  bool any = false;
   while (pos < body.size()) {
     size_t eol = body.find("\r\n", pos);
     const bool has_crlf = eol != std::string_view::npos;
     if (!has_crlf) eol = body.size();
-    const std::string_view line = body.substr(pos, eol - pos);
-    const size_t before = out.size();
+    std::string_view line = body.substr(pos, eol - pos);
     if (c == Canon::relaxed) {
-      relax_line(line, out);
-    } else {
-      out.append(line);
+      relaxed.clear();
+      relax_line(line, relaxed);
+      line = relaxed;
     }
-    const bool empty = out.size() == before;
-    out.append("\r\n");  // a last line without CRLF gets one (RFC 6376 §3.4.3, §3.4.4)
-    if (!empty) kept = out.size();
+    if (line.empty()) {
+      ++pending_empty;
+    } else {
+      for (; pending_empty > 0; --pending_empty) piece(kCrlf);
+      piece(line);
+      piece(kCrlf);  // a last line without CRLF gets one
+      any = true;
+    }
     pos = has_crlf ? eol + 2 : body.size();
   }
-  out.resize(kept);  // trailing empty lines removed
-  if (out.empty() && c == Canon::simple) out = "\r\n";
+  if (!any && c == Canon::simple) piece(kCrlf);  // simple: an empty body is one CRLF
+}
+
+std::string canon_body(Canon c, std::string_view body) {
+  std::string out;
+  out.reserve(body.size() + 2);
+  canon_body_pieces(c, body, [&out](std::string_view p) { out.append(p); });
   return out;
 }
 

@@ -3,6 +3,7 @@
 // names; the signature field itself last, b= emptied, no trailing CRLF).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,11 @@ std::string canon_header(Canon c, std::string_view text);
 
 // The canonical body (RFC 6376 §3.4.3, §3.4.4).
 std::string canon_body(Canon c, std::string_view body);
+
+// The canonical body handed over in pieces, in order, without building it whole (for hashing).
+// The pieces concatenated are canon_body(c, body); a piece is valid only during the call.
+void canon_body_pieces(Canon c, std::string_view body,
+                       const std::function<void(std::string_view)>& piece);
 
 // The octets the body hash covers: the canonical body cut to `length` (l=) octets; nullopt when
 // l= exceeds the canonical body (RFC 6376 §3.5: the signature cannot be verified).

@@ -1,9 +1,8 @@
-// DMARC policy discovery, RFC 7489 §6.6.3 steps 1-6: the From domain's record, else the
-// organizational domain's (§3.2 via libpsl); v=DMARC1 filtering; several records or none stop
-// discovery; temporary DNS failures are temperror, never "no record".
+// DMARC Policy Discovery, RFC 9989 §4.10.1 over the DNS Tree Walk of §4.10: the Author Domain's
+// record, else the Organizational Domain's (§4.10.2), else the Public Suffix Domain's; the p, sp
+// or np policy (§4.7) with non-existence as §3.2.13 defines it (NXDOMAIN, RFC 8020); a record
+// without a valid p= and rua= means no DMARC processing; temporary failures are temperror.
 #include "auth/dmarc_lookup.hpp"
-
-#include "auth/org_domain.hpp"
 
 namespace hikyaku::auth {
 
@@ -12,94 +11,98 @@ const char* to_string(DmarcRecordLookup::Status s) {
     case DmarcRecordLookup::Status::found: return "found";
     case DmarcRecordLookup::Status::none: return "none";
     case DmarcRecordLookup::Status::temperror: return "temperror";
-    case DmarcRecordLookup::Status::invalid: return "invalid";
   }
   return "none";
 }
 
-DmarcRecordLookup classify_dmarc_records(const std::vector<std::string>& texts,
-                                         const std::string& domain) {
-  DmarcRecordLookup out;
-  std::vector<const std::string*> candidates;
-  for (const auto& t : texts) {
-    if (is_dmarc_record(t)) candidates.push_back(&t);  // step 3: others are discarded
-  }
-  if (candidates.empty()) {
-    out.detail = "no DMARC record at _dmarc." + domain;
-    return out;
-  }
-  if (candidates.size() > 1) {  // step 5: several records -> DMARC does not apply
-    out.detail = std::to_string(candidates.size()) + " DMARC records at _dmarc." + domain;
-    out.record_domain = domain;
-    return out;
-  }
-  out.record_domain = domain;
-  out.text = *candidates.front();
-  auto parsed = parse_dmarc_record(out.text);
-  if (parsed) {
-    out.status = DmarcRecordLookup::Status::found;
-    out.record = std::move(*parsed);
-    return out;
-  }
-  out.error = parsed.error();
-  const auto code = parsed.error().code;
-  if (code == DmarcRecordError::bad_policy || code == DmarcRecordError::missing_policy) {
-    // Step 6: no valid p= and no valid rua=: "applies no DMARC processing".
-    out.status = DmarcRecordLookup::Status::none;
-    out.detail = "no valid p= in the record at _dmarc." + domain;
-  } else {
-    out.status = DmarcRecordLookup::Status::invalid;
-    out.detail = std::string(to_string(code)) + ": " + parsed.error().detail;
-  }
-  return out;
-}
-
 namespace {
 
-// One TXT lookup at _dmarc.<domain>, or nullopt when the set of records there is empty (so the
-// caller may go on to the organizational domain, step 4).
-asio::awaitable<std::optional<DmarcRecordLookup>> at(dns::Resolver& resolver, const std::string& domain,
-                                                     std::chrono::steady_clock::time_point deadline) {
-  if (std::chrono::steady_clock::now() >= deadline) {
-    DmarcRecordLookup out;
-    out.status = DmarcRecordLookup::Status::temperror;
-    out.detail = "_dmarc." + domain + " TXT: not looked up: the authentication lookup time ran out";
-    co_return out;
-  }
-  const dns::DnsAnswer answer = co_await resolver.query("_dmarc." + domain, dns::RecordType::txt);
-  if (answer.temporary_failure()) {
-    DmarcRecordLookup out;
-    out.status = DmarcRecordLookup::Status::temperror;
-    out.detail = "_dmarc." + domain + " TXT: " + std::string(dns::to_string(answer.status)) +
-                 (answer.detail.empty() ? "" : " (" + answer.detail + ")");
-    co_return out;
-  }
-  if (!answer.ok()) co_return std::nullopt;  // NXDOMAIN / NODATA: an empty set
-  DmarcRecordLookup out = classify_dmarc_records(answer.texts, domain);
-  if (out.status == DmarcRecordLookup::Status::none && out.record_domain.empty() && !out.error) {
-    co_return std::nullopt;  // only non-DMARC TXT records: also an empty set (step 3)
-  }
-  co_return out;
-}
+DmarcPolicy existing_subdomain_policy(const DmarcRecord& r) { return r.sp.value_or(r.p); }
+DmarcPolicy missing_subdomain_policy(const DmarcRecord& r) { return r.np.value_or(r.sp.value_or(r.p)); }
 
 }  // namespace
 
-asio::awaitable<DmarcRecordLookup> fetch_dmarc_record(dns::Resolver& resolver, const std::string& from_domain,
+DmarcRecordLookup discover_policy(const std::string& author_domain, TreeWalk walk, std::optional<bool> author_exists) {
+  DmarcRecordLookup out;
+  out.author_exists = author_exists;
+  const TreeWalkRecord* chosen = walk.at(author_domain);
+  if (chosen != nullptr) {
+    // "If a valid DMARC Policy Record is found there, then this is the DMARC Policy Record to be
+    // applied" - whatever the rest of the walk gives (it only decides the Organizational Domain).
+    out.source = DmarcPolicySource::author_domain;
+  } else if (!walk.complete) {
+    out.status = DmarcRecordLookup::Status::temperror;
+    out.detail = walk.failure;
+    out.walk = std::move(walk);
+    return out;
+  } else if (const auto org = organizational_domain(walk); org && (chosen = walk.at(*org)) != nullptr) {
+    out.source = DmarcPolicySource::organizational_domain;
+  } else if (!walk.records.empty() && walk.records.back().record.psd == PsdFlag::yes) {
+    // The walk stopped at psd=y and the Organizational Domain below it has no record: the
+    // Public Suffix Domain's record applies (§4.10.1 list; the note: never for an
+    // Organizational Domain that has a record of its own).
+    chosen = &walk.records.back();
+    out.source = DmarcPolicySource::public_suffix_domain;
+  } else {
+    // "If the set produced by the DNS Tree Walk contains no DMARC Policy Record ... Mail
+    // Receivers MUST NOT apply the DMARC mechanism to the message."
+    out.detail = "no DMARC record at _dmarc." + author_domain + " or above";
+    out.walk = std::move(walk);
+    return out;
+  }
+  out.record_domain = chosen->domain;
+  out.text = chosen->text;
+  const DmarcRecord& rec = chosen->record;
+  if (rec.policy_state == PolicyState::unusable) {
+    // §4.10.1: no valid p= (or an invalid sp=/np=) and no valid rua=: no DMARC processing.
+    out.detail = "the record at _dmarc." + out.record_domain + " has no valid p= and no valid rua=";
+    out.walk = std::move(walk);
+    return out;
+  }
+  out.status = DmarcRecordLookup::Status::found;
+  out.record = rec;
+  if (out.source == DmarcPolicySource::author_domain) {
+    out.policy = rec.p;  // "the Domain Owner Assessment Policy is taken from the p tag"
+    out.policy_tag = "p";
+  } else if (existing_subdomain_policy(rec) == missing_subdomain_policy(rec)) {
+    // The Author Domain is a subdomain of the record's domain; sp and np give the same answer,
+    // so whether it exists does not matter and is not asked.
+    out.policy = existing_subdomain_policy(rec);
+    out.policy_tag = rec.sp ? "sp" : "p";
+  } else if (!author_exists) {
+    out.status = DmarcRecordLookup::Status::temperror;
+    out.needs_existence = true;
+    out.detail = "whether " + author_domain + " exists is not known";
+  } else if (*author_exists) {
+    out.policy = existing_subdomain_policy(rec);  // §4.10.1: sp if the Author Domain exists
+    out.policy_tag = rec.sp ? "sp" : "p";
+  } else {
+    out.policy = missing_subdomain_policy(rec);  // §4.10.1: np if it does not (§3.2.13)
+    out.policy_tag = "np";
+  }
+  out.walk = std::move(walk);
+  return out;
+}
+
+asio::awaitable<DmarcRecordLookup> fetch_dmarc_record(dns::Resolver& resolver, const std::string& author_domain,
                                                       std::chrono::steady_clock::time_point deadline) {
-  if (auto direct = co_await at(resolver, from_domain, deadline)) co_return std::move(*direct);
-  const std::string org = organizational_domain(from_domain);
-  if (org.empty() || org == from_domain) {
-    DmarcRecordLookup none;
-    none.detail = "no DMARC record at _dmarc." + from_domain;
-    co_return none;
+  TreeWalk walk = co_await tree_walk(resolver, author_domain, deadline);
+  DmarcRecordLookup out = discover_policy(author_domain, walk, std::nullopt);
+  if (!out.needs_existence) co_return out;
+  // RFC 9989 §3.2.13 / Appendix A.4: a domain does not exist when a query for it gets NXDOMAIN
+  // (any type; RFC 8020). NODATA or an answer: it exists.
+  if (std::chrono::steady_clock::now() >= deadline) {
+    out.detail = author_domain + " A: not looked up: the authentication lookup time ran out";
+    co_return out;
   }
-  if (auto via_org = co_await at(resolver, org, deadline)) {
-    via_org->from_org_domain = true;
-    co_return std::move(*via_org);
+  std::string name = author_domain;
+  const dns::DnsAnswer answer = co_await resolver.query(std::move(name), dns::RecordType::a);
+  if (answer.temporary_failure()) {
+    out.detail = author_domain + " A: " + std::string(dns::to_string(answer.status)) +
+                 (answer.detail.empty() ? "" : " (" + answer.detail + ")");
+    co_return out;
   }
-  DmarcRecordLookup none;
-  none.detail = "no DMARC record at _dmarc." + from_domain + " or _dmarc." + org;
-  co_return none;
+  co_return discover_policy(author_domain, std::move(walk), answer.status != dns::DnsStatus::nxdomain);
 }
 
 }  // namespace hikyaku::auth

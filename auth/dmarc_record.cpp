@@ -1,19 +1,10 @@
-// DMARC record parsing, RFC 7489 §6.3 (tags and defaults), §6.4 (ABNF), §6.6.3 step 6 (a record
-// without a valid p=). libopendmarc 1.4.2's opendmarc_policy_parse_dmarc is generous where the
-// grammar is not (probed, see tests): it accepts any prefix of a policy word ("p=r"), "pct=50abc"
-// as 50, an empty "pct=" as 100, parts without "=", "v=" anywhere, repeated tags (last wins),
-// and silently skips values over 512 octets. So our tag-list pass decides syntax first, and the
-// values libopendmarc then reports must agree with it.
-// Thread safety: only the per-call DMARC_POLICY_T is used (connect_init, parse_dmarc, fetch_*,
-// connect_shutdown); opendmarc_policy_library_init sets up the library's PSL table and resolver,
-// neither of which this path touches (it parses identically without it), so it is not called.
+// DMARC Policy Record parsing, RFC 9989 §4.7 (tags, defaults), §4.8 (ABNF; "Unknown tags MUST be
+// ignored. Syntax errors in the remainder of the record MUST be discarded in favor of default
+// values (if any) or ignored outright") and §4.10.1 (a record without a valid p=). pct=, rf= and
+// ri= are gone (Appendix C.5.2): they are unknown tags now, pct= noted as ignored (Appendix A.6).
 #include "auth/dmarc_record.hpp"
 
-#include <opendmarc/dmarc.h>
-
-#include <cstring>
-#include <map>
-#include <memory>
+#include <set>
 
 #include "core/address.hpp"
 #include "core/ascii.hpp"
@@ -21,8 +12,6 @@
 namespace hikyaku::auth {
 
 namespace {
-
-using Error = DmarcRecordParseError;
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -45,6 +34,18 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   }
 }
 
+// A note quotes record text: printable ASCII only, at most 64 octets.
+std::string shown(std::string_view s) {
+  std::string out;
+  for (const char c : s.substr(0, 64)) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
+  }
+  if (s.size() > 64) out += "...";
+  return out;
+}
+
+// §4.8 dmarc-request; ABNF strings are case-insensitive (RFC 5234 §2.3).
 std::optional<DmarcPolicy> parse_policy(std::string_view v) {
   if (core::ascii_iequals(v, "none")) return DmarcPolicy::none;
   if (core::ascii_iequals(v, "quarantine")) return DmarcPolicy::quarantine;
@@ -52,25 +53,26 @@ std::optional<DmarcPolicy> parse_policy(std::string_view v) {
   return std::nullopt;
 }
 
+// §4.8 dmarc-rors.
 std::optional<AlignmentMode> parse_mode(std::string_view v) {
   if (core::ascii_iequals(v, "r")) return AlignmentMode::relaxed;
   if (core::ascii_iequals(v, "s")) return AlignmentMode::strict;
   return std::nullopt;
 }
 
-std::optional<uint64_t> parse_digits(std::string_view v, size_t max_digits) {
-  if (v.empty() || v.size() > max_digits) return std::nullopt;
-  uint64_t n = 0;
-  for (const char c : v) {
-    if (!is_digit(c)) return std::nullopt;
-    n = n * 10 + static_cast<uint64_t>(c - '0');
+// §4.8 dmarc-fo: 0 / 1 / d / s separated by ":", each at most once, 0 and 1 not together.
+bool valid_fo(std::string_view v) {
+  std::set<std::string_view> seen;
+  for (const auto o : split(v, ':')) {
+    if (o != "0" && o != "1" && o != "d" && o != "s") return false;
+    if (!seen.insert(o).second) return false;
   }
-  return n;
+  return !(seen.count("0") != 0 && seen.count("1") != 0);
 }
 
-// §6.4 dmarc-uri = URI [ "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] ]. The URI part is checked for
-// an RFC 3986 §3.1 scheme and a non-empty rest of URI characters (",", "!" and ";" must be
-// %-encoded there, §6.2).
+// §4.8 dmarc-uri / obs-dmarc-uri: an RFC 3986 URI (scheme ":" and a non-empty rest of URI
+// characters; "," and "!" must be %-encoded in it), optionally followed by the obsolete
+// "!" 1*DIGIT [k/m/g/t] size, which is kept as written and ignored by report senders.
 bool valid_dmarc_uri(std::string_view u) {
   const size_t bang = u.find('!');
   if (bang != std::string_view::npos) {
@@ -78,7 +80,10 @@ bool valid_dmarc_uri(std::string_view u) {
     if (!size.empty() && std::string_view("kmgtKMGT").find(size.back()) != std::string_view::npos) {
       size.remove_suffix(1);
     }
-    if (!parse_digits(size, 20)) return false;
+    if (size.empty() || size.size() > 20) return false;
+    for (const char c : size) {
+      if (!is_digit(c)) return false;
+    }
     u = u.substr(0, bang);
   }
   const size_t colon = u.find(':');
@@ -98,195 +103,52 @@ bool valid_dmarc_uri(std::string_view u) {
   return true;
 }
 
-std::vector<std::string> valid_uris(std::string_view list) {
+// §4.8 dmarc-urilist: the valid URIs; an invalid one is discarded with a note.
+std::vector<std::string> valid_uris(std::string_view tag, std::string_view list, std::vector<std::string>& notes) {
   std::vector<std::string> out;
   for (const auto u : split(list, ',')) {
-    if (valid_dmarc_uri(u)) out.emplace_back(u);
+    if (valid_dmarc_uri(u)) {
+      out.emplace_back(u);
+    } else {
+      notes.push_back(std::string(tag) + ": \"" + shown(u) + "\" is not a URI: discarded (RFC 9989 §4.8)");
+    }
   }
   return out;
 }
 
-// The tag list as our grammar sees it: every part "name = value", names unique (lower-cased).
-core::Expected<std::map<std::string, std::string_view>, Error> tag_list(std::string_view text) {
-  std::map<std::string, std::string_view> tags;
-  for (const char c : text) {
+// §4.8 dmarc-value: printing characters but ";" (the split already removed ";").
+bool valid_value(std::string_view v) {
+  if (v.empty()) return false;
+  for (const char c : v) {
     const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) {
-      return core::unexpected(Error{DmarcRecordError::syntax, "control character"});
-    }
+    if (u < 0x20 || u > 0x7e) return false;
   }
-  const auto parts = split(text, ';');
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const std::string_view part = parts[i];
-    if (part.empty()) {
-      // dmarc-sep allows a final ";"; empty parts elsewhere are tolerated the same way.
-      continue;
-    }
-    const size_t eq = part.find('=');
-    if (eq == std::string_view::npos) {
-      return core::unexpected(Error{DmarcRecordError::syntax, "no '=' in \"" + std::string(part) + "\""});
-    }
-    const std::string_view name = trim(part.substr(0, eq));
-    bool name_ok = !name.empty() && is_alpha(name[0]);
-    for (const char c : name) name_ok = name_ok && (is_alpha(c) || is_digit(c) || c == '_');
-    if (!name_ok) {
-      return core::unexpected(Error{DmarcRecordError::syntax, "bad tag name \"" + std::string(name) + "\""});
-    }
-    const std::string key = core::ascii_lower(name);
-    if (i == 0 && key != "v") {
-      return core::unexpected(Error{DmarcRecordError::bad_version, "v= is not the first tag"});
-    }
-    if (i != 0 && key == "v") {
-      return core::unexpected(Error{DmarcRecordError::syntax, "v= repeated"});
-    }
-    if (!tags.emplace(key, trim(part.substr(eq + 1))).second) {
-      return core::unexpected(Error{DmarcRecordError::syntax, key + "= repeated"});
-    }
-  }
-  return tags;
+  return true;
 }
 
-Error bad_value(const std::string& tag, std::string_view value) {
-  return Error{DmarcRecordError::bad_value, tag + "=" + std::string(value)};
-}
-
-// Our reading of the record, §6.3 defaults applied.
-core::Expected<DmarcRecord, Error> parse_ours(std::string_view text) {
-  if (trim(text).empty()) return core::unexpected(Error{DmarcRecordError::empty, ""});
-  if (!is_dmarc_record(text)) {
-    return core::unexpected(Error{DmarcRecordError::bad_version, "not v=DMARC1"});
-  }
-  auto tags = tag_list(text);
-  if (!tags) return core::unexpected(tags.error());
-  DmarcRecord r;
-  bool p_valid = false;
-  bool sp_invalid = false;
-  std::string policy_detail;
-  for (const auto& [tag, value] : *tags) {
-    if (tag == "p") {
-      const auto p = parse_policy(value);
-      if (p) {
-        r.p = *p;
-        p_valid = true;
-      } else {
-        policy_detail = "p=" + std::string(value);
-      }
-    } else if (tag == "sp") {
-      const auto sp = parse_policy(value);
-      if (sp) {
-        r.sp = *sp;
-      } else {
-        sp_invalid = true;
-        policy_detail = "sp=" + std::string(value);
-      }
-    } else if (tag == "adkim" || tag == "aspf") {
-      const auto m = parse_mode(value);
-      if (!m) return core::unexpected(bad_value(tag, value));
-      (tag == "adkim" ? r.adkim : r.aspf) = *m;
-    } else if (tag == "pct") {
-      const auto n = parse_digits(value, 3);
-      if (!n || *n > 100) return core::unexpected(bad_value(tag, value));
-      r.pct = static_cast<int>(*n);
-    } else if (tag == "ri") {
-      const auto n = parse_digits(value, 10);
-      if (!n || *n > UINT32_MAX) return core::unexpected(bad_value(tag, value));
-      r.ri = static_cast<uint32_t>(*n);
-    } else if (tag == "fo") {
-      for (const auto o : split(value, ':')) {
-        if (o != "0" && o != "1" && o != "d" && o != "s") return core::unexpected(bad_value(tag, value));
-      }
-      r.fo = std::string(value);
-    } else if (tag == "rf") {
-      // Keyword list (§6.4); "afrf" is the one registered format (§6.3), "iodef" the other
-      // format libopendmarc knows. Unknown formats are refused as libopendmarc does.
-      for (const auto f : split(value, ':')) {
-        if (!core::ascii_iequals(f, "afrf") && !core::ascii_iequals(f, "iodef")) {
-          return core::unexpected(bad_value(tag, value));
-        }
-      }
-    } else if (tag == "rua") {
-      r.rua = valid_uris(value);
-    } else if (tag == "ruf") {
-      r.ruf = valid_uris(value);
-    }
-    // v: checked by is_dmarc_record; anything else: §6.3 "unknown tags MUST be ignored".
-  }
-  if (!p_valid || sp_invalid) {
-    // §6.6.3 step 6.
-    if (r.rua.empty()) {
-      if (policy_detail.empty()) return core::unexpected(Error{DmarcRecordError::missing_policy, "no p="});
-      return core::unexpected(Error{DmarcRecordError::bad_policy, policy_detail});
-    }
-    r.p = DmarcPolicy::none;
-    r.sp.reset();
-    r.p_defaulted = true;
-  }
-  return r;
-}
-
-std::optional<DmarcPolicy> from_library_policy(int v) {
-  switch (v) {
-    case DMARC_RECORD_P_NONE: return DmarcPolicy::none;
-    case DMARC_RECORD_P_QUARANTINE: return DmarcPolicy::quarantine;
-    case DMARC_RECORD_P_REJECT: return DmarcPolicy::reject;
-    default: return std::nullopt;
-  }
-}
-
-std::optional<AlignmentMode> from_library_mode(int v) {
-  switch (v) {
-    case DMARC_RECORD_A_RELAXED: return AlignmentMode::relaxed;
-    case DMARC_RECORD_A_STRICT: return AlignmentMode::strict;
-    default: return std::nullopt;
-  }
-}
-
-struct PolicyContext {
-  void operator()(DMARC_POLICY_T* p) const { opendmarc_policy_connect_shutdown(p); }
-};
-
-// libopendmarc's reading of p, sp, pct, adkim, aspf must match ours.
-std::optional<Error> check_with_library(std::string_view text, const DmarcRecord& ours) {
-  if (text.size() >= BUFSIZ) {
-    return Error{DmarcRecordError::library, "longer than libopendmarc's buffer"};
-  }
-  // The IP address is required by connect_init and unused by parsing.
-  std::unique_ptr<DMARC_POLICY_T, PolicyContext> ctx(
-      opendmarc_policy_connect_init(reinterpret_cast<u_char*>(const_cast<char*>("192.0.2.1")), 0));
-  if (!ctx) return Error{DmarcRecordError::library, "out of memory"};
-  std::string copy(text);  // NUL-terminated, writable (the C API takes u_char*)
-  const int st = opendmarc_policy_parse_dmarc(ctx.get(), reinterpret_cast<u_char*>(const_cast<char*>("record.invalid")),
-                                              reinterpret_cast<u_char*>(copy.data()));
-  if (st != DMARC_PARSE_OKAY) {
-    return Error{DmarcRecordError::library, "libopendmarc status " + std::to_string(st)};
-  }
-  int p = 0, sp = 0, pct = 0, adkim = 0, aspf = 0;
-  opendmarc_policy_fetch_p(ctx.get(), &p);
-  opendmarc_policy_fetch_sp(ctx.get(), &sp);
-  opendmarc_policy_fetch_pct(ctx.get(), &pct);
-  opendmarc_policy_fetch_adkim(ctx.get(), &adkim);
-  opendmarc_policy_fetch_aspf(ctx.get(), &aspf);
-  const bool same = from_library_policy(p) == ours.p &&
-                    (sp == DMARC_RECORD_P_UNSPECIFIED ? !ours.sp : from_library_policy(sp) == ours.sp) &&
-                    pct == ours.pct && from_library_mode(adkim) == ours.adkim &&
-                    from_library_mode(aspf) == ours.aspf;
-  if (!same) return Error{DmarcRecordError::library, "libopendmarc read different values"};
-  return std::nullopt;
+void discard(std::vector<std::string>& notes, std::string_view tag, std::string_view value, const char* why) {
+  notes.push_back(std::string(tag) + "=" + shown(value) + ": " + why + " (RFC 9989 §4.8)");
 }
 
 }  // namespace
 
+const char* to_string(AlignmentMode m) { return m == AlignmentMode::strict ? "s" : "r"; }
+
+const char* to_string(PsdFlag f) {
+  switch (f) {
+    case PsdFlag::yes: return "y";
+    case PsdFlag::no: return "n";
+    case PsdFlag::unspecified: return "u";
+  }
+  return "u";
+}
+
 const char* to_string(DmarcRecordError e) {
   switch (e) {
     case DmarcRecordError::empty: return "empty";
-    case DmarcRecordError::bad_version: return "bad version";
-    case DmarcRecordError::syntax: return "syntax";
-    case DmarcRecordError::bad_value: return "bad value";
-    case DmarcRecordError::bad_policy: return "bad policy";
-    case DmarcRecordError::missing_policy: return "missing policy";
-    case DmarcRecordError::library: return "libopendmarc";
+    case DmarcRecordError::bad_version: return "not v=DMARC1";
   }
-  return "syntax";
+  return "not v=DMARC1";
 }
 
 bool is_dmarc_record(std::string_view text) {
@@ -302,14 +164,104 @@ bool is_dmarc_record(std::string_view text) {
 }
 
 core::Expected<DmarcRecord, DmarcRecordParseError> parse_dmarc_record(std::string_view text) {
-  auto ours = parse_ours(text);
-  if (!ours) return ours;
-  // With p= defaulted (§6.6.3 step 6) libopendmarc refuses the record (no or a bad p=), so
-  // there is nothing to compare; our values stand.
-  if (!ours->p_defaulted) {
-    if (auto e = check_with_library(text, *ours)) return core::unexpected(std::move(*e));
+  if (trim(text).empty()) return core::unexpected(DmarcRecordParseError{DmarcRecordError::empty, ""});
+  // §4.7 "v": the first tag, exactly "DMARC1", else the entire record is ignored.
+  if (!is_dmarc_record(text)) {
+    return core::unexpected(DmarcRecordParseError{DmarcRecordError::bad_version, "not v=DMARC1"});
   }
-  return ours;
+  DmarcRecord r;
+  auto& notes = r.notes;
+  bool p_valid = false;
+  bool sub_invalid = false;  // sp= or np= present but invalid (§4.10.1)
+  std::set<std::string> seen;
+  const auto parts = split(text, ';');
+  for (size_t i = 1; i < parts.size(); ++i) {  // parts[0] is the v=DMARC1 checked above
+    const std::string_view part = parts[i];
+    if (part.empty()) continue;  // dmarc-sep allows a final ";"; ";;" is tolerated the same way
+    const size_t eq = part.find('=');
+    const std::string_view name = trim(part.substr(0, eq));
+    bool name_ok = eq != std::string_view::npos && !name.empty();
+    for (const char c : name) name_ok = name_ok && is_alpha(c);  // §4.8 dmarc-tag: 1*ALPHA
+    if (!name_ok) {
+      notes.push_back("\"" + shown(part) + "\" is not tag=value: discarded (RFC 9989 §4.8)");
+      continue;
+    }
+    const std::string tag = core::ascii_lower(name);
+    const std::string_view value = trim(part.substr(eq + 1));
+    if (!seen.insert(tag).second) {
+      notes.push_back(tag + "= repeated: the first one counts");
+      continue;
+    }
+    if (!valid_value(value)) {
+      if (tag == "p" || tag == "sp" || tag == "np") {
+        if (tag != "p") sub_invalid = true;
+      }
+      discard(notes, tag, value, "not a dmarc-value, discarded");
+      continue;
+    }
+    if (tag == "p" || tag == "sp" || tag == "np") {
+      const auto policy = parse_policy(value);
+      if (!policy) {
+        if (tag != "p") sub_invalid = true;
+        discard(notes, tag, value, "not none, quarantine or reject");
+        continue;
+      }
+      if (tag == "p") {
+        r.p = *policy;
+        p_valid = true;
+      } else {
+        (tag == "sp" ? r.sp : r.np) = *policy;
+      }
+    } else if (tag == "adkim" || tag == "aspf") {
+      const auto m = parse_mode(value);
+      if (!m) {
+        discard(notes, tag, value, "not r or s, the default r applies");
+        continue;
+      }
+      (tag == "adkim" ? r.adkim : r.aspf) = *m;
+    } else if (tag == "psd") {
+      if (core::ascii_iequals(value, "y")) {
+        r.psd = PsdFlag::yes;
+      } else if (core::ascii_iequals(value, "n")) {
+        r.psd = PsdFlag::no;
+      } else if (core::ascii_iequals(value, "u")) {
+        r.psd = PsdFlag::unspecified;
+      } else {
+        discard(notes, tag, value, "not y, n or u, the default u applies");
+      }
+    } else if (tag == "t") {
+      if (core::ascii_iequals(value, "y")) {
+        r.testing = true;
+      } else if (!core::ascii_iequals(value, "n")) {
+        discard(notes, tag, value, "not y or n, the default n applies");
+      }
+    } else if (tag == "fo") {
+      if (valid_fo(value)) {
+        r.fo = std::string(value);
+      } else {
+        discard(notes, tag, value, "not a dmarc-fo, the default 0 applies");
+      }
+    } else if (tag == "rua") {
+      r.rua = valid_uris(tag, value, notes);
+    } else if (tag == "ruf") {
+      r.ruf = valid_uris(tag, value, notes);
+    } else if (tag == "pct") {
+      r.pct = std::string(value);
+      notes.push_back("pct=" + shown(value) + " ignored: RFC 9989 removed pct (Appendix A.6), t=y replaces pct=0");
+    } else if (tag == "rf" || tag == "ri") {
+      notes.push_back(tag + "=" + shown(value) + " ignored: RFC 9989 removed " + tag + " (Appendix C.5.2)");
+    }
+    // Anything else: "unknown tags MUST be ignored" (§4.7, §4.8).
+  }
+  // §4.10.1: no valid p=, or an invalid sp=/np=: p=none when rua= holds a valid URI, else the
+  // record asks for no DMARC processing.
+  if (!p_valid || sub_invalid) {
+    r.policy_state = r.rua.empty() ? PolicyState::unusable : PolicyState::defaulted;
+    r.p = DmarcPolicy::none;
+    r.sp.reset();
+    r.np.reset();
+  }
+  return r;
 }
 
 }  // namespace hikyaku::auth

@@ -1,6 +1,6 @@
-// The enforcement decision over finished results: RFC 7489 §6.6.1 (one author domain), §6.6.4
-// (policy with pct already applied by the evaluator), §6.7 (local policy overrides, here the
-// trusted ARC sealer of RFC 8617 §7.2.1), §10.3 (reject in the SMTP session with 5.7.1).
+// The enforcement decision over finished results: RFC 9989 §5.3.1 (one Author Domain), §5.3.6
+// (the policy, t=y already applied by the evaluator), §5.4 (local policy overrides, here the
+// trusted ARC sealer of RFC 8617 §7.2.1), §7.2 (reject in the SMTP session with 5.7.1).
 #include "auth/enforcement.hpp"
 
 #include <fmt/format.h>
@@ -15,12 +15,13 @@ Enforcement accept(std::string note) { return {Enforcement::Action::accept, {}, 
 
 Enforcement decide(const AuthResults& results, const EnforcementPolicy& policy,
                    const std::optional<ArcVouch>& vouch) {
-  // RFC 5322 §3.6 allows exactly one From field; RFC 7489 §6.6.1: without a single author domain
-  // DMARC cannot be applied, and such messages are a known way around it. Refused always.
+  // RFC 5322 §3.6 allows exactly one From field; RFC 9989 §5.3.1: without a single Author Domain
+  // DMARC validation is not possible, and such messages are a known way around it (§11.5).
+  // Refused always.
   if (!results.from_problem.empty()) {
     return {Enforcement::Action::refuse,
             core::SmtpReply::make(550, "5.7.1", "Error: message refused: " + results.from_problem +
-                                                    " (RFC 5322 §3.6, RFC 7489 §6.6.1)"),
+                                                    " (RFC 5322 §3.6, RFC 9989 §5.3.1)"),
             "from: " + results.from_problem};
   }
   const DmarcOutcome& dmarc = results.dmarc;
@@ -41,7 +42,7 @@ Enforcement decide(const AuthResults& results, const EnforcementPolicy& policy,
   const bool refusing = dmarc.disposition == DmarcPolicy::reject ||
                         (dmarc.disposition == DmarcPolicy::quarantine && policy.reject_quarantine);
   const std::string what = fmt::format("dmarc=fail p={}{}", to_string(dmarc.policy),
-                                       dmarc.sampled_out ? " (pct sampled out)" : "");
+                                       dmarc.testing ? " (t=y testing)" : "");
   if (!refusing) {
     return accept(fmt::format("{}: disposition {}, forwarded", what, to_string(dmarc.disposition)));
   }
@@ -60,7 +61,7 @@ Enforcement decide(const AuthResults& results, const EnforcementPolicy& policy,
   return {Enforcement::Action::refuse,
           core::SmtpReply::make(
               550, "5.7.1",
-              fmt::format("Error: message refused: {} fails DMARC and its policy is p={} (RFC 7489)",
+              fmt::format("Error: message refused: {} fails DMARC and its policy is p={} (RFC 9989)",
                           domain, to_string(dmarc.disposition))),
           what + ": refused"};
 }

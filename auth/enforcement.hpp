@@ -1,7 +1,8 @@
 // What the relay does with a message after the checks (DESIGN §1 step 4): DMARC p=reject →
-// 550 5.7.1 (RFC 7489 §6.6.4, §10.3 SMTP rejection), p=quarantine per configuration, DMARC
-// temperror → 451 4.7.5 when enforcing, an ARC chain that could not be checked for now
-// with trusted sealers → 451 4.7.5 instead of a refusal, no single From domain → 550 5.7.1 (RFC 7489 §6.6.1).
+// 550 5.7.1 (RFC 9989 §5.3.6, §7.2 SMTP rejection; with t=y one level below, §4.7),
+// p=quarantine per configuration, DMARC temperror → 451 4.7.5 when enforcing (§4.10.1 "fail
+// closed"), an ARC chain that could not be checked for now with trusted sealers → 451 4.7.5
+// instead of a refusal, no single From domain → 550 5.7.1 (RFC 9989 §5.3.1).
 #pragma once
 #include <optional>
 #include <string>

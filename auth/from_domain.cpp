@@ -1,6 +1,6 @@
-// The RFC5322.From domain for DMARC (RFC 7489 §6.6.1): a tokenizer for RFC 5322 §3.2 lexical
-// tokens (FWS, nested comments, quoted strings, domain literals; RFC 6532 UTF-8) and a
-// recursive-descent parser of §3.4 address lists with the obsolete syntax of §4.4.
+// The RFC5322.From domain for DMARC (RFC 9989 §5.3.1, the Author Domain): a tokenizer for
+// RFC 5322 §3.2 lexical tokens (FWS, nested comments, quoted strings, domain literals; RFC 6532
+// UTF-8) and a recursive-descent parser of §3.4 address lists with the obsolete syntax of §4.4.
 #include "auth/from_domain.hpp"
 
 #include <optional>

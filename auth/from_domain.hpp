@@ -1,4 +1,4 @@
-// The RFC5322.From domain that DMARC evaluates (RFC 7489 §3.1, §6.6.1): exactly one From field
+// The RFC5322.From domain that DMARC evaluates (RFC 9989 §4.2, §5.3.1): exactly one From field
 // (RFC 5322 §3.6.2) holding exactly one mailbox (§3.4, with the obsolete forms of §4.4) whose
 // domain is a DNS name. Everything else is an error value the relay refuses with 550 5.7.1.
 #pragma once
@@ -12,8 +12,8 @@ namespace hikyaku::auth {
 
 enum class FromDomainError {
   no_from_field,         // RFC 5322 §3.6: From is required
-  several_from_fields,   // RFC 5322 §3.6: at most one From; RFC 7489 §6.6.1
-  several_mailboxes,     // RFC 7489 §6.6.1: more than one author
+  several_from_fields,   // RFC 5322 §3.6: at most one From; RFC 9989 §5.3.1
+  several_mailboxes,     // RFC 9989 §5.3.1: more than one author
   no_mailbox,            // an empty field or only empty groups ("undisclosed-recipients:;")
   syntax,                // not an RFC 5322 §3.4 address list (e.g. a display name alone)
   no_domain,             // a mailbox without "@domain"

@@ -1,76 +1,50 @@
-// Organizational domains with libpsl (RFC 7489 §3.2) and identifier alignment (RFC 7489 §3.1.1,
-// §3.1.2). libpsl lookups only read the loaded list, so one list serves every thread.
+// Identifier Alignment of RFC 9989 §4.4 over Organizational Domains from the DNS Tree Walk
+// (§4.10.2), with the shortcuts §4.10.2 lists (identical names, strict mode).
 #include "auth/org_domain.hpp"
 
-#include <libpsl.h>
-
-#include "core/ascii.hpp"
+#include "auth/dmarc_tree_walk_dns.hpp"
 
 namespace hikyaku::auth {
 
 namespace {
 
-// Lower-case, one trailing dot dropped; "" when a label is empty or the name is too long.
-std::string normalise(std::string_view name) {
-  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  if (name.empty() || name.size() > 253) return {};
-  std::string out;
-  out.reserve(name.size());
-  char prev = '.';
-  for (const char c : name) {
-    if (c == '.' && prev == '.') return {};
-    if (c == '\0') return {};
-    out.push_back(core::ascii_lower(c));
-    prev = c;
-  }
-  return out;
+const std::optional<std::string>* find(const OrgDomains& orgs, const std::string& d) {
+  const auto it = orgs.find(d);
+  return it == orgs.end() ? nullptr : &it->second;
 }
 
 }  // namespace
 
-const PublicSuffixList& PublicSuffixList::system() {
-  static const PublicSuffixList list = [] {
-    psl_ctx_t* ctx = psl_latest(nullptr);
-    if (ctx == nullptr) ctx = const_cast<psl_ctx_t*>(psl_builtin());
-    // psl_builtin() is static data and must not be freed; psl_latest()'s result is kept for
-    // the life of the process.
-    return PublicSuffixList(ctx);
-  }();
-  return list;
+Alignment identifier_alignment(std::string_view author, std::string_view identifier, AlignmentMode mode,
+                               const OrgDomains& orgs) {
+  const std::string a = normalise_domain(author);
+  const std::string b = normalise_domain(identifier);
+  if (a.empty() || b.empty()) return Alignment::not_aligned;
+  if (a == b) return Alignment::aligned;  // identical: strict, and relaxed without a walk
+  if (mode == AlignmentMode::strict) return Alignment::not_aligned;
+  const auto* org_a = find(orgs, a);
+  if (org_a == nullptr || !*org_a) return Alignment::unknown;
+  // org(b) is b or an ancestor of b: it can equal org(a) only if org(a) is at or above b.
+  if (!is_at_or_below(b, **org_a)) return Alignment::not_aligned;
+  const auto* org_b = find(orgs, b);
+  if (org_b == nullptr || !*org_b) return Alignment::unknown;
+  return **org_a == **org_b ? Alignment::aligned : Alignment::not_aligned;
 }
 
-std::optional<PublicSuffixList> PublicSuffixList::load_file(const std::string& path) {
-  psl_ctx_t* ctx = psl_load_file(path.c_str());
-  if (ctx == nullptr) return std::nullopt;
-  PublicSuffixList list(nullptr);
-  list.ctx_ = std::shared_ptr<void>(ctx, [](void* p) { psl_free(static_cast<psl_ctx_t*>(p)); });
-  return list;
+std::string org_domain_needed(std::string_view author, std::string_view identifier, AlignmentMode mode,
+                              const OrgDomains& orgs) {
+  const std::string a = normalise_domain(author);
+  const std::string b = normalise_domain(identifier);
+  if (a.empty() || b.empty() || a == b || mode == AlignmentMode::strict) return {};
+  const auto* org_a = find(orgs, a);
+  if (org_a == nullptr || !*org_a || !is_at_or_below(b, **org_a)) return {};
+  return find(orgs, b) == nullptr ? b : std::string();
 }
 
-std::string PublicSuffixList::organizational_domain(std::string_view name) const {
-  const std::string n = normalise(name);
-  if (n.empty()) return {};
-  const auto* ctx = static_cast<const psl_ctx_t*>(ctx_.get());
-  if (ctx == nullptr) return n;  // no list at all: every name is its own organization (strict)
-  const char* reg = psl_registrable_domain(ctx, n.c_str());
-  // NULL: the name is itself a public suffix (or the implicit "*" rule's TLD) - see the header.
-  return reg != nullptr ? std::string(reg) : n;
-}
-
-std::string organizational_domain(std::string_view name) {
-  return PublicSuffixList::system().organizational_domain(name);
-}
-
-const char* to_string(AlignmentMode m) { return m == AlignmentMode::strict ? "s" : "r"; }
-
-bool domains_aligned(std::string_view from_domain, std::string_view other, AlignmentMode mode,
-                     const PublicSuffixList& psl) {
-  const std::string a = normalise(from_domain);
-  const std::string b = normalise(other);
-  if (a.empty() || b.empty()) return false;
-  if (mode == AlignmentMode::strict) return a == b;  // §3.1.1: "exact match"
-  const std::string org_a = psl.organizational_domain(a);
-  return !org_a.empty() && org_a == psl.organizational_domain(b);
+asio::awaitable<std::optional<std::string>> walk_organizational_domain(
+    dns::Resolver& resolver, std::string domain, std::chrono::steady_clock::time_point deadline) {
+  const TreeWalk walk = co_await tree_walk(resolver, std::move(domain), deadline);
+  co_return organizational_domain(walk);
 }
 
 }  // namespace hikyaku::auth

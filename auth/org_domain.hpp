@@ -1,49 +1,47 @@
-// Organizational domains (RFC 7489 §3.2) from the Public Suffix List through libpsl, and
-// identifier alignment in relaxed and strict mode (RFC 7489 §3.1.1 DKIM, §3.1.2 SPF). These
-// replace libopendmarc 1.4.2's own, which are wrong (research/deps.md §5).
+// Identifier Alignment, RFC 9989 §4.4 (strict: identical names; relaxed: the same
+// Organizational Domain) with Organizational Domains from the DNS Tree Walk (§4.10.2): which
+// identifiers need a walk of their own, and the comparison once the walks are done.
 #pragma once
-#include <memory>
+#include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <boost/asio/awaitable.hpp>
+
+#include "auth/dmarc_record.hpp"
+#include "dns/resolver.hpp"
+
 namespace hikyaku::auth {
 
-// A loaded Public Suffix List. Immutable after loading, so safe to share between threads.
-class PublicSuffixList {
- public:
-  // The system list: psl_latest(NULL) (the newer of libpsl's built-in data and
-  // /usr/share/publicsuffix), loaded once on first use (thread-safe static initialisation),
-  // psl_builtin() if that fails. Never freed.
-  static const PublicSuffixList& system();
-  // A list in the PSL text format (tests: a fixed snapshot); nullopt when it cannot be read.
-  static std::optional<PublicSuffixList> load_file(const std::string& path);
+namespace asio = boost::asio;
 
-  // RFC 7489 §3.2: the public suffix that matches the most labels plus one more label of `name`
-  // (psl_registrable_domain). `name` is lower-cased and a trailing dot dropped first. Decisions:
-  // - a name that is itself a public suffix ("com", "co.uk", "github.io") has no label to add;
-  //   it is its own organizational domain, so it aligns only with itself;
-  // - a TLD missing from the list (".test", ".example") falls under the PSL's implicit "*" rule:
-  //   "a.b.example.test" -> "example.test";
-  // - "" for an empty or malformed name (empty labels), which then aligns with nothing.
-  std::string organizational_domain(std::string_view name) const;
+enum class Alignment { aligned, not_aligned, unknown };
 
- private:
-  // Takes a context that is never freed (the system list) or, via load_file, one that is.
-  explicit PublicSuffixList(void* ctx) : ctx_(ctx, [](void*) {}) {}
-  std::shared_ptr<void> ctx_;
-};
+// Organizational Domains found so far, by normalised domain; nullopt when that domain's walk
+// failed temporarily (its Organizational Domain is not known).
+using OrgDomains = std::map<std::string, std::optional<std::string>>;
 
-// organizational_domain() with the system list.
-std::string organizational_domain(std::string_view name);
+// §4.4: `author` and `identifier` in `mode`. Identical names (ASCII case-insensitive, one
+// trailing dot ignored) align in both modes without any walk (§4.10.2 note); strict stops
+// there. Relaxed compares the two Organizational Domains from `orgs`; since a name's
+// Organizational Domain is the name or one of its ancestors, an identifier outside the Author
+// Domain's Organizational Domain is not aligned whatever its own walk would say. unknown: a
+// needed Organizational Domain is missing from `orgs` or not known. An empty or malformed
+// name never aligns.
+Alignment identifier_alignment(std::string_view author, std::string_view identifier, AlignmentMode mode,
+                               const OrgDomains& orgs);
 
-// RFC 7489 §6.3 adkim= / aspf=.
-enum class AlignmentMode { relaxed, strict };
-const char* to_string(AlignmentMode m);  // "r", "s"
+// The normalised identifier whose Organizational Domain identifier_alignment() still needs
+// (given the author's in `orgs`), or "" when none is needed.
+std::string org_domain_needed(std::string_view author, std::string_view identifier, AlignmentMode mode,
+                              const OrgDomains& orgs);
 
-// RFC 7489 §3.1.1/§3.1.2: strict = the same name (ASCII case-insensitive, one trailing dot
-// ignored); relaxed = the same organizational domain. An empty or malformed name never aligns.
-bool domains_aligned(std::string_view from_domain, std::string_view other, AlignmentMode mode,
-                     const PublicSuffixList& psl = PublicSuffixList::system());
+// The Organizational Domain of `domain` by its own Tree Walk (§4.10.2); nullopt on a temporary
+// failure or a query due after `deadline`.
+asio::awaitable<std::optional<std::string>> walk_organizational_domain(
+    dns::Resolver& resolver, std::string domain,
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
 }  // namespace hikyaku::auth

@@ -1,4 +1,4 @@
-// Result words of SPF (RFC 7208 §2.6), DKIM (RFC 8601 §2.7.1) and DMARC (RFC 7489 §11.2), as
+// Result words of SPF (RFC 7208 §2.6), DKIM (RFC 8601 §2.7.1) and DMARC (RFC 9989 §9.2), as
 // they appear in Authentication-Results and logs.
 #include "auth/results.hpp"
 
@@ -48,6 +48,19 @@ const char* to_string(DmarcPolicy p) {
     case DmarcPolicy::reject: return "reject";
   }
   return "none";
+}
+
+}  // namespace hikyaku::auth
+
+namespace hikyaku::auth {
+
+const char* to_string(DmarcPolicySource s) {
+  switch (s) {
+    case DmarcPolicySource::author_domain: return "author domain";
+    case DmarcPolicySource::organizational_domain: return "organizational domain";
+    case DmarcPolicySource::public_suffix_domain: return "public suffix domain";
+  }
+  return "author domain";
 }
 
 }  // namespace hikyaku::auth

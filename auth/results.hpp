@@ -1,6 +1,6 @@
 // The verdicts of the checks at end of DATA, as values named after the RFC result words:
 // SPF (RFC 7208 §2.6), DKIM (RFC 6376 §6.1, RFC 8601 §2.7.1), ARC (RFC 8617 §4.4) and DMARC
-// (RFC 7489 §6.6, §11.2). Temporary and permanent errors are kept apart.
+// (RFC 9989 §4.10.1, §9.2). Temporary and permanent errors are kept apart.
 #pragma once
 #include <string>
 #include <vector>
@@ -41,27 +41,33 @@ struct DkimSignatureOutcome {
 // One entry per DKIM-Signature field, in header order; empty means dkim=none.
 using DkimVerdict = std::vector<DkimSignatureOutcome>;
 
-// RFC 7489 §11.2 result words.
+// RFC 9989 §9.2 result words.
 enum class DmarcResult { none, pass, fail, temperror, permerror };
-// p= / sp= (RFC 7489 §6.3).
+// p= / sp= / np= (RFC 9989 §4.7).
 enum class DmarcPolicy { none, quarantine, reject };
+// Where the DMARC Policy Record came from (RFC 9989 §4.10.1).
+enum class DmarcPolicySource { author_domain, organizational_domain, public_suffix_domain };
 
 struct DmarcOutcome {
   DmarcResult result = DmarcResult::none;
-  std::string from_domain;              // RFC5322.From domain (header.from)
-  std::string record_domain;            // where the record was found ("" when none)
-  DmarcPolicy policy = DmarcPolicy::none;  // p= or sp= as it applies to from_domain
-  bool sampled_out = false;             // pct= excluded this message: treat as one step milder
-  // What the record asks us to do with this message: none on pass, otherwise `policy`
-  // (one step milder when sampled out, RFC 7489 §6.6.4).
+  std::string from_domain;              // the Author Domain (header.from)
+  std::string record_domain;            // the DMARC Policy Domain: where the record was found ("" when none)
+  DmarcPolicySource policy_source = DmarcPolicySource::author_domain;
+  std::string org_domain;               // the Author Domain's Organizational Domain ("" when not known)
+  DmarcPolicy policy = DmarcPolicy::none;  // p=, sp= or np= as it applies to from_domain
+  std::string policy_tag = "p";         // which of them
+  bool testing = false;                 // t=y: the policy applied is one level below (§4.7 "t")
+  // What the record asks us to do with this message: none on pass, otherwise `policy`, one
+  // level below when testing (RFC 9989 §4.7 "t").
   DmarcPolicy disposition = DmarcPolicy::none;
   bool spf_aligned = false;   // SPF pass with an aligned MAIL FROM domain
   bool dkim_aligned = false;  // a DKIM pass with an aligned d=
-  std::string reason;         // for logs ("no aligned identifier", "record syntax: ...")
+  std::string reason;         // for logs ("no aligned identifier", "...: SERVFAIL")
+  std::vector<std::string> notes;  // what the record parser ignored ("pct=50 ignored: ...")
 };
 
 struct AuthResults {
-  // Non-empty when the message has no single RFC5322.From domain (RFC 7489 §6.6.1): zero or
+  // Non-empty when the message has no single RFC5322.From domain (RFC 9989 §5.3.1): zero or
   // several From fields, several mailboxes, or no domain. Such a message is refused.
   std::string from_problem;
   SpfVerdict spf;
@@ -74,5 +80,6 @@ const char* to_string(SpfResult r);
 const char* to_string(DkimResult r);
 const char* to_string(DmarcResult r);
 const char* to_string(DmarcPolicy p);
+const char* to_string(DmarcPolicySource s);  // "author domain", "organizational domain", ...
 
 }  // namespace hikyaku::auth

@@ -147,8 +147,10 @@ LintFindings lint(const Config& c, const std::string& file) {
   // RFC 5321 §4.5.1 / RFC 2142: postmaster must be accepted.
   if (c.server.postmaster.empty()) {
     for (const auto& [ascii, d] : served) {
+      // A named copy: C++20 lambdas cannot capture a structured binding under clang 14.
+      const std::string& domain = ascii;
       const bool has_rule = std::any_of(d->rules.begin(), d->rules.end(), [&](const RuleConfig& r) {
-        return rule_key(r.address, ascii) == "postmaster";
+        return rule_key(r.address, domain) == "postmaster";
       });
       const bool forwarded = d->catch_all && d->catch_all->action == RouteAction::forward;
       if (!has_rule && !forwarded) {

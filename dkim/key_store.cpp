@@ -3,6 +3,7 @@
 #include "dkim/key_store.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -85,6 +86,10 @@ core::Expected<SigningKey, std::string> parse_signing_key(std::string pem,
                                                           Algorithm algorithm,
                                                           std::string_view origin,
                                                           int min_rsa_bits) {
+  struct Wipe {  // the PEM text does not outlive the parse
+    std::string& text;
+    ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
+  } wipe{pem};
   const std::string where(origin);
   auto fail = [&](const std::string& why) {
     return core::unexpected(where + ": " + why + " (DKIM key " + selector + "._domainkey." +
@@ -114,7 +119,7 @@ core::Expected<SigningKey, std::string> parse_signing_key(std::string pem,
       return fail(std::string("ed25519-sha256 needs an Ed25519 key, this is ") +
                   (type == EVP_PKEY_RSA ? "an RSA key" : "another key type"));
     }
-    // libopendkim reads Ed25519 keys only as PKCS#8 PEM (deps.md §3).
+    // An Ed25519 private key has only the PKCS#8 form (RFC 8410 §7).
     if (pem.find("-----BEGIN PRIVATE KEY-----") == std::string::npos) {
       return fail("Ed25519 key must be PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)");
     }
@@ -127,7 +132,7 @@ core::Expected<SigningKey, std::string> parse_signing_key(std::string pem,
   key.selector_ = selector;
   key.algorithm_ = algorithm;
   key.bits_ = bits;
-  key.pem_ = std::move(pem);
+  key.private_key_ = auth::PrivateKey(pkey.release());
   key.public_b64_ = std::move(*pub);
   return key;
 }

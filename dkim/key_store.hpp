@@ -1,11 +1,13 @@
-// DKIM signing keys: loaded once at start from PEM files, checked with OpenSSL (RSA >= 2048
-// bits for rsa-sha256, RFC 8301 §3.2; Ed25519 PKCS#8 for ed25519-sha256, RFC 8463 §3), and the
-// public TXT record to publish for each (RFC 6376 §3.6.1, RFC 8463 §4).
+// DKIM signing keys: loaded once at start or reload from PEM files, parsed and checked with
+// OpenSSL there (RSA >= 2048 bits for rsa-sha256, RFC 8301 §3.2; Ed25519 PKCS#8 for
+// ed25519-sha256, RFC 8463 §3), and the public TXT record to publish for each (RFC 6376 §3.6.1,
+// RFC 8463 §4).
 #pragma once
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "auth/arc_crypto.hpp"
 #include "config/config.hpp"
 #include "core/expected.hpp"
 
@@ -19,16 +21,16 @@ std::string_view algorithm_name(Algorithm a);
 // RFC 8301 §3.2: verifiers accept 1024..4096; we sign with at least 2048.
 inline constexpr int kMinRsaSigningBits = 2048;
 
-// A private key ready for dkim_sign(). The PEM text is private key material: it is never
-// printed, logged or part of an error message.
+// A private key ready for signing: parsed once, here, and shared by every signature (and every
+// copy of this SigningKey). Key material is never printed, logged or part of an error message.
 class SigningKey {
  public:
   const std::string& domain() const { return domain_; }
   const std::string& selector() const { return selector_; }
   Algorithm algorithm() const { return algorithm_; }
   int bits() const { return bits_; }
-  // NUL-terminated PEM, as dkim_sign() wants it (PKCS#8 for Ed25519, deps.md §3).
-  const std::string& pem() const { return pem_; }
+  // The parsed key (an RSA or Ed25519 EVP_PKEY, matching algorithm()).
+  const auth::PrivateKey& private_key() const { return private_key_; }
 
  private:
   friend core::Expected<SigningKey, std::string> parse_signing_key(
@@ -39,7 +41,7 @@ class SigningKey {
   std::string selector_;
   Algorithm algorithm_ = Algorithm::rsa_sha256;
   int bits_ = 0;
-  std::string pem_;
+  auth::PrivateKey private_key_;
   std::string public_b64_;  // p= value: SPKI DER (RSA) or the raw 32 bytes (Ed25519)
 };
 

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "auth/dmarc_record.hpp"
-#include "auth/org_domain.hpp"
+#include "doctor/public_suffix.hpp"
 #include "auth/tag_list.hpp"
 #include "core/ascii.hpp"
 #include "dns/names.hpp"
@@ -65,13 +65,14 @@ void check_dmarc(const DoctorOptions& o, Lookup& lookup, Report& report) {
   }
   const auto records = dmarc_records(*txt);
   if (records.empty()) {
-    const std::string org = auth::organizational_domain(domain);
+    const std::string org = psl_organizational_domain(domain);
     if (!org.empty() && org != domain) {
       const dns::DnsAnswer* org_txt = lookup.get("_dmarc." + org, dns::RecordType::txt);
       if (org_txt == nullptr) return;
       const auto org_records = dmarc_records(*org_txt);
       if (org_records.size() == 1) {
-        if (auto parsed = auth::parse_dmarc_record(org_records.front())) {
+        if (auto parsed = auth::parse_dmarc_record(org_records.front());
+            parsed && parsed->policy_state != auth::PolicyState::unusable) {
           report.add(Severity::info, "dmarc.missing", name,
                      fmt::format("no record here; the organizational domain {}'s record applies with policy {} "
                                  "(RFC 7489 §6.6.3)",
@@ -102,7 +103,16 @@ void check_dmarc(const DoctorOptions& o, Lookup& lookup, Report& report) {
     return;
   }
   const auth::DmarcRecord& r = *parsed;
-  if (r.p_defaulted) {
+  if (r.policy_state == auth::PolicyState::unusable) {
+    report.add(Severity::error, "dmarc.invalid", name,
+               "no valid p= and no valid rua=: receivers apply no DMARC processing (RFC 9989 §4.10.1)", starter);
+    return;
+  }
+  for (const auto& note : r.notes) {
+    report.add(Severity::warn, "dmarc.syntax", name, note + ": receivers ignore it",
+               "remove or correct it");
+  }
+  if (r.policy_state == auth::PolicyState::defaulted) {
     report.add(Severity::warn, "dmarc.invalid", name, "p= is missing or invalid; with rua= present it counts as p=none",
                "write p=none, p=quarantine or p=reject");
   } else if (r.p == auth::DmarcPolicy::none) {
@@ -125,12 +135,12 @@ void check_dmarc(const DoctorOptions& o, Lookup& lookup, Report& report) {
     }
   }
   // Report destinations at another organizational domain must agree to receive (§7.1).
-  const std::string own_org = auth::organizational_domain(domain);
+  const std::string own_org = psl_organizational_domain(domain);
   std::vector<std::pair<std::string, std::string>> external;  // (tag, dest)
   for (const auto& [tag, uris] : {std::pair{"rua", &r.rua}, std::pair{"ruf", &r.ruf}}) {
     for (const auto& uri : *uris) {
       auto dest = mailto_domain(uri);
-      if (!dest || auth::organizational_domain(*dest) == own_org) continue;
+      if (!dest || psl_organizational_domain(*dest) == own_org) continue;
       external.emplace_back(tag, *dest);
     }
   }

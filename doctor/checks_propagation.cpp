@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "auth/org_domain.hpp"
+#include "doctor/public_suffix.hpp"
 #include "dns/names.hpp"
 #include "doctor/checks.hpp"
 
@@ -41,7 +41,7 @@ std::optional<std::vector<std::string>> authoritative_servers(const DoctorOption
   zone = o.domain;
   if (servers.empty()) {
     // The zone: the closest enclosing name with NS records, up to the organizational domain.
-    const std::string org = auth::organizational_domain(o.domain);
+    const std::string org = psl_organizational_domain(o.domain);
     const dns::DnsAnswer* ns = nullptr;
     for (;;) {
       ns = lookup.get(zone, dns::RecordType::ns);

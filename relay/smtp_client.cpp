@@ -213,6 +213,11 @@ asio::awaitable<ConnectResult> connect_to(asio::any_io_executor executor, std::s
     stream.expires_after(options.connect_timeout);
     co_await stream.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
     stream.expires_never();
+    // Commands and the final "." must go out at once, not wait for a delayed ACK (Nagle).
+    if (!ec) {
+      error_code nodelay_ec;
+      stream.socket().set_option(ip::tcp::no_delay(true), nodelay_ec);
+    }
   }
   if (ec) {
     const std::string why = ec == beast::error::timeout ? "no answer within the connect timeout"

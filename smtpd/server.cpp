@@ -77,6 +77,9 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Listener> listener) {
       co_await pause.async_wait(asio::use_awaitable);
       continue;
     }
+    // SMTP is request and reply: a reply must leave at once, not wait for the client's delayed
+    // ACK of the previous segment (Nagle, RFC 896), which costs each transaction ~40 ms.
+    socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
     asio::co_spawn(executor, serve(std::move(socket), listener->proxy), log_failure("session"));
   }

@@ -3,6 +3,12 @@
 `NsdServer` writes the zone files and an nsd.conf into a temporary directory, starts
 `/usr/sbin/nsd -c nsd.conf` on a free port on 127.0.0.1 and ::1, waits until `dig` gets an
 answer, and stops it by the PID in its pidfile (see research/deps.md §9 for the config).
+
+Beside the zones given it serves an empty zone `_dmarc.<tld>` for each top-level domain they
+use (unless that TLD or name is served already): DMARC's DNS Tree Walk (RFC 9989 §4.10) ends by
+asking `_dmarc.<tld>` TXT, which the real DNS answers (NXDOMAIN for most TLDs); NSD refuses
+names outside its zones, which the relay's resolver would report as SERVFAIL, a temporary
+failure.
 """
 import os
 import shutil
@@ -104,12 +110,25 @@ class NsdServer:
     def __init__(self, zones, ipv6=True, start_timeout=15.0):
         if not zones:
             raise ValueError("NSD needs at least one zone")
-        self.zones = dict(zones)
+        self.zones = self._with_tld_dmarc_zones(dict(zones))
         self.ipv6 = ipv6
         self.start_timeout = start_timeout
         self.port = None
         self.dir = None
         self.pid = None
+
+    @staticmethod
+    def _with_tld_dmarc_zones(zones):
+        names = {n.strip(".").lower() for n in zones}
+        for name in sorted(names):
+            tld = name.rsplit(".", 1)[-1]
+            apex = f"_dmarc.{tld}"
+            if not tld or tld in names or apex in names or apex in zones:
+                continue
+            zones[apex] = (f"$ORIGIN {apex}.\n$TTL 60\n"
+                           f"@ IN SOA ns.{apex}. hostmaster.{apex}. 1 3600 600 86400 60\n"
+                           f"@ IN NS ns.{apex}.\nns IN A 127.0.0.1\n")
+        return zones
 
     @property
     def address(self):

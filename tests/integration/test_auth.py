@@ -2,7 +2,7 @@
 DMARC records; clients present documentation-range addresses through a PROXY listener so SPF sees
 real pass and fail cases (RFC 7208); messages are signed by an independent signer (python3-dkim,
 RSA and Ed25519, RFC 6376 / RFC 8463); the verdicts arrive at an aiosmtpd sink in
-Authentication-Results (RFC 8601), and DMARC p=reject is refused in the session (RFC 7489 §6.6)."""
+Authentication-Results (RFC 8601), and DMARC p=reject is refused in the session (RFC 9989 §4.10.1, §7.2)."""
 import base64
 import os
 import re
@@ -74,6 +74,8 @@ class Authentication(RelayTestCase):
                                    '@ IN TXT "v=spf1 ip4:192.0.2.0/25 -all"\n'
                                    '_dmarc IN TXT "v=DMARC1; p=reject"\n'),
             "x.example": zone("x.example", keys),
+            # RFC 9989 §4.7 t=y: the policy one level below; pct= is no longer a tag (Appendix A.6).
+            "testing.example": zone("testing.example", '_dmarc IN TXT "v=DMARC1; p=reject; t=y; pct=0"\n'),
             "lists.example": zone("lists.example", keys),
             "dest.example": zone("dest.example", "@ IN MX 10 mx\nmx IN A 127.0.0.1\n"),
         }
@@ -385,6 +387,28 @@ class AuthCommand(RelayTestCase):
         self.assertIn("dmarc=fail", out)
         self.assertIn("DMARC: fail from=reject.example policy=reject disposition=reject", out)
         self.assertIn("Action: refuse: 550 5.7.1", out)
+
+    def test_policy_domain_from_the_tree_walk(self):
+        # news.reject.example has no record: the DNS tree walk (RFC 9989 §4.10.1) finds
+        # reject.example's, which the header and the verb name as the policy domain.
+        p = self.auth(message("alice@news.reject.example"), "--dns", self.nsd.address, "--ip", "203.0.113.5",
+                      "--helo", "client.provider.example", "--mail-from", "alice@reject.example")
+        out = p.stdout.decode()
+        self.assertEqual(p.returncode, 1, out + p.stderr.decode())
+        self.assertIn("policy domain reject.example (organizational domain)", out)
+        self.assertIn("header.from=news.reject.example", out)
+        self.assertIn("policy.dmarc=reject", out)
+        self.assertIn("DMARC policy domain: reject.example (organizational domain's record, p=); "
+                      "organizational domain reject.example", out)
+
+    def test_testing_mode_applies_the_policy_one_level_below(self):
+        p = self.auth(message("alice@testing.example"), "--dns", self.nsd.address, "--ip", "203.0.113.5",
+                      "--helo", "client.provider.example", "--mail-from", "alice@testing.example")
+        out = p.stdout.decode()
+        self.assertEqual(p.returncode, 0, out + p.stderr.decode())  # quarantine is forwarded
+        self.assertIn("DMARC: fail from=testing.example policy=reject disposition=quarantine (t=y testing)", out)
+        self.assertIn("policy.dmarc=quarantine", out)
+        self.assertIn("DMARC record: pct=0 ignored", out)
 
     def test_pass_from_zone_files_with_lf_message(self):
         files = []

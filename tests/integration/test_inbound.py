@@ -15,7 +15,7 @@ class SwaksSessions(RelayTestCase):
         r = self.relay()  # DNS points at a closed loopback port: every lookup fails temporarily
         code, out = swaks(r.port, "--from", "sender@origin.example", "--to", "info@example.com")
         self.assertRegex(out, r"<[-~]  250 2\.1\.5")
-        # The sender's DMARC record is the first lookup to fail (RFC 7489 §6.6.3: temperror).
+        # The sender's DMARC record is the first lookup to fail (RFC 9989 §5.3.6: temperror).
         self.assertIn("<** 451 4.7.5", out)
         self.assertRegex(r.read_log(), r"status=deferred")
 

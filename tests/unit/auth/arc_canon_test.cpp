@@ -1,7 +1,10 @@
 // RFC 6376 §3.4 canonicalisation: the §3.4.5 examples (both algorithms, header and body),
-// empty bodies, l=, h= selection bottom-up (§5.4.2), and b= emptied in the signature (§3.7).
+// empty bodies, l=, h= selection bottom-up (§5.4.2), b= emptied in the signature (§3.7), and the
+// body hash (§3.7 bh=) streamed in pieces equal to the hash of the whole canonical body.
 #include <gtest/gtest.h>
 
+#include "auth/arc_crypto.hpp"
+#include "auth/body_hash.hpp"
 #include "auth/dkim_canon.hpp"
 
 namespace hikyaku::auth {
@@ -88,6 +91,49 @@ TEST(ArcCanon, SignedHeaderData) {
   const std::string data = signed_header_data(m, Canon::relaxed, {"subject", "from", "to"},
                                               m.field_text(m.fields()[2]));
   EXPECT_EQ(data, "subject:hi\r\nfrom:A <a@example.org>\r\nx-sig:a=1; b=;");
+}
+
+}  // namespace
+}  // namespace hikyaku::auth
+
+namespace hikyaku::auth {
+namespace {
+
+// Bodies at the edges of §3.4.3 / §3.4.4: empty, only empty lines, WSP-only lines, no final
+// CRLF, bare CR/LF, empty lines inside and at the end, and one larger than the hash's block.
+std::vector<std::string> edge_bodies() {
+  std::vector<std::string> out = {"", "\r\n", "\r\n\r\n\r\n", " \t\r\n", "a", "a\r\n\r\nb",
+                                  " C \r\nD \t E\r\n\r\n\r\n", "x\ry\nz\r\n \r\n\t\r\n",
+                                  "\r\n\r\nlate start  \r\n"};
+  std::string big;
+  for (int i = 0; i < 3000; ++i) big += "line " + std::to_string(i) + "  with   runs\t \r\n\r\n";
+  big += std::string(40000, 'q') + "\r\n";  // one piece longer than the block
+  out.push_back(big);
+  return out;
+}
+
+TEST(BodyHash, PiecesMakeTheCanonicalBody) {
+  for (const auto& body : edge_bodies()) {
+    for (Canon c : {Canon::simple, Canon::relaxed}) {
+      std::string joined;
+      canon_body_pieces(c, body, [&](std::string_view p) { joined.append(p); });
+      EXPECT_EQ(joined, canon_body(c, body));
+    }
+  }
+}
+
+TEST(BodyHash, StreamedHashEqualsTheHashOfTheWholeBody) {
+  for (const auto& body : edge_bodies()) {
+    for (Canon c : {Canon::simple, Canon::relaxed}) {
+      const BodyHash h = body_hash(c, body);
+      EXPECT_EQ(h.canon, c);
+      EXPECT_EQ(h.digest, sha256(canon_body(c, body))) << body.substr(0, 40);
+      EXPECT_EQ(h.base64(), base64_encode(sha256(canon_body(c, body))));
+    }
+  }
+  // RFC 6376 §3.4.5's example body, relaxed, and the empty body's well-known hashes.
+  EXPECT_EQ(body_hash(Canon::relaxed, "").base64(), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+  EXPECT_EQ(body_hash(Canon::simple, "").base64(), "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=");
 }
 
 }  // namespace

@@ -72,7 +72,9 @@ ArcSealParams params(const ArcResult* chain, const Keys& k = rsa()) {
   ArcSealParams p;
   p.domain = "relay.example";
   p.selector = "sel";
-  p.private_key_pem = k.pem;
+  auto key = PrivateKey::from_pem(k.pem);
+  EXPECT_TRUE(key) << key.error();
+  if (key) p.key = *key;
   p.alg = k.ed25519 ? SigAlgorithm::ed25519_sha256 : SigAlgorithm::rsa_sha256;
   p.authserv_id = "mx.relay.example";
   p.auth_results = "spf=pass smtp.mailfrom=example.com";

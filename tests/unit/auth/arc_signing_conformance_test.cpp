@@ -84,7 +84,7 @@ TEST(ArcSigningConformance, ValiMailSigningSuite) {
       ArcSealParams p;
       p.domain = s.domain;
       p.selector = s.sel;
-      p.private_key_pem = s.private_key;
+      if (auto key = PrivateKey::from_pem(s.private_key)) p.key = *key;  // else: nothing sealed
       p.authserv_id = c.srv_id;
       p.auth_results = consolidate_auth_results(msg, c.srv_id);
       p.ams_headers = split_colons(c.sig_headers);

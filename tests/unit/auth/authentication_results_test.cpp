@@ -19,6 +19,7 @@ AuthResults sample() {
   r.arc.cv = ArcResult::Cv::none;
   r.dmarc.result = DmarcResult::pass;
   r.dmarc.from_domain = "example.com";
+  r.dmarc.record_domain = "example.com";
   r.dmarc.policy = DmarcPolicy::reject;
   return r;
 }
@@ -48,7 +49,8 @@ TEST(AuthResultsRender, ExactFolded) {
             "Authentication-Results: mx.hikyaku.example;\r\n"
             "\tspf=pass smtp.mailfrom=alice@example.com;\r\n"
             "\tdkim=pass header.d=example.com header.s=sel header.b=abcdefgh; arc=none;\r\n"
-            "\tdmarc=pass (p=REJECT dis=NONE) header.from=example.com\r\n");
+            "\tdmarc=pass (p=REJECT dis=NONE; policy domain example.com)\r\n"
+            "\theader.from=example.com policy.dmarc=reject\r\n");
   expect_well_formed(f);
 }
 
@@ -58,14 +60,19 @@ TEST(AuthResultsRender, FailuresNullSenderAndNoSignature) {
   r.arc.cv = ArcResult::Cv::fail;
   r.arc.reason = "AMS 1 \"bad\"";
   r.dmarc.result = DmarcResult::fail;
-  r.dmarc.from_domain = "example.org";
+  r.dmarc.from_domain = "a.example.org";
+  r.dmarc.record_domain = "example.org";
+  r.dmarc.policy_source = DmarcPolicySource::organizational_domain;
   r.dmarc.policy = DmarcPolicy::reject;
+  r.dmarc.testing = true;  // RFC 9989 §4.7 t=y: policy.dmarc is the policy one level below
   r.dmarc.disposition = DmarcPolicy::quarantine;
   const std::string f = render_authentication_results(r, "a.example", {"", "helo.example"});
   EXPECT_EQ(f,
             "Authentication-Results: a.example; spf=softfail smtp.helo=helo.example;\r\n"
             "\tdkim=none; arc=fail reason=\"AMS 1 \\\"bad\\\"\";\r\n"
-            "\tdmarc=fail (p=REJECT dis=QUARANTINE) header.from=example.org\r\n");
+            "\tdmarc=fail\r\n"
+            "\t(p=REJECT dis=QUARANTINE t=y; policy domain example.org (organizational domain))\r\n"
+            "\theader.from=a.example.org policy.dmarc=quarantine\r\n");
   expect_well_formed(f);
 }
 

@@ -56,7 +56,7 @@ std::optional<AuthResults> run(SlowResolver& resolver, std::chrono::milliseconds
   const core::Message message(kMessage);
   std::optional<AuthResults> out;
   asio::co_spawn(io, authenticate(services, AuthRequest{"192.0.2.1", "helo.example", "a@example.com"}, message,
-                                  1700000000, 0),
+                                  1700000000),
                  [&out](std::exception_ptr e, AuthResults r) {
                    if (!e) out = std::move(r);
                  });

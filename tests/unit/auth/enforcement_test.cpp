@@ -1,4 +1,4 @@
-// The enforcement decision as a table (RFC 7489 §6.6.1, §6.6.4, §6.7) and trusted ARC sealers
+// The enforcement decision as a table (RFC 9989 §5.3.1, §5.3.6 with t=y, §5.4) and trusted ARC sealers
 // vouching through ARC-Authentication-Results (RFC 8617 §7.2.1, RFC 8601 §2.2).
 #include <gtest/gtest.h>
 
@@ -10,13 +10,13 @@ namespace {
 
 using Action = Enforcement::Action;
 
-AuthResults dmarc(DmarcResult result, DmarcPolicy policy, DmarcPolicy disposition, bool sampled_out = false) {
+AuthResults dmarc(DmarcResult result, DmarcPolicy policy, DmarcPolicy disposition, bool testing = false) {
   AuthResults r;
   r.dmarc.result = result;
   r.dmarc.from_domain = "paypal.example";
   r.dmarc.policy = policy;
   r.dmarc.disposition = disposition;
-  r.dmarc.sampled_out = sampled_out;
+  r.dmarc.testing = testing;
   return r;
 }
 
@@ -46,9 +46,9 @@ TEST(Enforcement, DecisionTable) {
        Action::accept, 0},
       {"reject_vouched", dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::reject), enforce, true,
        Action::accept, 0},
-      {"reject_sampled_out_to_quarantine",
+      {"reject_testing_to_quarantine",
        dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::quarantine, true), enforce, false, Action::accept, 0},
-      {"reject_sampled_out_strict", dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::quarantine, true),
+      {"reject_testing_strict", dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::quarantine, true),
        enforce_strict, false, Action::refuse, 550},
       {"quarantine_forward", dmarc(DmarcResult::fail, DmarcPolicy::quarantine, DmarcPolicy::quarantine), enforce,
        false, Action::accept, 0},
@@ -96,7 +96,7 @@ TEST(Enforcement, TempErrorDefersOnlyWhenThePolicyCouldRefuse) {
 TEST(Enforcement, RefusalNamesDomainAndPolicy) {
   const auto e = decide(dmarc(DmarcResult::fail, DmarcPolicy::reject, DmarcPolicy::reject), {true, false}, {});
   EXPECT_EQ(e.reply.summary(),
-            "550 5.7.1 Error: message refused: paypal.example fails DMARC and its policy is p=reject (RFC 7489)");
+            "550 5.7.1 Error: message refused: paypal.example fails DMARC and its policy is p=reject (RFC 9989)");
   EXPECT_EQ(e.note, "dmarc=fail p=reject: refused");
 }
 

@@ -34,7 +34,9 @@ TEST(KeyStore, LoadsRsa2048AndEd25519) {
   EXPECT_EQ(store->keys()[0].bits(), 2048);
   EXPECT_EQ(store->keys()[0].selector(), "r");
   EXPECT_EQ(store->keys()[1].algorithm(), Algorithm::ed25519_sha256);
-  EXPECT_EQ(store->keys()[1].pem(), testing::ed25519_pem());
+  ASSERT_TRUE(store->keys()[1].private_key());
+  EXPECT_EQ(store->keys()[1].private_key().algorithm(), auth::SigAlgorithm::ed25519_sha256);
+  EXPECT_EQ(store->keys()[0].private_key().algorithm(), auth::SigAlgorithm::rsa_sha256);
   EXPECT_EQ(store->for_domain("EXAMPLE.com").size(), 2u);
   EXPECT_TRUE(store->for_domain("example.net").empty());
 }

@@ -1,6 +1,8 @@
-// Unit tests for dkim/Signer: sign-then-verify with libopendkim's verifier (RSA, RFC 8301;
-// Ed25519, RFC 8463), tampering, over-signing (RFC 6376 §5.4.2), t= (§3.5), the RFC 8463
-// Appendix A vectors, and the export of signed messages for the python3-dkim integration test.
+// Unit tests for dkim/Signer: sign-then-verify with libopendkim's verifier and the project's
+// DkimVerifier (RSA, RFC 8301; Ed25519, RFC 8463), tampering, over-signing (RFC 6376 §5.4.2),
+// t= (§3.5) per call across threads, a key parsed once and shared, one body hash (§3.7 bh=) for
+// every signature and the AMS, folding, the RFC 8463 Appendix A vectors, and the export of
+// signed messages for the python3-dkim integration test.
 #include "dkim/signer.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +13,8 @@
 #include <iostream>
 #include <thread>
 
+#include "auth/arc_seal.hpp"
+#include "auth/dkim_verify.hpp"
 #include "dkim_test_support.hpp"
 
 namespace hikyaku::dkim {
@@ -92,6 +96,18 @@ TEST(Signer, Ed25519RoundTrip) {
 TEST(Signer, FoldedWithCrlfOnly) {
   auto sig = signer().sign(core::Message(kMessage), rsa_key(), kNow);
   ASSERT_TRUE(sig);
+  // Every line under 78 columns, a tab counted as 8 (RFC 5322 §2.1.1).
+  size_t column = 0;
+  for (char c : *sig) {
+    if (c == '\r' || c == '\n') {
+      column = 0;
+      continue;
+    }
+    column += c == '\t' ? 8 : 1;
+    EXPECT_LT(column, 78u) << *sig;
+  }
+  EXPECT_EQ(sig->find("b="), sig->find("\r\n\tb=") + 3) << "b= starts a line";
+  EXPECT_EQ(sig->find(';', sig->find("b=")), std::string::npos) << "b= is the last tag";
   for (size_t i = 0; i < sig->size(); ++i) {
     if ((*sig)[i] == '\n') {
       ASSERT_GT(i, 0u);
@@ -170,6 +186,144 @@ TEST(Signer, TimestampIsPerCallAcrossThreads) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+// One key, parsed when loaded: every signature (and every copy of the SigningKey) uses that
+// EVP_PKEY. RSASSA-PKCS1-v1_5 and Ed25519 are deterministic, so the same input signed again
+// gives the same b=, and each signature verifies.
+TEST(Signer, KeyParsedOnceAndShared) {
+  for (const SigningKey& key : {rsa_key(), ed_key()}) {
+    const SigningKey copy = key;
+    ASSERT_NE(key.private_key().get(), nullptr);
+    EXPECT_EQ(copy.private_key().get(), key.private_key().get());
+    const EVP_PKEY* const parsed = key.private_key().get();
+    const core::Message msg(kMessage);
+    std::string first;
+    for (int i = 0; i < 20; ++i) {
+      auto sig = signer().sign(msg, i % 2 ? copy : key, kNow);
+      ASSERT_TRUE(sig) << sig.error().detail;
+      if (i == 0) first = *sig;
+      EXPECT_EQ(*sig, first);
+      EXPECT_EQ(key.private_key().get(), parsed);
+    }
+    const auto v = verify_message(first + kMessage, records({&key}));
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_TRUE(v[0].pass) << v[0].error;
+  }
+}
+
+// Two threads and more sign with the same keys at once, each with its own clock: each
+// signature carries its own t= and verifies.
+TEST(Signer, ConcurrentSignersWithOneKeyEachGetTheirOwnTime) {
+  const auto rsa = rsa_key();
+  const auto ed = ed_key();
+  const core::Message msg(kMessage);
+  constexpr int kThreads = 4;
+  constexpr int kEach = 6;
+  std::vector<std::vector<std::pair<sys_seconds, std::vector<std::string>>>> got(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const sys_seconds now = kNow + seconds(t * 1000 + i);
+        auto sigs = signer().sign_all(msg, {&rsa, &ed}, now);
+        got[t].emplace_back(now, sigs ? *sigs : std::vector<std::string>{});
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& per_thread : got) {
+    ASSERT_EQ(per_thread.size(), static_cast<size_t>(kEach));
+    for (const auto& [now, sigs] : per_thread) {
+      ASSERT_EQ(sigs.size(), 2u);
+      const std::string t = std::to_string(now.time_since_epoch().count());
+      EXPECT_EQ(tag_value(sigs[0], "t"), t);
+      EXPECT_EQ(tag_value(sigs[1], "t"), t);
+      for (const auto& v : verify_message(sigs[0] + sigs[1] + kMessage, records({&rsa, &ed}))) {
+        EXPECT_TRUE(v.pass) << v.selector << " " << v.error;
+      }
+    }
+  }
+}
+
+// The project's own verifier (auth::DkimVerifier over libopendkim, keys as dkim_key_fetch hands
+// them over) passes what we sign, RSA and Ed25519, and fails it once the body changes.
+TEST(Signer, VerifiesWithTheProjectsDkimVerifier) {
+  const auto rsa = rsa_key();
+  const auto ed = ed_key();
+  auth::DkimKeyRecords keys;
+  for (const SigningKey* k : {&rsa, &ed}) {
+    keys[k->selector() + "._domainkey." + k->domain()] = auth::DkimKeyRecord{
+        auth::DkimKeyRecord::Status::found, {public_key_record(*k)}, "NOERROR"};
+  }
+  auto sigs = signer().sign_all(core::Message(kMessage), {&rsa, &ed}, kNow);
+  ASSERT_TRUE(sigs) << sigs.error().detail;
+  const auth::DkimVerifier verifier;
+  const int64_t later = kNow.time_since_epoch().count() + 60;
+  const auto v = verifier.verify(core::Message((*sigs)[0] + (*sigs)[1] + kMessage), keys, later);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0].result, auth::DkimResult::pass) << v[0].reason;
+  EXPECT_EQ(v[0].algorithm, "rsa-sha256");
+  EXPECT_EQ(v[0].selector, "rsa1");
+  EXPECT_EQ(v[1].result, auth::DkimResult::pass) << v[1].reason;
+  EXPECT_EQ(v[1].algorithm, "ed25519-sha256");
+  EXPECT_EQ(v[1].selector, "ed1");
+
+  std::string changed = (*sigs)[0] + (*sigs)[1] + kMessage;
+  changed.replace(changed.find("noon"), 4, "one!");
+  for (const auto& r : verifier.verify(core::Message(changed), keys, later)) {
+    EXPECT_EQ(r.result, auth::DkimResult::fail) << r.selector;
+  }
+}
+
+// One relaxed body hash for the DKIM signatures and the ARC-Message-Signature: each bh= is it.
+TEST(Signer, SharedBodyHashIsEverySignaturesBh) {
+  const auto rsa = rsa_key();
+  const auto ed = ed_key();
+  const core::Message msg(kMessage);
+  const auth::BodyHash bh = auth::body_hash(auth::Canon::relaxed, msg.body());
+  EXPECT_EQ(bh.digest, auth::sha256(auth::canon_body(auth::Canon::relaxed, msg.body())));
+  auto sigs = signer().sign_all(msg, {&rsa, &ed}, kNow, &bh);
+  ASSERT_TRUE(sigs) << sigs.error().detail;
+  EXPECT_EQ(tag_value((*sigs)[0], "bh"), bh.base64());
+  EXPECT_EQ(tag_value((*sigs)[1], "bh"), bh.base64());
+  // Without one given, the signer's own hash is the same value.
+  auto own = signer().sign(msg, rsa, kNow);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(tag_value(*own, "bh"), bh.base64());
+
+  auth::ArcSealParams p;
+  p.domain = "example.com";
+  p.selector = "rsa1";
+  p.key = rsa.private_key();
+  p.authserv_id = "mx.example.com";
+  p.ams_headers = {"from", "to", "subject"};
+  p.timestamp = kNow.time_since_epoch().count();
+  p.body_hash = &bh;
+  auto set = auth::arc_seal(msg, p);
+  ASSERT_TRUE(set) << set.error();
+  const size_t ams = set->find("ARC-Message-Signature:");
+  ASSERT_NE(ams, std::string::npos);
+  const std::string ams_field = set->substr(ams, set->find("\r\nARC-", ams) - ams);
+  EXPECT_EQ(tag_value(ams_field, "bh"), bh.base64()) << ams_field;
+}
+
+// The hash handed in is the one used, not recomputed: a hash of another body ends up in bh=
+// (and the signature then fails on the body hash, as it must).
+TEST(Signer, GivenBodyHashIsUsedAsIs) {
+  const auto ed = ed_key();
+  const core::Message msg(kMessage);
+  const auth::BodyHash other = auth::body_hash(auth::Canon::relaxed, "another body\r\n");
+  auto sig = signer().sign(msg, ed, kNow, other);
+  ASSERT_TRUE(sig) << sig.error().detail;
+  EXPECT_EQ(tag_value(*sig, "bh"), other.base64());
+  const auto v = verify_message(*sig + kMessage, records({&ed}));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_FALSE(v[0].pass);
+  EXPECT_NE(v[0].error.find("body hash"), std::string::npos) << v[0].error;
+  // A simple-body hash is refused: the signature says c=relaxed/relaxed.
+  const auth::BodyHash simple = auth::body_hash(auth::Canon::simple, msg.body());
+  EXPECT_FALSE(signer().sign(msg, ed, kNow, simple));
+}
+
 TEST(Signer, EmptyBodyAndNoBody) {
   const auto key = ed_key();
   for (const std::string& raw : {std::string("From: a@example.com\r\nSubject: x\r\n\r\n"),
@@ -223,9 +377,9 @@ TEST(Rfc8463, PublishedSignaturesVerifyWithLibopendkim) {
   EXPECT_TRUE(v[1].pass) << v[1].error;  // rsa-sha256
 }
 
-// libopendkim emits its own tag layout (v a c d s t bh h b, "h=From:To:..." without spaces, no
-// i= or q=) and our header list over-signs To and Message-ID too, so the signed header field
-// differs from the RFC's and b= cannot be equal. bh= must be, and the signature must verify
+// Our tag layout (v a c d s t bh h b, "h=From:To:..." without spaces, no i= or q=) and header
+// list (To and Message-ID over-signed too) differ from the RFC's, so the signed header field
+// differs and b= cannot be equal. bh= must be, and the signature must verify
 // against the RFC's published keys.
 TEST(Rfc8463, SignsTheRfcMessageWithTheRfcKeys) {
   const std::string unsigned_msg = testing::read_file(kRfcDir + "unsigned-message.eml");

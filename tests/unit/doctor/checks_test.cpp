@@ -361,9 +361,26 @@ TEST(DoctorDmarc, SubdomainAndNonexistentPolicies) {
   ASSERT_EQ(found.size(), 2u);
   EXPECT_NE(found[0]->problem.find("sp=none"), std::string::npos);
   EXPECT_NE(found[1]->problem.find("np=reject"), std::string::npos);
+  // RFC 9989 §4.10.1: an invalid np= without a valid rua= leaves no DMARC processing at all.
   const auto bad = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; np=block\"\n"),
                        options_for("d.test"));
-  EXPECT_EQ(only(bad, "dmarc.subdomain_policy").severity, Severity::warn);
+  EXPECT_EQ(only(bad, "dmarc.invalid").severity, Severity::error);
+  // With one, the record counts as p=none (a warning), and np= is still reported.
+  const auto defaulted = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; np=block; "
+                                         "rua=mailto:r@d.test\"\n"),
+                             options_for("d.test"));
+  EXPECT_EQ(only(defaulted, "dmarc.subdomain_policy").severity, Severity::warn);
+  EXPECT_FALSE(with_id(defaulted, "dmarc.invalid").empty());
+}
+
+TEST(DoctorDmarc, IgnoredTagsAreReported) {
+  const auto r = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; pct=50; adkim=x\"\n"),
+                     options_for("d.test"));
+  const auto notes = with_id(r, "dmarc.syntax");
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[0]->problem.find("pct=50 ignored"), std::string::npos);
+  EXPECT_NE(notes[1]->problem.find("adkim=x"), std::string::npos);
+  EXPECT_FALSE(has_error(r));
 }
 
 TEST(DoctorDmarc, ReportsToAnotherDomainNeedItsAuthorization) {

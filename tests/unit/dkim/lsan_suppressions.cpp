@@ -1,7 +1,0 @@
-// Sanitizer defaults for unit_dkim: libopendkim 2.11 leaks the private key (its dkim_crypto
-// struct and EVP_PKEY) of every ed25519-sha256 signature; dkim_free() releases only RSA keys.
-// Suppressed here by the library frame (full unwinding so libcrypto stacks reach it).
-extern "C" const char* __lsan_default_suppressions() { return "leak:dkim_privkey_load\n"; }
-extern "C" const char* __asan_default_options() {
-  return "fast_unwind_on_malloc=0:malloc_context_size=64";
-}
