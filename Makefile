@@ -76,8 +76,9 @@ image:
 	$(IMAGE_TOOL) build $(IMAGE_BUILD_FLAGS) -f deploy/Dockerfile -t $(IMAGE) --build-arg JOBS=$(JOBS) \
 	  --build-arg BUILD_BASE=$(IMAGE_BASE):bookworm --build-arg RUNTIME_BASE=$(IMAGE_BASE):bookworm-slim .
 
-# Runs the image (podman, host network) and sends a message through it on loopback to a sink,
-# with NSD for DNS (tests/integration/test_image.py).
+# Runs the image (podman run, or buildah run --isolation chroot where podman's OCI runtime cannot
+# start a container; host network) and sends a message through it on loopback to a sink, with
+# NSD for DNS (tests/integration/test_image.py, deploy/image/test.sh).
 image-test: deps image
 	IMAGE=$(IMAGE) bash deploy/image/test.sh
 

@@ -145,6 +145,7 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("server", "max_session_time", duration(sv.max_session_time));
   add("server", "shutdown_grace", duration(sv.shutdown_grace));
   add("server", "reload_on_change", boolean(sv.reload_on_change));
+  add("server", "reload_quiet", duration(sv.reload_quiet));
   add("server", "proxy_timeout", duration(sv.proxy_timeout));
   add("server", "tls_handshake_timeout", duration(sv.tls_handshake_timeout));
   add("server.tls", "certificate", toml_string(sv.tls ? sv.tls->certificate : ""));
@@ -188,6 +189,7 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("auth", "spf_helpers", number(static_cast<unsigned long long>(a.spf_helpers)));
   add("auth", "spf_timeout", duration(a.spf_timeout));
   add("auth", "spf_helper_user", toml_string(a.spf_helper_user));
+  add("auth", "spf_launcher_socket", toml_string(a.spf_launcher_socket));
   add("auth", "spf_per_client", number(a.spf_per_client));
   add("auth", "spf_queue_limit", number(a.spf_queue_limit));
   add("auth", "lookup_timeout", duration(a.lookup_timeout));
@@ -220,6 +222,9 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("queue", "min_free_inodes", number(q.min_free_inodes));
 
   add("metrics", "listen", toml_string(c.metrics.listen));
+  add("metrics", "request_timeout", duration(c.metrics.request_timeout));
+  add("metrics", "max_request_header", number(c.metrics.max_request_header));
+  add("metrics", "dns_failing_for", duration(c.metrics.dns_failing_for));
   add("log", "level", toml_string(c.log.level));
   add("log", "format", toml_string(c.log.format));
   add("log", "target", toml_string(c.log.target));

@@ -28,10 +28,11 @@ std::string content_of(const std::string& path) {
 }  // namespace
 
 struct ConfigWatcher::State : std::enable_shared_from_this<ConfigWatcher::State> {
-  State(asio::any_io_executor executor, std::string path)
-      : path(std::move(path)), stream(executor), quiet(executor) {}
+  State(asio::any_io_executor executor, std::string path, std::chrono::steady_clock::duration quiet_for)
+      : path(std::move(path)), quiet_for(quiet_for), stream(executor), quiet(executor) {}
 
   std::string path;
+  std::chrono::steady_clock::duration quiet_for;
   std::string name;  // the file's name in its directory
   std::string seen;  // its content at start or at the last reload asked
   asio::posix::stream_descriptor stream;
@@ -54,9 +55,9 @@ struct ConfigWatcher::State : std::enable_shared_from_this<ConfigWatcher::State>
     });
   }
 
-  // Waits for a second without changes (an editor or kubelet writes in several steps).
+  // Waits for quiet_for without changes (an editor or kubelet writes in several steps).
   void settle() {
-    quiet.expires_after(std::chrono::seconds(1));
+    quiet.expires_after(quiet_for);
     quiet.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec) return;
       std::string now = content_of(self->path);
@@ -71,8 +72,9 @@ struct ConfigWatcher::State : std::enable_shared_from_this<ConfigWatcher::State>
   }
 };
 
-ConfigWatcher::ConfigWatcher(asio::any_io_executor executor, std::string config_path)
-    : state_(std::make_shared<State>(std::move(executor), std::move(config_path))) {
+ConfigWatcher::ConfigWatcher(asio::any_io_executor executor, std::string config_path,
+                             std::chrono::steady_clock::duration quiet)
+    : state_(std::make_shared<State>(std::move(executor), std::move(config_path), quiet)) {
   const std::filesystem::path path(state_->path);
   state_->name = path.filename().string();
   const std::string dir = path.has_parent_path() ? path.parent_path().string() : std::string(".");

@@ -391,7 +391,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
                result.status == MessageStatus::queued && reply.code / 100 != 2
                    ? std::string_view("spool-failed")
                    : status_name(result.status),
-               std::chrono::steady_clock::now() - start, checks);
+               std::chrono::steady_clock::now() - start, checks, unfinished);
   co_return reply;
 }
 

@@ -28,7 +28,7 @@ std::string not_ready_reason(const ReadinessFacts& facts) {
   if (facts.draining) return "draining";
   if (!facts.queue_resumed) return "starting: the spool is not recovered yet";
   if (!facts.spool_problem.empty()) return "spool under its free-space floor: " + facts.spool_problem;
-  if (facts.resolver_failing) return "the resolver has failed every query for a minute or more";
+  if (facts.resolver_failing) return "the resolver has failed every query for metrics.dns_failing_for or more";
   return "";
 }
 

@@ -30,12 +30,8 @@ struct ReadinessFacts {
   bool queue_resumed = false;  // the spool's start-up scan has ended
   bool draining = false;       // SIGTERM/SIGINT received
   std::string spool_problem;   // queue::spool_space_problem(): "" when there is room
-  bool resolver_failing = false;  // every DNS query for kResolverFailingFor has failed
+  bool resolver_failing = false;  // every DNS query for [metrics] dns_failing_for has failed
 };
-
-// How long every DNS query must have failed (SERVFAIL, timeout) before /readyz says so: long
-// enough that one bad domain's lookups cannot make it flap (they are interleaved with answers).
-inline constexpr std::chrono::seconds kResolverFailingFor{60};
 
 // "" when ready; else the first reason, for the 503 body.
 std::string not_ready_reason(const ReadinessFacts& facts);

@@ -29,6 +29,7 @@ void count_auth(const auth::AuthResults& results) {
   }
   for (const auto& s : results.dkim) m.auth_results.with({"dkim", auth::to_string(s.result)}).inc();
   m.auth_results.with({"dmarc", auth::to_string(results.dmarc.result)}).inc();
+  m.auth_results.with({"arc", auth::to_string(results.arc.cv)}).inc();
 }
 
 }  // namespace hikyaku::app

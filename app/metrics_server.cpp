@@ -1,8 +1,9 @@
 // The metrics/health HTTP endpoint: an accept loop and one coroutine per connection that reads
-// one request (RFC 9112 §2-3) within a deadline and a header limit, answers it (app/health) and
-// closes the connection (RFC 9112 §9.6 "Connection: close").
+// one request (RFC 9112 §2-3) within [metrics] request_timeout and max_request_header, answers
+// it (app/health) and closes the connection (RFC 9112 §9.6 "Connection: close").
 #include "app/metrics_server.hpp"
 
+#include <boost/asio/read_until.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -31,19 +32,27 @@ std::string_view view(beast::string_view s) { return std::string_view(s.data(), 
 
 asio::awaitable<void> serve_one(std::shared_ptr<MetricsServer::State> state, tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer(state->limits.max_header);
-  http::request_parser<http::empty_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(state->limits.max_header));
+  // The request line and header fields up to the empty line that ends them (RFC 9112 §2.1),
+  // at most max_header bytes in all, that line included: one more is 431 (RFC 6585 §5).
+  std::string header;
   stream.expires_after(state->limits.read_timeout);
   error_code ec;
-  co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+  auto capped = asio::dynamic_buffer(header, state->limits.max_header);
+  const std::string_view end_of_header = "\r\n\r\n";
+  const std::size_t length = co_await asio::async_read_until(stream, capped, end_of_header,
+                                                             asio::redirect_error(asio::use_awaitable, ec));
+  http::request_parser<http::empty_body> parser;
+  if (!ec) {
+    parser.header_limit(static_cast<std::uint32_t>(state->limits.max_header));
+    parser.put(asio::buffer(header.data(), length), ec);
+    if (!ec && !parser.is_header_done()) ec = http::error::partial_message;
+  }
   HttpAnswer answer;
   unsigned version = 11;
   bool head = false;
-  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+  if (ec == asio::error::not_found || ec == http::error::header_limit) {
     answer = HttpAnswer{431, "text/plain; charset=utf-8", "request header too large\n"};
-  } else if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
-             ec == asio::error::eof || ec == asio::error::connection_reset) {
+  } else if (ec == beast::error::timeout || ec == asio::error::eof || ec == asio::error::connection_reset) {
     co_return;  // nothing (complete) was asked
   } else if (ec) {
     answer = HttpAnswer{400, "text/plain; charset=utf-8", "bad request\n"};

@@ -20,7 +20,11 @@ std::string readiness(const Runtime& runtime, const smtpd::Server& server, const
   ReadinessFacts facts;
   facts.queue_resumed = queue.resumed();
   facts.draining = server.stopping();
-  facts.resolver_failing = dns::resolver_health().failing(kResolverFailingFor, std::chrono::steady_clock::now());
+  // [metrics] dns_failing_for: long enough that one bad domain's lookups cannot make it flap
+  // (they are interleaved with answers).
+  const auto env = runtime.current();
+  const auto window = env ? env->config->metrics.dns_failing_for : config::MetricsConfig{}.dns_failing_for;
+  facts.resolver_failing = dns::resolver_health().failing(window, std::chrono::steady_clock::now());
   if (facts.queue_resumed && !facts.draining) {
     // statvfs(2) of the spool: one system call, no I/O wait worth a thread.
     if (const auto env = runtime.current()) {

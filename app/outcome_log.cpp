@@ -65,6 +65,22 @@ void log_recipient_decision(const core::Envelope& env, const core::Address& rcpt
   }
 }
 
+namespace {
+
+// hikyaku_delivery_attempts_total{path="session"}: delivered when every recipient was
+// accepted, failed when one was refused permanently, else deferred (as the queue counts).
+void count_session_attempt(const relay::ConnectionOutcome& d) {
+  bool all = !d.result.recipients.empty(), refused = false;
+  for (const auto& r : d.result.recipients) {
+    all = all && r.accepted();
+    refused = refused || r.reply.permanent();
+  }
+  const std::string_view result = refused ? "failed" : all ? "delivered" : "deferred";
+  metrics::process().deliveries.with({"session", result, metrics::delivery_reply_class(d.upstream_answered(), result)}).inc();
+}
+
+}  // namespace
+
 void log_outcome(const core::Envelope& env, const core::Message& msg, const core::SmtpReply& reply,
                  std::string_view status, std::chrono::steady_clock::duration delay) {
   std::string to;
@@ -81,10 +97,12 @@ void log_outcome(const core::Envelope& env, const core::Message& msg, const core
 void log_delivery(const core::Envelope& env, const core::Message& msg, const core::Address& sender,
                   const std::vector<relay::DomainOutcome>& outcomes, const core::SmtpReply& reply,
                   std::string_view status, std::chrono::steady_clock::duration delay,
-                  std::chrono::steady_clock::duration checks) {
+                  std::chrono::steady_clock::duration checks, const std::vector<bool>& unfinished) {
   log_outcome(env, msg, reply, status, delay);
-  for (const auto& o : outcomes) {
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const auto& o = outcomes[i];
     const auto& d = o.decided;
+    if (i >= unfinished.size() || !unfinished[i]) count_session_attempt(d);
     std::string to;
     for (const auto& r : d.result.recipients) {
       to += (to.empty() ? "<" : ",<") + r.recipient.str() + ">";

@@ -19,10 +19,11 @@ void log_outcome(const core::Envelope& env, const core::Message& msg, const core
 // The outcome of a forwarded message: the line above plus, per destination domain, the
 // upstream host, address, TLS, delays= (`checks`: from the end of data to the hand-over to the
 // destinations; no queue wait in the session), its reply, the recipients and every address
-// left on the way.
+// left on the way. unfinished[i] marks outcomes[i] as a delivery still under way (the queue
+// counts its attempt when it ends); the others count as session delivery attempts.
 void log_delivery(const core::Envelope& env, const core::Message& msg, const core::Address& sender,
                   const std::vector<relay::DomainOutcome>& outcomes, const core::SmtpReply& reply,
                   std::string_view status, std::chrono::steady_clock::duration delay,
-                  std::chrono::steady_clock::duration checks);
+                  std::chrono::steady_clock::duration checks, const std::vector<bool>& unfinished = {});
 
 }  // namespace hikyaku::app

@@ -12,6 +12,7 @@ namespace hikyaku::app {
 queue::AttemptResult to_attempt(const relay::DomainOutcome& outcome) {
   queue::AttemptResult out;
   out.host = outcome.decided.host;
+  out.answered = outcome.decided.upstream_answered();
   out.endpoint = outcome.decided.endpoint;
   out.tls = outcome.decided.tls ? outcome.decided.tls_version : "no";
   out.setup = outcome.setup;

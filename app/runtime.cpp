@@ -142,6 +142,7 @@ std::vector<std::string> restart_only_changes(const config::Config& running, con
   if (running.server.user != file.server.user) out.push_back("server.user");
   // The launcher was started with root privileges, which are gone.
   if (spf_launcher && running.auth.spf_helper_user != file.auth.spf_helper_user) out.push_back("auth.spf_helper_user");
+  if (running.auth.spf_launcher_socket != file.auth.spf_launcher_socket) out.push_back("auth.spf_launcher_socket");
   const auto& was = running.queue;
   const auto& now = file.queue;
   if (was.directory != now.directory) out.push_back("queue.directory");
@@ -151,6 +152,9 @@ std::vector<std::string> restart_only_changes(const config::Config& running, con
   if (was.destination_concurrency != now.destination_concurrency) out.push_back("queue.destination_concurrency");
   if (was.control_socket != now.control_socket) out.push_back("queue.control_socket");
   if (running.metrics.listen != file.metrics.listen) out.push_back("metrics.listen");
+  if (running.metrics.request_timeout != file.metrics.request_timeout) out.push_back("metrics.request_timeout");
+  if (running.metrics.max_request_header != file.metrics.max_request_header) out.push_back("metrics.max_request_header");
+  if (running.server.reload_quiet != file.server.reload_quiet) out.push_back("server.reload_quiet");
   if (running.server.reload_on_change != file.server.reload_on_change) out.push_back("server.reload_on_change");
   if (running.log.format != file.log.format) out.push_back("log.format");
   if (running.log.target != file.log.target) out.push_back("log.target");
@@ -165,6 +169,7 @@ bool Runtime::reload(const std::string& path) {
     spdlog::error("reload of {} failed; keeping the configuration in force:", path);
     for (const auto& e : loaded.error()) spdlog::error("  {}", e.text());
     metrics::process().config_reloads.with({"failure"}).inc();
+    metrics::process().config_last_reload_ok.with({}).set(0);
     return false;
   }
   auto config = std::make_shared<const config::Config>(std::move(*loaded));
@@ -173,6 +178,7 @@ bool Runtime::reload(const std::string& path) {
   if (!env) {
     spdlog::error("reload of {} failed; keeping the configuration in force: {}", path, env.error());
     metrics::process().config_reloads.with({"failure"}).inc();
+    metrics::process().config_last_reload_ok.with({}).set(0);
     return false;
   }
   for (const auto& setting : restart_only_changes(*started_, *config, services_.spf_launcher != nullptr)) {
@@ -184,6 +190,7 @@ bool Runtime::reload(const std::string& path) {
   current_.store(*env);
   forwarding_.store(forwarding);
   metrics::process().config_reloads.with({"success"}).inc();
+  metrics::process().config_last_reload_ok.with({}).set(1);
   note_config_in_force(*config);
   spdlog::info("hikyaku {} reloaded {}: {} domain(s)", kVersion, path, config->domains.size());
   for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);

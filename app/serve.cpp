@@ -2,7 +2,9 @@
 // core, reloads on SIGHUP (a bad file keeps the old config), drains on SIGTERM/SIGINT.
 #include "app/serve.hpp"
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -100,7 +102,16 @@ int serve(const std::string& config_path) {
   // While we still have root: the launcher that starts each SPF helper as its own user
   // (DESIGN §3), so no helper shares the service user's access to keys and spool.
   std::shared_ptr<auth::SpfLauncher> spf_launcher;
-  if (geteuid() == 0) {
+  if (const auto& path = config->auth.spf_launcher_socket; !path.empty()) {
+    // Another service's launcher (deploy/systemd/hikyaku-spf.*): its helpers run as its user.
+    spf_launcher = auth::SpfLauncher::connect(path);
+    if (!spf_launcher) {
+      spdlog::critical("cannot reach the SPF helper launcher at {}: {} (auth.spf_launcher_socket)", path,
+                       std::strerror(errno));
+      return 2;
+    }
+    spdlog::info("SPF helpers from the launcher at {}", path);
+  } else if (geteuid() == 0) {
     spf_launcher = auth::SpfLauncher::start("/proc/self/exe", config->auth.spf_helper_user);
     if (!spf_launcher) {
       spdlog::critical("cannot start the SPF helper launcher");
@@ -139,7 +150,10 @@ int serve(const std::string& config_path) {
   std::optional<MetricsServer> metrics_server;
   note_config_in_force(*config);
   if (!config->metrics.listen.empty()) {
-    metrics_server.emplace(io, serve_health_endpoints(runtime, server, queue_runner));
+    MetricsServerLimits limits;
+    limits.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config->metrics.request_timeout);
+    limits.max_header = config->metrics.max_request_header;
+    metrics_server.emplace(io, serve_health_endpoints(runtime, server, queue_runner), limits);
     try {
       metrics_server->listen(config->metrics.listen);
     } catch (const std::system_error& e) {
@@ -185,7 +199,7 @@ int serve(const std::string& config_path) {
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   // [server] reload_on_change: a changed file is reloaded through the SIGHUP handler below.
   std::optional<ConfigWatcher> watcher;
-  if (config->server.reload_on_change) watcher.emplace(io.get_executor(), config_path);
+  if (config->server.reload_on_change) watcher.emplace(io.get_executor(), config_path, config->server.reload_quiet);
   std::function<void(boost::system::error_code, int)> on_signal;
   bool stopping = false;
   on_signal = [&](boost::system::error_code ec, int signo) {

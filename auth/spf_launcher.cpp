@@ -1,6 +1,8 @@
 // The SPF helper launcher (spf_launcher.hpp): a request/reply protocol over a SOCK_SEQPACKET
 // pair (one datagram a message), helpers' sockets passed with SCM_RIGHTS (unix(7)).
 // Requests: "S" (start a helper; reply: its pid as 4 bytes + the socket) and "K" + pid (kill).
+// The pair comes from the relay that started the launcher, or from accepting on the listening
+// socket of a systemd socket unit (sd_listen_fds(3): descriptor 3).
 #include "auth/spf_launcher.hpp"
 
 #include <linux/capability.h>
@@ -10,6 +12,7 @@
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,20 +113,11 @@ void reap(std::set<pid_t>& live) {
 
 }  // namespace
 
-int spf_launcher_main(int control_fd, const std::string& helper_user) {
-  // Dies with the relay; keeps nothing open but its control socket and stderr.
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return 2;
-  if (::getppid() == 1) return 2;  // the relay is already gone
-  if (!close_all_but(control_fd)) return 2;
-  keep_only_helper_capabilities();
-  std::signal(SIGPIPE, SIG_IGN);
-  // SIGCHLD interrupts the wait for a request (no SA_RESTART), so exited helpers are reaped
-  // when they exit rather than at the next request.
-  struct sigaction on_child {};
-  on_child.sa_handler = [](int) {};
-  sigemptyset(&on_child.sa_mask);
-  ::sigaction(SIGCHLD, &on_child, nullptr);
-  const std::vector<std::string> helper_args = {"/proc/self/exe", "spf-helper", helper_user};
+namespace {
+
+// Serves one relay on `control_fd` until it closes its end; then kills and reaps the helpers
+// it asked for.
+void serve_relay(int control_fd, const std::vector<std::string>& helper_args) {
   std::set<pid_t> live;
   for (;;) {
     char request[8] = {};
@@ -158,7 +152,69 @@ int spf_launcher_main(int control_fd, const std::string& helper_user) {
     if (pid < 0 && errno != EINTR) break;
     if (pid > 0) live.erase(pid);
   }
-  return 0;
+}
+
+bool is_listening(int fd) {
+  int listening = 0;
+  socklen_t length = sizeof listening;
+  return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0;
+}
+
+}  // namespace
+
+int spf_launcher_main(int control_fd, const std::string& helper_user) {
+  const bool socket_unit = is_listening(control_fd);
+  if (!socket_unit) {
+    // Started by the relay: dies with it.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return 2;
+    if (::getppid() == 1) return 2;  // the relay is already gone
+  }
+  // Keeps nothing open but its control socket and stderr.
+  if (!close_all_but(control_fd)) return 2;
+  keep_only_helper_capabilities();
+  std::signal(SIGPIPE, SIG_IGN);
+  // SIGCHLD interrupts the wait for a request (no SA_RESTART), so exited helpers are reaped
+  // when they exit rather than at the next request.
+  struct sigaction on_child {};
+  on_child.sa_handler = [](int) {};
+  sigemptyset(&on_child.sa_mask);
+  ::sigaction(SIGCHLD, &on_child, nullptr);
+  const std::vector<std::string> helper_args = {"/proc/self/exe", "spf-helper", helper_user};
+  if (!socket_unit) {
+    serve_relay(control_fd, helper_args);
+    return 0;
+  }
+  // One relay at a time (a relay holds one connection for its life); the next one waits in
+  // the backlog. The socket's owner and mode (SocketUser=, SocketMode=0600) say who may ask.
+  for (;;) {
+    const int relay = ::accept4(control_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (relay < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      std::fprintf(stderr, "hikyaku spf-launcher: accept: %s\n", std::strerror(errno));
+      return 2;
+    }
+    serve_relay(relay, helper_args);
+    ::close(relay);
+  }
+}
+
+std::unique_ptr<SpfLauncher> SpfLauncher::connect(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof address.sun_path) {
+    errno = ENAMETOOLONG;
+    return nullptr;
+  }
+  std::memcpy(address.sun_path, path.data(), path.size());
+  const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return nullptr;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return nullptr;
+  }
+  return std::unique_ptr<SpfLauncher>(new SpfLauncher(-1, fd));
 }
 
 std::unique_ptr<SpfLauncher> SpfLauncher::start(const std::string& program, const std::string& helper_user) {
@@ -176,7 +232,7 @@ std::unique_ptr<SpfLauncher> SpfLauncher::start(const std::string& program, cons
 SpfLauncher::~SpfLauncher() {
   ::close(control_);
   int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  while (pid_ > 0 && ::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
 }
 

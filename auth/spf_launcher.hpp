@@ -26,6 +26,10 @@ class SpfLauncher {
   // its control socket on fd 3. Must be called with root privileges; nullptr when the
   // process could not be started.
   static std::unique_ptr<SpfLauncher> start(const std::string& program, const std::string& helper_user);
+  // The launcher of another service ([auth] spf_launcher_socket: a systemd socket unit runs it
+  // as its own user, deploy/systemd/hikyaku-spf.*): a SOCK_SEQPACKET connection to `path`.
+  // nullptr (errno set) when it cannot be reached. Needs no privileges.
+  static std::unique_ptr<SpfLauncher> connect(const std::string& path);
   ~SpfLauncher();  // closes the control socket: the launcher kills its helpers and exits
   SpfLauncher(const SpfLauncher&) = delete;
   SpfLauncher& operator=(const SpfLauncher&) = delete;
@@ -34,7 +38,7 @@ class SpfLauncher {
   std::optional<LaunchedHelper> spawn();
   // SIGKILL to a helper it started and has not yet seen exit; anything else is ignored.
   void kill(pid_t pid);
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return pid_; }  // -1 for a launcher reached through its socket
 
  private:
   SpfLauncher(pid_t pid, int control) : pid_(pid), control_(control) {}
@@ -48,7 +52,9 @@ class SpfLauncher {
 pid_t spawn_with_fd3(const std::vector<std::string>& args, int fd);
 
 // The launcher process itself (hidden verb `spf-launcher USER`): serves requests on
-// `control_fd` until the relay closes it. Returns the exit status.
+// `control_fd` until the relay closes it. When `control_fd` is a listening socket (systemd
+// socket activation passes it as descriptor 3), serves one relay connection after another
+// instead, each one's helpers killed when it closes. Returns the exit status.
 int spf_launcher_main(int control_fd, const std::string& helper_user);
 
 }  // namespace hikyaku::auth

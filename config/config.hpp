@@ -78,6 +78,9 @@ struct ServerConfig {
   // swap such as a Kubernetes ConfigMap update counts), as SIGHUP does. Off by default: an
   // operator editing the file reloads when ready, as with Postfix.
   bool reload_on_change = false;
+  // reload_on_change waits for this long without a further change (an editor or the kubelet
+  // writes in several steps) before it reads the file.
+  Duration reload_quiet = std::chrono::seconds(1);
   // SIGTERM: how long sessions may finish their current transaction before 421.
   Duration shutdown_grace = std::chrono::seconds(30);
   // The peers (addresses or prefixes) allowed to connect to a proxy listener, whose PROXY header
@@ -165,6 +168,10 @@ struct AuthConfig {
   // The user SPF helpers run as when started with root privileges: never root, and not
   // server.user, so a helper subverted by a hostile record cannot read the keys or the spool.
   std::string spf_helper_user = "nobody";
+  // A launcher run by another service (deploy/systemd/hikyaku-spf.socket): its SOCK_SEQPACKET
+  // socket, through which the helpers come, running as that service's user. Empty: the relay
+  // starts its own launcher (as root) or its own helpers.
+  std::string spf_launcher_socket;
   // SPF checks of one client (an IPv4 address or an IPv6 /64) at once; more wait for its turn
   // for at most half of spf_timeout, then are temperror. With the default two helpers, one
   // client sending many messages at once never holds them all.
@@ -239,8 +246,17 @@ struct QueueConfig {
   }
 };
 
+// [metrics] max_request_header below this cannot hold "GET /metrics HTTP/1.1" and a Host field.
+inline constexpr int64_t kMinRequestHeader = 256;
+
 struct MetricsConfig {
   std::string listen;  // empty: no metrics endpoint
+  // One request per connection: read within this time (a client that sends nothing is
+  // dropped), its request line and header fields at most this many bytes (else 431).
+  Duration request_timeout = std::chrono::seconds(5);
+  size_t max_request_header = 8192;
+  // /readyz answers 503 once every DNS query for this long has failed (SERVFAIL, timeout).
+  Duration dns_failing_for = std::chrono::seconds(60);
 };
 
 struct LogConfig {

@@ -164,6 +164,7 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   r.read_duration("shutdown_grace", out.shutdown_grace, true);
   r.read_string("user", out.user);
   r.read_bool("reload_on_change", out.reload_on_change);
+  r.read_duration("reload_quiet", out.reload_quiet, true);
   if (r.read_string("postmaster", out.postmaster)) {
     auto mailbox = core::parse_mailbox(out.postmaster, true);
     if (!mailbox) {
@@ -304,6 +305,13 @@ void read_auth(TableReader& r, AuthConfig& out, const std::string& server_user) 
     }
   }
   r.read_duration("lookup_timeout", out.lookup_timeout, false);
+  if (r.read_string("spf_launcher_socket", out.spf_launcher_socket) && !out.spf_launcher_socket.empty()) {
+    // sockaddr_un's sun_path holds 107 octets and a terminating NUL (unix(7)).
+    if (out.spf_launcher_socket.front() != '/' || out.spf_launcher_socket.size() > 107) {
+      r.error(line_of_key(r, "spf_launcher_socket"), "spf_launcher_socket",
+              "must be an absolute path of at most 107 bytes (unix(7))");
+    }
+  }
 }
 
 bool read_quarantine_action(TableReader& r, QuarantineAction& out) {
@@ -438,6 +446,10 @@ void read_queue(TableReader& r, const fs::path& base, QueueConfig& out) {
 }
 
 void read_metrics(TableReader& r, MetricsConfig& out) {
+  r.read_duration("request_timeout", out.request_timeout, false);
+  r.read_count("max_request_header", out.max_request_header, kMinRequestHeader,
+               "a request line and a Host field must fit");
+  r.read_duration("dns_failing_for", out.dns_failing_for, false);
   std::string listen;
   if (!r.read_string("listen", listen) || listen.empty()) return;
   auto parsed = parse_host_port(listen, true);

@@ -16,6 +16,8 @@ struct Catalog {
   Family<Gauge>& sessions_active;
   Family<Counter>& replies;             // {command, class}
   Family<Counter>& reply_codes;         // {code}
+  Family<Counter>& error_replies;       // {command, code, enhanced}: 4xx and 5xx only
+  Family<Counter>& proxy_headers;       // {result}
   // the end-of-DATA pipeline
   Family<Counter>& messages;            // {outcome}
   Family<Counter>& domain_messages;     // {domain, outcome}
@@ -30,6 +32,7 @@ struct Catalog {
   Family<Gauge>& queue_recipients;
   Family<Gauge>& queue_oldest_age;
   Family<Counter>& delivery_attempts;   // {result}
+  Family<Counter>& deliveries;          // {path, result, reply}: attempts per destination domain
   Family<Counter>& dsns;
   Family<Gauge>& spool_free_bytes;
   Family<Gauge>& spool_free_inodes;
@@ -45,6 +48,7 @@ struct Catalog {
   // process
   Family<Counter>& config_reloads;      // {result}
   Family<Gauge>& config_last_reload;
+  Family<Gauge>& config_last_reload_ok; // 1 when the last reload took effect, else 0
   Family<Gauge>& build_info;            // {version}
   Family<Gauge>& ready;
 
@@ -58,6 +62,10 @@ Catalog& process();
 inline constexpr std::string_view kOtherDomain = "other";
 // Declares a served domain (lowercase A-labels) so its series exist at 0.
 void declare_domain(std::string_view domain);
+
+// The reply label of hikyaku_delivery_attempts_total: "connect_failure" when no destination
+// host answered, else the class of the reply that decided the result (2xx, 4xx, 5xx).
+std::string_view delivery_reply_class(bool answered, std::string_view result);
 
 // Outcome of one message by the pipeline's status word and reply code (see docs/metrics.md).
 std::string_view message_outcome(std::string_view status, int reply_code);

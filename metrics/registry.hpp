@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -62,9 +63,19 @@ struct Label {
   std::string fallback;
 };
 
+// Labels whose values go together (e.g. a reply code and its enhanced status code): the last
+// labels of a family take only the listed tuples, not every combination of their values. A
+// tuple not listed is counted under the first listed one found by replacing its values, from
+// the last, by their label's fallback (the all-fallback tuple must be listed).
+struct Joint {
+  std::size_t first = 0;                      // index of the first joint label
+  std::vector<std::vector<std::string>> tuples;
+};
+
 class FamilyBase {
  public:
-  FamilyBase(std::string name, std::string help, Type type, std::vector<Label> labels);
+  FamilyBase(std::string name, std::string help, Type type, std::vector<Label> labels,
+             std::optional<Joint> joint = std::nullopt);
   virtual ~FamilyBase() = default;
   const std::string& name() const { return name_; }
   const std::string& help() const { return help_; }
@@ -78,6 +89,7 @@ class FamilyBase {
   using Key = std::vector<std::string>;
   // The key `values` are counted under: each value not declared becomes its label's fallback.
   Key normalize(std::span<const std::string_view> values) const;
+  bool joint_listed(const Key& key) const;  // true without joint labels
   void create_all();  // every combination of declared values (under mu_)
   virtual void create(const Key& key) = 0;
 
@@ -85,6 +97,7 @@ class FamilyBase {
   std::string help_;
   Type type_;
   std::vector<Label> labels_;
+  std::optional<Joint> joint_;
   mutable std::mutex mu_;
 };
 
@@ -92,8 +105,9 @@ template <class T>
 class Family : public FamilyBase {
  public:
   Family(std::string name, std::string help, Type type, std::vector<Label> labels,
-         std::function<std::unique_ptr<T>()> make)
-      : FamilyBase(std::move(name), std::move(help), type, std::move(labels)), make_(std::move(make)) {
+         std::function<std::unique_ptr<T>()> make, std::optional<Joint> joint = std::nullopt)
+      : FamilyBase(std::move(name), std::move(help), type, std::move(labels), std::move(joint)),
+        make_(std::move(make)) {
     std::lock_guard lock(mu_);
     create_all();
   }
@@ -124,7 +138,8 @@ class Family : public FamilyBase {
 // programming error: std::invalid_argument at start-up).
 class Registry {
  public:
-  Family<Counter>& counter(std::string name, std::string help, std::vector<Label> labels = {});
+  Family<Counter>& counter(std::string name, std::string help, std::vector<Label> labels = {},
+                           std::optional<Joint> joint = std::nullopt);
   Family<Gauge>& gauge(std::string name, std::string help, std::vector<Label> labels = {});
   Family<Histogram>& histogram(std::string name, std::string help, std::vector<double> bounds,
                                std::vector<Label> labels = {});

@@ -434,7 +434,11 @@ void QueueRunner::apply(Item& item, const DeliveryJob& job, const AttemptResult&
       log_attempt("deferred");
     }
   }
-  metrics::process().delivery_attempts.with({refused ? "failed" : deferred || !delivered ? "deferred" : "delivered"}).inc();
+  const std::string_view attempt_result = refused ? "failed" : deferred || !delivered ? "deferred" : "delivered";
+  metrics::process().delivery_attempts.with({attempt_result}).inc();
+  metrics::process()
+      .deliveries.with({"queue", attempt_result, metrics::delivery_reply_class(result.answered, attempt_result)})
+      .inc();
   auto& d = domains_[job.domain];
   if (throttled) {
     ++d.throttled;

@@ -41,6 +41,9 @@ struct RecipientOutcome {
 
 struct AttemptResult {
   std::string host;  // the upstream that answered ("" when none did)
+  // A destination host replied (relay::ConnectionOutcome::upstream_answered): false when the
+  // recipients' replies were all made up here (DNS, connect, TLS failures).
+  bool answered = false;
   // For the log line, as an in-session delivery writes it: the address ("[::1]:25"), TLS
   // ("TLSv1.3", "no") and delays= c and d (connection setup, transmission).
   std::string endpoint;

@@ -115,6 +115,10 @@ struct ConnectionOutcome {
   // From MAIL FROM to the reply to the final "." (Postfix's delays= d); zero when no
   // transaction began.
   std::chrono::steady_clock::duration transmission{};
+  // A destination host replied: a transaction took place, or the failure before it was the
+  // host's own reply (its greeting or EHLO refused). False for DNS failures, null MX, refused
+  // or timed-out connections and TLS failures: all made up here.
+  bool upstream_answered() const { return !host.empty() && (!failure || failure->from_upstream); }
 };
 
 struct ConnectResult {

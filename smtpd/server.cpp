@@ -138,6 +138,7 @@ asio::awaitable<void> Server::serve(tcp::socket socket, bool proxy) {
       spdlog::warn("{}: refused connection from [{}]:{} to a PROXY listener: not in server.trusted_proxies",
                    start.info.session_id, peer_ip, start.info.client_port);
       connections.with({listener, "untrusted_proxy"}).inc();
+      metrics::process().proxy_headers.with({"untrusted"}).inc();
       error_code ec;
       socket.close(ec);
       co_return;

@@ -122,9 +122,11 @@ void ServerMachine::transition(State to) {
 
 namespace {
 
-// hikyaku_smtp_replies_total and _reply_codes_total: the command answered ("none" for the
-// greeting and the replies no command asked for), the class and the code (bounded labels).
-void count_reply(const std::optional<Verb>& verb, int code) {
+// hikyaku_smtp_replies_total, _reply_codes_total and _error_replies_total: the command answered
+// ("none" for the greeting and the replies no command asked for), the class, the code and, for
+// 4xx and 5xx, the enhanced status code (bounded labels: catalog's fallbacks).
+void count_reply(const std::optional<Verb>& verb, const core::SmtpReply& reply) {
+  const int code = reply.code;
   auto& m = metrics::process();
   std::string command = verb ? std::string(verb_name(*verb)) : std::string("none");
   for (auto& c : command) c = core::ascii_lower(c);
@@ -132,13 +134,14 @@ void count_reply(const std::optional<Verb>& verb, int code) {
   const std::string code_text = std::to_string(code);
   m.replies.with({command, klass}).inc();
   m.reply_codes.with({code_text}).inc();
+  if (code >= 400) m.error_replies.with({command, code_text, reply.enhanced}).inc();
 }
 
 }  // namespace
 
 void ServerMachine::send(const core::SmtpReply& reply, std::string note) {
   if (state_ == State::closed) return;
-  count_reply(verb_, reply.code);
+  count_reply(verb_, reply);
   std::string refusal;
   if (verb_ && reply.code >= 400 && !sink_reply_) refusal = std::string(verb_name(*verb_)) + ": " + reply.summary();
   // The command's final reply (DATA's 354 is not one): counted for the disconnect line.

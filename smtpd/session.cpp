@@ -84,14 +84,17 @@ asio::awaitable<std::string> read_proxy_header(asio::ip::tcp::socket& socket,
         start.info.local_port = header->dest_port;
       }
       start.early_input = buffer.substr(header->consumed);
+      metrics::process().proxy_headers.with({header->local ? "local" : "proxied"}).inc();
       break;
     }
     if (auto* invalid = std::get_if<ProxyInvalid>(&parsed)) {
       failure = "invalid PROXY header: " + invalid->reason;
+      metrics::process().proxy_headers.with({"invalid"}).inc();
       break;
     }
     if (buffer.size() >= kMaxProxyHeader) {
       failure = "PROXY header too long";
+      metrics::process().proxy_headers.with({"too_long"}).inc();
       break;
     }
     error_code ec;
@@ -100,6 +103,7 @@ asio::awaitable<std::string> read_proxy_header(asio::ip::tcp::socket& socket,
                                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       failure = expired ? "timeout waiting for PROXY header" : "connection lost before PROXY header";
+      metrics::process().proxy_headers.with({expired ? "timeout" : "closed"}).inc();
       break;
     }
     buffer.append(chunk.data(), n);

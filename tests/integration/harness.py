@@ -102,7 +102,8 @@ class Hikyaku:
     def __init__(self, workdir, port=None, proxy_port=None, server_extra="", tls=None,
                  domains_extra="", dns=None, relay_port=25, connect_timeout="5s", relay_extra="",
                  listen=None, queue_extra="", retry_interval="1s", hostname="mx.hikyaku.test",
-                 trusted_proxies=("127.0.0.1", "::1"), metrics_port=None, trust_anchor=""):
+                 trusted_proxies=("127.0.0.1", "::1"), metrics_port=None, metrics_extra="",
+                 trust_anchor=""):
         self.workdir = workdir
         self.port = port or free_port()
         self.proxy_port = proxy_port
@@ -126,6 +127,7 @@ class Hikyaku:
         # takes the upstream for itself (a mail loop, RFC 5321 §5.1).
         self.hostname = hostname
         self.metrics_port = metrics_port  # None: no [metrics] endpoint
+        self.metrics_extra = metrics_extra  # more [metrics] keys
         # DNSSEC trust anchors: none by default (the test zones are unsigned and NSD is not a
         # recursive resolver, so the root key could validate nothing); DANE tests give theirs.
         self.trust_anchor = trust_anchor
@@ -146,7 +148,7 @@ class Hikyaku:
             relay_port=self.relay_port, connect_timeout=self.connect_timeout,
             relay_extra=self.relay_extra, spool=self.spool, queue_extra=self.queue_extra,
             retry_interval=self.retry_interval, hostname=self.hostname,
-            metrics=(f'[metrics]\nlisten = "127.0.0.1:{self.metrics_port}"\n'
+            metrics=(f'[metrics]\nlisten = "127.0.0.1:{self.metrics_port}"\n{self.metrics_extra}'
                      if self.metrics_port else ""),
             domains_extra=self.domains_extra if domains_extra is None else domains_extra)
 

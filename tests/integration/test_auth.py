@@ -14,7 +14,7 @@ import unittest
 import dkim
 import nacl.signing
 
-from harness import HIKYAKU, RelayTestCase, SmtpClient, free_port, spf_helper_pids
+from harness import HIKYAKU, RelayTestCase, SmtpClient, free_port, proc_status, spf_helper_pids
 from nsd_harness import NsdServer
 from sinks import AcceptingSink
 
@@ -302,6 +302,58 @@ class Authentication(RelayTestCase):
         reply = self.send(r, message("alice@reject.example"), client_ip="198.51.100.7")
         self.assertTrue(reply.startswith("250"), reply + "\n" + r.read_log()[-3000:])
         self.assertIn("spf=pass", self.arrived_results())
+
+    def test_spf_helpers_from_a_launcher_socket_run_as_its_user(self):
+        """[auth] spf_launcher_socket, as deploy/systemd/hikyaku-spf.socket sets it up: a launcher
+        started by someone else (here: this test, as nobody, the listening socket on its
+        descriptor 3 as systemd passes it) gives the relay helpers that run as the launcher's
+        user; a relay that goes away has its helpers killed, and the next one is served."""
+        import pwd
+        import socket as sockets
+        nobody = pwd.getpwnam("nobody")
+        path = os.path.join(self.workdir, "launcher.sock")
+        listener = sockets.socket(sockets.AF_UNIX, sockets.SOCK_SEQPACKET)
+        listener.bind(path)
+        os.chmod(path, 0o600)
+        listener.listen(8)
+        fd = listener.fileno()
+
+        def as_nobody():
+            os.setgroups([])
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+
+        launcher = subprocess.Popen(["/bin/sh", "-c", f'exec "$0" spf-launcher nobody 3<&{fd} {fd}<&-',
+                                     os.path.abspath(HIKYAKU)], pass_fds=[fd], preexec_fn=as_nobody)
+        listener.close()
+        self.addCleanup(launcher.wait, 30)
+        self.addCleanup(launcher.kill)
+        for round_ in range(2):
+            r = self.start(auth=f'spf_launcher_socket = "{path}"')
+            self.assertTrue(r.wait_for_log(f"SPF helpers from the launcher at {path}"), r.read_log()[-3000:])
+            reply = self.send(r, message("alice@reject.example"), client_ip="198.51.100.7")
+            self.assertTrue(reply.startswith("250"), reply + "\n" + r.read_log()[-3000:])
+            self.assertIn("spf=pass", self.arrived_results())
+            self.sink.messages.clear()
+            # The helpers are the launcher's children, as nobody; none is the relay's.
+            helpers = spf_helper_pids(launcher.pid)
+            self.assertTrue(helpers, "no SPF helper under the launcher")
+            for pid in helpers:
+                self.assertEqual(proc_status(pid, "Uid")[0], str(nobody.pw_uid))
+            self.assertEqual(spf_helper_pids(r.proc.pid), [])
+            self.assertEqual(r.stop(), 0)
+            self.relays.remove(r)
+            deadline = time.time() + 30
+            while any(p in spf_helper_pids(launcher.pid) for p in helpers) and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertEqual([p for p in spf_helper_pids(launcher.pid) if p in helpers], [])
+            self.assertIsNone(launcher.poll())  # still there for the next relay
+
+    def test_an_unreachable_launcher_socket_stops_the_start(self):
+        path = os.path.join(self.workdir, "nobody-listens.sock")
+        with self.assertRaises(RuntimeError) as e:
+            self.start(auth=f'spf_launcher_socket = "{path}"')
+        self.assertIn("cannot reach the SPF helper launcher at " + path, str(e.exception))
 
 
     # A spoof we must never vouch for: libspf2 passes loopback clients before reading a record,

@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import RelayTestCase, SmtpClient
@@ -301,6 +302,25 @@ class StartupSummary(RelayTestCase):
         # The same content again (a resync): looked at, not reloaded.
         publish("..v3", r.config_text() + extra)
         self.assertTrue(r.wait_for_log("touched, content unchanged: no reload", timeout=60), r.read_log()[-3000:])
+        self.assertEqual(r.read_log().count("changed: reloading (server.reload_on_change)"), 1)
+
+    def test_reload_quiet_waits_for_the_last_change(self):
+        """[server] reload_quiet: each change starts the wait again; the file is read once it
+        has passed without another change."""
+        from harness import Hikyaku
+        r = Hikyaku(self.workdir, server_extra='reload_on_change = true\nreload_quiet = "4s"\n')
+        r.start()
+        self.relays.append(r)
+        self.assertTrue(r.wait_for_log("watching " + r.config_path), r.read_log())
+        first = '\n[[domain]]\nname = "first.example"\ncatch_all = { action = "drop" }\n'
+        second = '\n[[domain]]\nname = "second.example"\ncatch_all = { action = "drop" }\n'
+        r.write_config(r.config_text() + first)
+        time.sleep(1)  # the second change comes within the quiet time of the first
+        r.write_config(r.config_text() + first + second)
+        last_change = time.monotonic()
+        self.assertTrue(r.wait_for_log("domain second.example: rules=0", timeout=60), r.read_log()[-3000:])
+        self.assertGreaterEqual(time.monotonic() - last_change, 3.9)
+        # One reload, of the last content.
         self.assertEqual(r.read_log().count("changed: reloading (server.reload_on_change)"), 1)
 
 

@@ -1,11 +1,12 @@
 """The container image (deploy/Dockerfile), run by `make image-test` through
-deploy/image/test.sh: the relay in the image (podman, the host's network) forwards a message on
-loopback to a sink, with NSD for DNS; it runs as uid 10025, writes JSON log lines, answers
-/readyz, and a SIGTERM ends it with status 0. Skipped unless IMAGE names a built image."""
+deploy/image/test.sh: the relay in the image (podman run, or buildah run --isolation chroot
+where podman cannot start a container; the host's network) forwards a message on loopback to a
+sink, with NSD for DNS; it runs from the image's root file system as uid 10025, writes JSON log
+lines, answers /readyz, and a SIGTERM ends it with status 0. Skipped unless IMAGE names a built
+image."""
 import json
 import os
 import shutil
-import subprocess
 import time
 import unittest
 import urllib.request
@@ -18,7 +19,30 @@ from test_forwarding import ORIGIN_ZONE, RULES, ZONE, send
 IMAGE = os.environ.get("IMAGE")
 
 
-@unittest.skipUnless(IMAGE and shutil.which("podman"), "IMAGE is not set or podman is missing")
+def relay_processes(config_path):
+    """The pids whose command line is `... hikyaku serve -c CONFIG_PATH`, seen from the host."""
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")[:-1]
+        except OSError:
+            continue
+        if len(argv) == 4 and argv[0].endswith(b"/hikyaku") and argv[1:] == [b"serve", b"-c", config_path.encode()]:
+            out.append(int(pid))
+    return out
+
+
+def status_field(pid, name):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return line.split()[1]
+    return None
+
+
+@unittest.skipUnless(IMAGE and (shutil.which("podman") or shutil.which("buildah")),
+                     "IMAGE is not set or neither podman nor buildah is there")
 class Image(RelayTestCase):
     @classmethod
     def setUpClass(cls):
@@ -46,14 +70,15 @@ class Image(RelayTestCase):
         self.assertIn("Message-ID: <m1@origin.example>", sink.messages[0]["data"].decode())
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/readyz", timeout=10) as resp:
             self.assertEqual(resp.status, 200)
-        # Not root inside the container.
-        names = subprocess.run(["podman", "ps", "--filter", "label=hikyaku-image-test=1",
-                                "--format", "{{.Names}}"], capture_output=True, text=True,
-                               check=True).stdout.split()
-        self.assertEqual(len(names), 1, names)
-        uid = subprocess.run(["podman", "exec", names[0], "/usr/bin/id", "-u"], capture_output=True,
-                             text=True, check=True).stdout.strip()
-        self.assertEqual(uid, "10025")
+        # One relay, running from the image's root file system (not the host's), not as root:
+        # the image's user.
+        pids = relay_processes(r.config_path)
+        self.assertEqual(len(pids), 1, pids)
+        proc_root, host_root = os.stat(f"/proc/{pids[0]}/root"), os.stat("/")
+        self.assertNotEqual((proc_root.st_dev, proc_root.st_ino), (host_root.st_dev, host_root.st_ino))
+        exe, in_image = os.stat(f"/proc/{pids[0]}/exe"), os.stat(f"/proc/{pids[0]}/root/usr/local/bin/hikyaku")
+        self.assertEqual((exe.st_dev, exe.st_ino), (in_image.st_dev, in_image.st_ino))
+        self.assertEqual(status_field(pids[0], "Uid"), "10025")
         # Every line the relay wrote is a JSON object (podman's own warnings, if any, are not);
         # the delivery is among them.
         deadline = time.time() + 10

@@ -77,6 +77,7 @@ class Metrics(RelayTestCase):
             time.sleep(0.1)
         self.assertEqual(last[0], 200, last)
         self.assertEqual(last[2], "ready\n")
+        self.metrics_relay = r
         return r
 
     def test_counters_move_by_exactly_what_the_sessions_did(self):
@@ -100,6 +101,17 @@ class Metrics(RelayTestCase):
         self.assertEqual(before[key("hikyaku_queue_entries")], 0)
         self.assertEqual(before[key("hikyaku_ready")], 1)
         self.assertEqual(before[key("hikyaku_config_reloads_total", result="success")], 0)
+        self.assertEqual(before[key("hikyaku_config_last_reload_successful")], 1)
+        for cmd, (code, enhanced) in itertools.product(
+                COMMANDS, [("421", "4.4.2"), ("550", "5.1.1"), ("550", "other"), ("other", "other")]):
+            self.assertEqual(before[key("hikyaku_smtp_error_replies_total", command=cmd, code=code,
+                                        enhanced=enhanced)], 0)
+        for path, result, reply in itertools.product(["session", "queue"], ["delivered", "deferred", "failed"],
+                                                     ["2xx", "4xx", "5xx", "connect_failure"]):
+            self.assertEqual(before[key("hikyaku_delivery_attempts_total", path=path, result=result,
+                                        reply=reply)], 0)
+        for result in ["proxied", "local", "invalid", "too_long", "timeout", "closed", "untrusted"]:
+            self.assertEqual(before[key("hikyaku_proxy_headers_total", result=result)], 0)
         version = [k for k in before if k[0] == "hikyaku_build_info"]
         self.assertEqual(len(version), 1)
         self.assertEqual(before[version[0]], 1)
@@ -126,11 +138,13 @@ class Metrics(RelayTestCase):
         c = SmtpClient(r.port)
         self.assertTrue(c.command("EHLO client.example.org").startswith("250"))
         self.assertTrue(c.command("MAIL FROM:<s@origin.example>").startswith("250"))
-        self.assertTrue(c.command("RCPT TO:<nobody@example.com>").startswith("5"))
-        self.assertTrue(c.command("RCPT TO:<old@example.com>").startswith("550"))
-        self.assertTrue(c.command("RCPT TO:<x@not-served.example>").startswith("5"))
+        refusals = [("rcpt", c.command("RCPT TO:<nobody@example.com>")),
+                    ("rcpt", c.command("RCPT TO:<old@example.com>")),
+                    ("rcpt", c.command("RCPT TO:<x@not-served.example>"))]
         self.assertTrue(c.command("NOOP").startswith("250"))
-        self.assertTrue(c.command("FROB").startswith("5"))
+        refusals.append(("unknown", c.command("FROB")))
+        self.assertTrue(all(reply.startswith("5") for _, reply in refusals), refusals)
+        self.assertTrue(refusals[1][1].startswith("550"), refusals)
         self.assertTrue(c.command("QUIT").startswith("221"))
         self.assertTrue(c.closed())
         c.close()
@@ -173,6 +187,17 @@ class Metrics(RelayTestCase):
             key("hikyaku_delivery_stage_seconds_count", stage="transmit"): 0,
             key("hikyaku_tls_sessions_total", direction="in", version="none", result="failed"): 0,
         }
+        # Each refusal under its command, code and enhanced code, as the client read them (all
+        # are pairs the server composes, so none is counted as other).
+        error_replies = {}
+        for command, reply in refusals:
+            code, enhanced = reply.split()[0], reply.split()[1]
+            k = key("hikyaku_smtp_error_replies_total", command=command, code=code, enhanced=enhanced)
+            error_replies[k] = error_replies.get(k, 0) + 1
+        for k, v in error_replies.items():
+            self.assertTrue(k in before, k)
+            self.assertEqual(delta.get(k), v, k)
+        self.assertEqual(sum(v for k, v in delta.items() if k[0] == "hikyaku_smtp_error_replies_total"), 4)
         # The refusals' codes (550 for the reject rule, whatever the others use) add up to 4.
         refusal_codes = sum(v for k, v in delta.items()
                             if k[0] == "hikyaku_smtp_reply_codes_total" and dict(k[1])["code"].startswith("5"))
@@ -191,12 +216,195 @@ class Metrics(RelayTestCase):
              "hikyaku_auth_", "hikyaku_config_reloads"))}
         unexpected = {k for k in moved if k not in expected
                       and not (k[0] == "hikyaku_smtp_reply_codes_total" and dict(k[1])["code"].startswith("5"))
+                      and k not in error_replies
                       and k[0] != "hikyaku_smtp_sessions_active"}
         self.assertEqual(unexpected, set())
         # No address, domain we do not serve, or client IP in any label.
         _, _, body = http_get(self.metrics_port, "/metrics")
         for leak in ["not-served.example", "origin.example", "noreply", "127.0.0.1", "client.example.org"]:
             self.assertNotIn(leak, body)
+
+    def test_proxy_header_results(self):
+        self.proxy_port = free_port()
+        r = self.start_relay(proxy_port=self.proxy_port, server_extra='proxy_timeout = "2s"\n')
+        before, _ = scrape(self.metrics_port)
+        import socket
+
+        def raw(data):
+            s = socket.create_connection(("127.0.0.1", self.proxy_port), timeout=30)
+            if data:
+                s.sendall(data)
+            return s
+
+        # A v1 header with a client address, then one with UNKNOWN (the socket's own addresses).
+        for header in [b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 25\r\n", b"PROXY UNKNOWN\r\n"]:
+            c = SmtpClient(self.proxy_port, prefix=header)
+            self.assertTrue(c.command("QUIT").startswith("221"))
+            c.close()
+        # Garbage, a connection closed before a full header, one that sends nothing: each is
+        # closed without a greeting.
+        for data, close_first in [(b"HELO there\r\n", False), (b"PROXY TCP4 192.0", True), (b"", False)]:
+            s = raw(data)
+            if close_first:
+                s.shutdown(socket.SHUT_WR)
+            self.assertEqual(s.recv(100), b"")
+            s.close()
+        self.assertTrue(r.wait_for_log_count("refused connection from", 3), r.read_log()[-3000:])
+        after, _ = scrape(self.metrics_port)
+        delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
+        for result, n in [("proxied", 1), ("local", 1), ("invalid", 1), ("closed", 1), ("timeout", 1),
+                          ("too_long", 0), ("untrusted", 0)]:
+            self.assertEqual(delta[key("hikyaku_proxy_headers_total", result=result)], n, result)
+        self.assertEqual(delta[key("hikyaku_smtp_connections_total", listener="proxy", result="accepted")], 2)
+        self.assertEqual(delta[key("hikyaku_smtp_connections_total", listener="proxy", result="bad_proxy_header")], 3)
+
+    def test_inbound_tls_by_version_and_result(self):
+        import socket
+        import ssl
+        from harness import make_certificate
+        cert = make_certificate(self.workdir)
+        self.start_relay(tls=cert)
+        before, _ = scrape(self.metrics_port)
+        # Two handshakes, TLS 1.3 and TLS 1.2; then a client that sends garbage instead of one.
+        for version in [ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2]:
+            c = SmtpClient(self.metrics_relay.port)
+            c.command("EHLO client.example.org")
+            self.assertTrue(c.command("STARTTLS").startswith("220"))
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            ctx.minimum_version = ctx.maximum_version = version
+            tls = ctx.wrap_socket(c.sock, server_hostname="localhost")
+            tls.sendall(b"QUIT\r\n")
+            self.assertTrue(tls.recv(4096).startswith(b"221"))
+            tls.close()
+        c = SmtpClient(self.metrics_relay.port)
+        c.command("EHLO client.example.org")
+        self.assertTrue(c.command("STARTTLS").startswith("220"))
+        c.sock.sendall(b"this is no ClientHello\r\n" * 20)
+        c.sock.settimeout(30)
+        try:
+            while c.sock.recv(4096):
+                pass
+        except OSError:
+            pass  # reset: the relay gave up on the handshake
+        c.close()
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            after, _ = scrape(self.metrics_port)
+            delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
+            if delta[key("hikyaku_tls_sessions_total", direction="in", version="none", result="failed")]:
+                break
+            time.sleep(0.1)
+        for version, result, n in [("TLSv1.3", "ok", 1), ("TLSv1.2", "ok", 1), ("none", "failed", 1),
+                                   ("TLSv1.3", "failed", 0), ("other", "ok", 0)]:
+            self.assertEqual(delta[key("hikyaku_tls_sessions_total", direction="in", version=version, result=result)],
+                             n, (version, result))
+        self.assertEqual(sum(v for k, v in delta.items() if k[0] == "hikyaku_tls_sessions_total"
+                             and dict(k[1])["direction"] == "out"), 0)
+
+    def test_spool_free_space_is_the_file_systems(self):
+        r = self.start_relay()
+        samples, _ = scrape(self.metrics_port)
+        st = os.statvfs(r.spool)
+        # Read at the scrape (other writers share the file system: within 1%).
+        self.assertAlmostEqual(samples[key("hikyaku_spool_free_bytes")], st.f_bavail * st.f_frsize,
+                               delta=st.f_blocks * st.f_frsize * 0.01)
+        self.assertAlmostEqual(samples[key("hikyaku_spool_free_inodes")], st.f_favail,
+                               delta=max(1000, st.f_files * 0.01))
+
+    def test_a_failed_reload_is_shown(self):
+        r = self.start_relay()
+        before, _ = scrape(self.metrics_port)
+        with open(r.config_path) as f:
+            good = f.read()
+        r.write_config(good + "\n[server]\nno_such_key = 1\n")
+        r.signal(signal.SIGHUP)
+        self.assertTrue(r.wait_for_log("keeping the configuration in force"), r.read_log()[-3000:])
+        mid, _ = scrape(self.metrics_port)
+        self.assertEqual(mid[key("hikyaku_config_last_reload_successful")], 0)
+        self.assertEqual(mid[key("hikyaku_config_reloads_total", result="failure")]
+                         - before[key("hikyaku_config_reloads_total", result="failure")], 1)
+        self.assertEqual(mid[key("hikyaku_config_last_reload_success_timestamp_seconds")],
+                         before[key("hikyaku_config_last_reload_success_timestamp_seconds")])
+        r.write_config(good)
+        r.signal(signal.SIGHUP)
+        self.assertTrue(r.wait_for_log("reloaded"), r.read_log()[-3000:])
+        after, _ = scrape(self.metrics_port)
+        self.assertEqual(after[key("hikyaku_config_last_reload_successful")], 1)
+        self.assertEqual(after[key("hikyaku_config_reloads_total", result="success")]
+                         - before[key("hikyaku_config_reloads_total", result="success")], 1)
+
+    def test_request_header_cap_and_deadline_are_the_configured_ones(self):
+        """[metrics] max_request_header and request_timeout at their boundaries."""
+        import socket
+        self.start_relay(metrics_extra='request_timeout = "3s"\nmax_request_header = 1024\n')
+
+        def request(total, delay=0.0):
+            head = b"GET /livez HTTP/1.1\r\nHost: x\r\nX-Pad: "
+            tail = b"\r\n\r\n"
+            data = head + b"a" * (total - len(head) - len(tail)) + tail
+            self.assertEqual(len(data), total)
+            s = socket.create_connection(("127.0.0.1", self.metrics_port), timeout=30)
+            try:
+                if delay:
+                    time.sleep(delay)
+                s.sendall(data)
+                answer = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        return answer
+                    answer += chunk
+            finally:
+                s.close()
+
+        # The cap counts the request line, the fields and the final empty line.
+        self.assertTrue(request(1023).startswith(b"HTTP/1.1 200"))
+        self.assertTrue(request(1024).startswith(b"HTTP/1.1 200"))
+        self.assertTrue(request(1025).startswith(b"HTTP/1.1 431"))
+        # A request that comes within the deadline is served; a client that sends nothing is
+        # dropped at the deadline, not before.
+        self.assertTrue(request(100, delay=1.5).startswith(b"HTTP/1.1 200"))
+        s = socket.create_connection(("127.0.0.1", self.metrics_port), timeout=60)
+        start = time.monotonic()
+        self.assertEqual(s.recv(100), b"")
+        self.assertGreaterEqual(time.monotonic() - start, 2.9)
+        s.close()
+
+    def test_dns_failing_for_turns_readyz_503(self):
+        """[metrics] dns_failing_for: with every query failing (a resolver that never answers),
+        /readyz turns 503 once the first failure is that old."""
+        import socket
+        dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never answers
+        dead.bind(("127.0.0.1", 0))
+        self.addCleanup(dead.close)
+        self.metrics_port = free_port()
+        r = self.relay(metrics_port=self.metrics_port, dns=f"127.0.0.1:{dead.getsockname()[1]}",
+                       metrics_extra='dns_failing_for = "2s"\n')
+        deadline = time.time() + 60
+        while http_get(self.metrics_port, "/readyz")[0] != 200 and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(http_get(self.metrics_port, "/readyz")[0], 200)
+        # A message to forward: its checks and its delivery need lookups, which all time out
+        # (dns.timeout 3 s); 2 s after the first failure /readyz says so. The session stays
+        # open until then.
+        c = SmtpClient(r.port)
+        self.addCleanup(c.close)
+        c.command("EHLO client.example.org")
+        self.assertTrue(c.command("MAIL FROM:<s@origin.example>").startswith("250"))
+        self.assertTrue(c.command("RCPT TO:<info@example.com>").startswith("250"))
+        self.assertTrue(c.command("DATA").startswith("354"))
+        c.send("From: s@origin.example\r\nTo: info@example.com\r\nSubject: dns\r\n\r\nbody\r\n.\r\n")
+        deadline = time.time() + 60
+        last = None
+        while time.time() < deadline:
+            last = http_get(self.metrics_port, "/readyz")
+            if last[0] == 503:
+                break
+            time.sleep(0.2)
+        self.assertEqual(last[:1], (503,), last)
+        self.assertIn("resolver", last[2])
 
     def test_health_answers(self):
         r = self.start_relay()
@@ -278,3 +486,73 @@ class ForwardedMessageMetrics(RelayTestCase):
             self.assertEqual(delta.get(k), v, k)
         self.assertGreaterEqual(delta[key("hikyaku_dns_cache_total", result="miss")], 1)
         self.assertEqual(len(sink.messages), 1)
+        self.assertEqual(delta[key("hikyaku_delivery_attempts_total", path="session", result="delivered",
+                                   reply="2xx")], 1)
+        self.assertEqual(sum(v for k, v in delta.items() if k[0] == "hikyaku_delivery_attempts_total"), 1)
+
+    def test_delivery_attempts_by_result_and_reply_class(self):
+        from nsd_harness import NsdServer
+        from sinks import AcceptingSink, PermFailSink, TempFailSink
+        from test_forwarding import ORIGIN_ZONE, RULES, ZONE, send
+        port, metrics_port = free_port(), free_port()
+        nsd = NsdServer({"dest.example": ZONE, "origin.example": ORIGIN_ZONE}).start()
+        self.addCleanup(nsd.stop)
+        for sink in [AcceptingSink("::1", port), PermFailSink("127.0.0.8", port), TempFailSink("127.0.0.7", port)]:
+            sink.start()
+            self.addCleanup(sink.stop)
+        # mx.temp (127.0.0.9) has no listener: nobody answers; the queue retries it every second.
+        r = self.relay(metrics_port=metrics_port, dns=nsd.address, relay_port=port, domains_extra=RULES,
+                       retry_interval="1s")
+        deadline = time.time() + 60
+        while http_get(metrics_port, "/readyz")[0] != 200 and time.time() < deadline:
+            time.sleep(0.1)
+        before, _ = scrape(metrics_port)
+        # Each message has a v6 recipient (accepted), so the sender gets 250 and what is not
+        # delivered is queued (or bounced). perm refuses with 550 5.1.1: a DSN.
+        _, reply = send(r, ["v6@hikyaku.example", "perm@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        # implicit (no MX, its A record) says 450: deferred, queued.
+        _, reply = send(r, ["v6@hikyaku.example", "implicit@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        # temp: no host answers: deferred, queued.
+        _, reply = send(r, ["v6@hikyaku.example", "temp@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        # nullmx alone: the domain takes no mail (RFC 7505), no host tried; refused.
+        rcpts, reply = send(r, ["nullmx@hikyaku.example"])
+        self.assertTrue((reply or rcpts[0]).startswith("5"), (rcpts, reply))
+
+        def deltas():
+            after, _ = scrape(metrics_port)
+            return {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
+
+        session = {
+            ("delivered", "2xx"): 3,            # v6
+            ("failed", "5xx"): 1,               # perm
+            ("deferred", "4xx"): 1,             # implicit
+            ("deferred", "connect_failure"): 1,  # temp
+            ("failed", "connect_failure"): 1,    # nullmx
+        }
+        # The queue's retries of implicit and temp come within a few seconds: each counted once per
+        # attempt, by the same rules, and under the older queue-only family too.
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            delta = deltas()
+            q = lambda result, reply: delta[key("hikyaku_delivery_attempts_total", path="queue",
+                                                result=result, reply=reply)]
+            if q("deferred", "4xx") >= 1 and q("deferred", "connect_failure") >= 1:
+                break
+            time.sleep(0.2)
+        for result, reply in itertools.product(["delivered", "deferred", "failed"],
+                                               ["2xx", "4xx", "5xx", "connect_failure"]):
+            self.assertEqual(delta[key("hikyaku_delivery_attempts_total", path="session", result=result,
+                                       reply=reply)], session.get((result, reply), 0), (result, reply))
+        self.assertGreaterEqual(q("deferred", "4xx"), 1)
+        self.assertGreaterEqual(q("deferred", "connect_failure"), 1)
+        self.assertEqual(q("delivered", "2xx"), 0)
+        for result in ["delivered", "deferred", "failed"]:
+            self.assertEqual(sum(v for k, v in delta.items() if k[0] == "hikyaku_delivery_attempts_total"
+                                 and dict(k[1]) .get("path") == "queue" and dict(k[1])["result"] == result),
+                             delta[key("hikyaku_queue_delivery_attempts_total", result=result)], result)
+        self.assertEqual(delta[key("hikyaku_dsn_sent_total")], 1)
+        # Each message but nullmx's kept a part: the DSN for perm, the deferred implicit and temp.
+        self.assertEqual(delta[key("hikyaku_messages_total", outcome="queued")], 3)

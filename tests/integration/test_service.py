@@ -437,8 +437,16 @@ class SystemdUnit(unittest.TestCase):
         with open(UNIT) as f:
             self.text = f.read()
         self.unit = os.path.join(self.tmp.name, "hikyaku.service")
+        binary = os.path.abspath(shutil.which(HIKYAKU) or HIKYAKU)
         with open(self.unit, "w") as f:
-            f.write(self.text.replace("/usr/local/bin/hikyaku", os.path.abspath(shutil.which(HIKYAKU) or HIKYAKU)))
+            f.write(self.text.replace("/usr/local/bin/hikyaku", binary))
+        # The SPF helper launcher's socket and service, beside it.
+        self.spf = {}
+        for name in ["hikyaku-spf.socket", "hikyaku-spf.service"]:
+            with open(os.path.join(os.path.dirname(UNIT), name)) as f:
+                self.spf[name] = f.read()
+            with open(os.path.join(self.tmp.name, name), "w") as f:
+                f.write(self.spf[name].replace("/usr/local/bin/hikyaku", binary))
 
     def tearDown(self):
         self.tmp.cleanup()
@@ -449,8 +457,8 @@ class SystemdUnit(unittest.TestCase):
         return found
 
     def test_verify(self):
-        r = subprocess.run(["systemd-analyze", "verify", self.unit], capture_output=True, text=True,
-                           timeout=120, cwd=self.tmp.name)
+        r = subprocess.run(["systemd-analyze", "verify", self.unit, "hikyaku-spf.socket", "hikyaku-spf.service"],
+                           capture_output=True, text=True, timeout=120, cwd=self.tmp.name)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stderr.strip(), "", r.stderr)
 
@@ -461,7 +469,34 @@ class SystemdUnit(unittest.TestCase):
         m = re.search(r"Overall exposure level for hikyaku\.service: (\d+\.\d+) (\w+)", r.stdout)
         self.assertIsNotNone(m, r.stdout[-2000:])
         print(f"\nsystemd-analyze security: exposure {m.group(1)} {m.group(2)}")
-        self.assertLessEqual(float(m.group(1)), 2.0, r.stdout)
+        self.assertLessEqual(float(m.group(1)), 1.7, r.stdout)
+        # The SPF helpers' unit: no capabilities, no network, its own user.
+        r = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager", "hikyaku-spf.service"],
+                           capture_output=True, text=True, timeout=120, cwd=self.tmp.name)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        m = re.search(r"Overall exposure level for hikyaku-spf\.service: (\d+\.\d+) (\w+)", r.stdout)
+        self.assertIsNotNone(m, r.stdout[-2000:])
+        print(f"systemd-analyze security: hikyaku-spf.service exposure {m.group(1)} {m.group(2)}")
+        self.assertLessEqual(float(m.group(1)), 1.0, r.stdout)
+
+    def test_spf_helpers_run_as_their_own_user(self):
+        def directive(text, name):
+            return re.findall(rf"^{name}=(.*)$", text, re.M)
+        service, socket_unit = self.spf["hikyaku-spf.service"], self.spf["hikyaku-spf.socket"]
+        self.assertEqual(directive(service, "User"), ["hikyaku-spf"])
+        self.assertEqual(directive(service, "CapabilityBoundingSet"), [""])
+        self.assertEqual(directive(service, "PrivateNetwork"), ["yes"])
+        self.assertEqual(directive(service, "RestrictAddressFamilies"), ["AF_UNIX"])
+        self.assertEqual(directive(service, "ExecStart"), ["/usr/local/bin/hikyaku spf-launcher hikyaku-spf"])
+        # Only the relay's user may ask for helpers.
+        self.assertEqual(directive(socket_unit, "SocketUser"), ["hikyaku"])
+        self.assertEqual(directive(socket_unit, "SocketMode"), ["0600"])
+        path = directive(socket_unit, "ListenSequentialPacket")[0]
+        self.assertIn(f'spf_launcher_socket = "{path}"', self.text)
+        self.assertIn("hikyaku-spf.socket", self.directive("Wants")[0])
+        with open(os.path.join(os.path.dirname(UNIT), "hikyaku.sysusers")) as f:
+            users = [line.split()[1] for line in f if line.startswith("u ")]
+        self.assertEqual(users, ["hikyaku", "hikyaku-spf"])
 
     def test_contract_directives(self):
         self.assertEqual(self.directive("Type"), ["notify"])

@@ -56,7 +56,7 @@ TEST(Readiness, Reasons) {
   ReadinessFacts dns;
   dns.queue_resumed = true;
   dns.resolver_failing = true;
-  EXPECT_EQ(not_ready_reason(dns), "the resolver has failed every query for a minute or more");
+  EXPECT_EQ(not_ready_reason(dns), "the resolver has failed every query for metrics.dns_failing_for or more");
 }
 
 }  // namespace

@@ -60,7 +60,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Boundary{"srs.hash_length", 3,
                                "must be from 4 to 10 (4 is libsrs2's length, 10 the 60 bits a "
                                "hash can carry here)"},
-                      Boundary{"srs.max_failed_reversals", 0, "must be at least 1"}),
+                      Boundary{"srs.max_failed_reversals", 0, "must be at least 1"},
+                      Boundary{"metrics.max_request_header", 255,
+                               "must be at least 256 (a request line and a Host field must fit)"}),
     [](const ::testing::TestParamInfo<Boundary>& info) {
       std::string name = info.param.key;
       for (auto& c : name) c = c == '.' ? '_' : c;
@@ -216,6 +218,44 @@ TEST(ConfigDurations, ZeroGraceIsAllowedZeroTimeoutsAreNot) {
     EXPECT_EQ(errors_of(std::string("[server]\n") + key + " = \"0s\"\n"),
               std::vector<std::string>{std::string("t.toml:2: server.") + key + ": must be greater than 0"});
   }
+}
+
+TEST(ConfigDurations, MetricsAndWatcherTimesStoredAndDefaulted) {
+  auto defaults = load_string("", "t.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->metrics.request_timeout, 5s);
+  EXPECT_EQ(defaults->metrics.max_request_header, 8192u);
+  EXPECT_EQ(defaults->metrics.dns_failing_for, 60s);
+  EXPECT_EQ(defaults->server.reload_quiet, 1s);
+  auto loaded = load_string(
+      "[server]\nreload_quiet = \"0s\"\n[metrics]\nrequest_timeout = \"1ms\"\nmax_request_header = 256\n"
+      "dns_failing_for = \"1s\"\n",
+      "t.toml");
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->server.reload_quiet, 0s);  // reload at the first change seen
+  EXPECT_EQ(loaded->metrics.request_timeout, 1ms);
+  EXPECT_EQ(loaded->metrics.max_request_header, 256u);
+  EXPECT_EQ(loaded->metrics.dns_failing_for, 1s);
+  for (const char* key : {"request_timeout", "dns_failing_for"}) {
+    EXPECT_EQ(errors_of(std::string("[metrics]\n") + key + " = \"0s\"\n"),
+              std::vector<std::string>{std::string("t.toml:2: metrics.") + key + ": must be greater than 0"});
+  }
+}
+
+TEST(ConfigLimits, SpfLauncherSocketIsAnAbsolutePathThatFitsSunPath) {
+  auto defaults = load_string("", "t.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->auth.spf_launcher_socket, "");
+  const auto path = [](size_t length) { return "/" + std::string(length - 1, 's'); };
+  EXPECT_TRUE(errors_of("[auth]\nspf_launcher_socket = \"" + path(106) + "\"\n").empty());
+  EXPECT_TRUE(errors_of("[auth]\nspf_launcher_socket = \"" + path(107) + "\"\n").empty());
+  const std::vector<std::string> refused = {
+      "t.toml:2: auth.spf_launcher_socket: must be an absolute path of at most 107 bytes (unix(7))"};
+  EXPECT_EQ(errors_of("[auth]\nspf_launcher_socket = \"" + path(108) + "\"\n"), refused);
+  EXPECT_EQ(errors_of("[auth]\nspf_launcher_socket = \"run/launcher.sock\"\n"), refused);
+  auto loaded = load_string("[auth]\nspf_launcher_socket = \"/run/hikyaku-spf/launcher.sock\"\n", "t.toml");
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->auth.spf_launcher_socket, "/run/hikyaku-spf/launcher.sock");
 }
 
 }  // namespace

@@ -93,5 +93,33 @@ TEST(Catalog, MessageOutcomes) {
   EXPECT_EQ(message_outcome("spool-failed", 554), "refused");
 }
 
+TEST(Catalog, ErrorRepliesByCommandCodeAndEnhancedCode) {
+  auto& e = process().error_replies;
+  const auto composed = e.with({"rcpt", "550", "5.1.1"}).value();
+  const auto passed_through = e.with({"rcpt", "550", "other"}).value();
+  const auto unknown = e.with({"data", "other", "other"}).value();
+  e.with({"rcpt", "550", "5.1.1"}).inc();
+  e.with({"rcpt", "550", "5.7.26"}).inc();  // an upstream's code, passed through
+  e.with({"data", "599", "5.9.9"}).inc();
+  EXPECT_EQ(e.with({"rcpt", "550", "5.1.1"}).value(), composed + 1);
+  EXPECT_EQ(e.with({"rcpt", "550", "other"}).value(), passed_through + 1);
+  EXPECT_EQ(e.with({"data", "other", "other"}).value(), unknown + 1);
+  const auto text = render(process().registry);
+  EXPECT_EQ(text.find("5.7.26"), std::string::npos);
+  EXPECT_EQ(text.find("\"599\""), std::string::npos);
+  // Every composed pair exists at 0 or more for every command; no 2xx code is a label value.
+  EXPECT_NE(text.find("hikyaku_smtp_error_replies_total{command=\"none\",code=\"421\",enhanced=\"4.4.2\"}"),
+            std::string::npos);
+  EXPECT_EQ(text.find("hikyaku_smtp_error_replies_total{command=\"none\",code=\"250\""), std::string::npos);
+}
+
+TEST(Catalog, DeliveryReplyClass) {
+  EXPECT_EQ(delivery_reply_class(false, "deferred"), "connect_failure");
+  EXPECT_EQ(delivery_reply_class(false, "failed"), "connect_failure");
+  EXPECT_EQ(delivery_reply_class(true, "delivered"), "2xx");
+  EXPECT_EQ(delivery_reply_class(true, "deferred"), "4xx");
+  EXPECT_EQ(delivery_reply_class(true, "failed"), "5xx");
+}
+
 }  // namespace
 }  // namespace hikyaku::metrics

@@ -137,5 +137,48 @@ TEST(Registry, RefusesBadDeclarations) {
   EXPECT_THROW(f.add_value("nope", "v"), std::invalid_argument);
 }
 
+// Joint labels: only the listed tuples exist (times the other labels); an unlisted tuple falls
+// back from its last value on.
+TEST(Registry, JointLabelsTakeOnlyTheListedTuples) {
+  Registry r;
+  Joint j;
+  j.first = 1;
+  j.tuples = {{"550", "5.1.1"}, {"451", "4.3.0"}, {"550", "other"}, {"451", "other"}, {"other", "other"}};
+  auto& f = r.counter("j_total", "J.",
+                      {{"cmd", {"mail", "rcpt"}, "rcpt"},
+                       {"code", {"451", "550", "other"}, "other"},
+                       {"enhanced", {"4.3.0", "5.1.1", "other"}, "other"}},
+                      j);
+  const auto text = render(r);
+  size_t series = 0;
+  for (size_t at = text.find("\nj_total{"); at != std::string::npos; at = text.find("\nj_total{", at + 1)) ++series;
+  EXPECT_EQ(series, 2u * 5u) << text;
+  EXPECT_EQ(text.find("j_total{cmd=\"mail\",code=\"451\",enhanced=\"5.1.1\"}"), std::string::npos) << text;
+  f.with({"rcpt", "550", "5.1.1"}).inc();
+  f.with({"rcpt", "550", "5.9.9"}).inc();  // unknown enhanced: (550, other)
+  f.with({"rcpt", "550", "4.3.0"}).inc();  // both known, pair not listed: (550, other)
+  f.with({"rcpt", "554", "5.1.1"}).inc();  // unknown code: (other, other)
+  f.with({"mail", "451", ""}).inc();       // no enhanced code: (451, other)
+  EXPECT_EQ(f.with({"rcpt", "550", "5.1.1"}).value(), 1u);
+  EXPECT_EQ(f.with({"rcpt", "550", "other"}).value(), 2u);
+  EXPECT_EQ(f.with({"rcpt", "other", "other"}).value(), 1u);
+  EXPECT_EQ(f.with({"mail", "451", "other"}).value(), 1u);
+  EXPECT_EQ(f.with({"mail", "451", "4.3.0"}).value(), 0u);
+  EXPECT_THROW(f.add_value("code", "552"), std::invalid_argument);
+  f.add_value("cmd", "data");
+  EXPECT_EQ(f.with({"data", "451", "4.3.0"}).value(), 0u);
+}
+
+TEST(Registry, RefusesBadJointDeclarations) {
+  Registry r;
+  const std::vector<Label> labels = {{"a", {"x", "other"}, "other"}, {"b", {"y", "other"}, "other"}};
+  Joint no_fallbacks{0, {{"x", "y"}}};
+  EXPECT_THROW(r.counter("a_total", "x", labels, no_fallbacks), std::invalid_argument);
+  Joint undeclared{0, {{"x", "z"}, {"other", "other"}}};
+  EXPECT_THROW(r.counter("b_total", "x", labels, undeclared), std::invalid_argument);
+  Joint wrong_size{1, {{"y", "other"}}};
+  EXPECT_THROW(r.counter("c_total", "x", labels, wrong_size), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace hikyaku::metrics

@@ -54,6 +54,7 @@ class FakeDelivery : public Delivery {
     }
     AttemptResult result;
     result.host = "mx." + job.domain;
+    result.answered = true;
     for (const auto& r : job.recipients) {
       RecipientOutcome o;
       o.address = r;
