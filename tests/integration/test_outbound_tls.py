@@ -211,6 +211,7 @@ class OutboundTls(RelayTestCase):
         self.assertTrue(reply.startswith("250"), reply)
         self.assertEqual(len(sink.messages), 1)
         self.assertTrue(sink.messages[0]["tls"])
+        self.assertIn("tls_policy=tlsa", r.read_log())
 
     def test_dane_mismatch_is_deferred_never_plaintext(self):
         cert, key, _ = self.pki.leaf("mx.dane.test")
@@ -229,6 +230,7 @@ class OutboundTls(RelayTestCase):
         _, reply = send(r, ["dane@hikyaku.example"])
         self.assertTrue(reply.startswith("250"), reply)
         self.assertEqual(len(sink.messages), 1)
+        self.assertIn("tls_policy=tlsa", r.read_log())
 
     def test_dane_destination_without_starttls_is_deferred(self):
         sink = self.sink("127.0.0.31")  # no STARTTLS offered
@@ -254,6 +256,7 @@ class OutboundTls(RelayTestCase):
         _, reply = send(r, ["dane@hikyaku.example"])
         self.assertTrue(reply.startswith("250"), reply)
         self.assertEqual(len(sink.messages), 1)
+        self.assertIn("tls_policy=no-policy-found", r.read_log())
 
     # --- MTA-STS ------------------------------------------------------------------------
 
@@ -265,6 +268,7 @@ class OutboundTls(RelayTestCase):
         self.assertTrue(reply.startswith("250"), reply)
         self.assertEqual(len(sink.messages), 1)
         self.assertTrue(sink.messages[0]["tls"])
+        self.assertIn("tls_policy=sts", r.read_log())
 
     def test_mta_sts_enforce_with_an_untrusted_certificate_is_deferred(self):
         r, sink = self.sts_relay(self.ENFORCE, self.pki.leaf("mx.sts.test", self_signed=True))
@@ -298,6 +302,7 @@ class OutboundTls(RelayTestCase):
         _, reply = send(r, ["sts@hikyaku.example"])
         self.assertTrue(reply.startswith("250"), reply)
         self.assertEqual(len(sink.messages), 1)
+        self.assertIn("tls_policy=sts", r.read_log())
 
     def test_oversized_policy_is_no_policy(self):
         # A policy over the size limit cannot be had: with nothing cached, no policy applies
@@ -308,6 +313,7 @@ class OutboundTls(RelayTestCase):
         _, reply = send(r, ["sts@hikyaku.example"])
         self.assertTrue(reply.startswith("250"), reply)
         self.assertEqual(len(sink.messages), 1)
+        self.assertIn("tls_policy=no-policy-found", r.read_log())
 
     def test_policy_served_as_html_is_no_policy(self):
         r, sink = self.sts_relay(self.ENFORCE, self.pki.leaf("mx.sts.test", self_signed=True),
@@ -315,6 +321,7 @@ class OutboundTls(RelayTestCase):
         _, reply = send(r, ["sts@hikyaku.example"])
         self.assertTrue(reply.startswith("250"), reply)
         self.assertEqual(len(sink.messages), 1)
+        self.assertIn("tls_policy=no-policy-found", r.read_log())
 
 
 if __name__ == "__main__":
