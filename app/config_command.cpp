@@ -45,6 +45,16 @@ std::string duration(config::Duration d) {
   return toml_string(fmt::format("{}ms", ms));
 }
 
+// { "example.net" = "verify", ... } (keys quoted: domain names have dots).
+std::string toml_inline_table(const std::vector<std::pair<std::string, std::string>>& entries) {
+  if (entries.empty()) return "{}";
+  std::string out = "{ ";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    out += (i ? ", " : "") + toml_string(entries[i].first) + " = " + toml_string(entries[i].second);
+  }
+  return out + " }";
+}
+
 std::string boolean(bool b) { return b ? "true" : "false"; }
 std::string number(unsigned long long n) { return std::to_string(n); }
 
@@ -144,6 +154,7 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("dns", "servers", toml_list(c.dns.servers));
   add("dns", "timeout", duration(c.dns.timeout));
   add("dns", "cache_entries", number(c.dns.cache_entries));
+  add("dns", "trust_anchor_file", toml_string(c.dns.trust_anchor_file));
 
   const auto& r = c.relay;
   add("relay", "port", number(r.port));
@@ -161,6 +172,12 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("relay", "address_family", toml_string(r.address_family));
   add("relay", "ipv4_only", toml_list(r.ipv4_only));
   add("relay", "verify_certificates", boolean(r.verify_certificates));
+  add("relay", "tls_ca_file", toml_string(r.tls_ca_file));
+  add("relay", "tls_policy", toml_inline_table(r.tls_policy));
+  add("relay", "mta_sts", boolean(r.mta_sts));
+  add("relay", "mta_sts_fetch_timeout", duration(r.mta_sts_fetch_timeout));
+  add("relay", "mta_sts_max_policy_size", number(r.mta_sts_max_policy_size));
+  add("relay", "mta_sts_port", number(r.mta_sts_port));
   derived("helo_name", r.helo_name == sv.hostname, "server.hostname");
 
   const auto& a = c.auth;

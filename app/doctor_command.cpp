@@ -87,7 +87,7 @@ int doctor_command(const DoctorCommandOptions& c) {
   if (!c.dns_server.empty()) servers = {c.dns_server};
 
   asio::io_context io;
-  auto resolver = dns::UnboundResolver::create(io.get_executor(), dns::UnboundOptions{servers, *timeout, {}});
+  auto resolver = dns::UnboundResolver::create(io.get_executor(), dns::UnboundOptions{servers, *timeout, {}, {}});
   if (!resolver) {
     fmt::print(stderr, "doctor: {}\n", resolver.error());
     return 2;

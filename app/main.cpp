@@ -15,6 +15,7 @@
 #include "app/config_command.hpp"
 #include "app/queue_command.hpp"
 #include "app/route_command.hpp"
+#include "app/tls_policy_command.hpp"
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
 #include "app/version.hpp"
@@ -195,6 +196,11 @@ int main(int argc, char** argv) {
   route->add_option("--from", route_options.sender, "the sender whose SRS form to show (default <>)");
   route->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
 
+  hikyaku::app::TlsPolicyCommandOptions tls_policy_options;
+  auto* tls_policy = cli.add_subcommand("tls-policy", "the outbound TLS (DANE, MTA-STS, opportunistic) the relay would enforce for a domain, and why");
+  tls_policy->add_option("DOMAIN", tls_policy_options.domain, "the destination domain")->required();
+  tls_policy->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+
   auto* queue = cli.add_subcommand("queue", "inspect and drive the queue (the running server's, or the spool)");
   queue->require_subcommand(1);
   std::string queue_id;
@@ -271,6 +277,10 @@ int main(int argc, char** argv) {
   if (*route) {
     route_options.config_path = config_path;
     return hikyaku::app::route_command(route_options);
+  }
+  if (*tls_policy) {
+    tls_policy_options.config_path = config_path;
+    return hikyaku::app::tls_policy_command(tls_policy_options);
   }
   if (*srs) return hikyaku::app::srs_command(config_path, bool(*srs_forward), address);
   return 2;

@@ -25,7 +25,7 @@ core::Expected<std::shared_ptr<dns::Resolver>, std::string> offline_resolver(
     asio::any_io_executor executor, const std::string& dns_server, const std::vector<std::string>& zone_files) {
   if (!dns_server.empty()) {
     auto unbound = dns::UnboundResolver::create(
-        std::move(executor), dns::UnboundOptions{{dns_server}, std::chrono::seconds(10), {}});
+        std::move(executor), dns::UnboundOptions{{dns_server}, std::chrono::seconds(10), {}, {}});
     if (!unbound) return core::unexpected("--dns " + dns_server + ": " + unbound.error());
     return std::shared_ptr<dns::Resolver>(std::move(*unbound));
   }

@@ -113,10 +113,11 @@ void log_delivery(const core::Envelope& env, const core::Message& msg, const cor
     } else if (!d.result.recipients.empty()) {
       upstream_reply = d.result.recipients.front().reply.summary();
     }
-    spdlog::info("{}: sender=<{}> to={} domain={} relay={} delays={} tls={} reused={} reply={}{}",
+    // tls_policy: what governed the hop (RFC 8460 policy types: tlsa, sts, no-policy-found).
+    spdlog::info("{}: sender=<{}> to={} domain={} relay={} delays={} tls={} tls_policy={} reused={} reply={}{}",
                  env.transaction_id, sender.str(), to, o.domain, core::relay_field(d.host, d.endpoint),
                  core::delays_field(checks, {}, o.setup, o.transmission), d.tls ? d.tls_version : "no",
-                 d.reused ? "yes" : "no", quoted(upstream_reply),
+                 relay::to_string(o.tls_plan.policy_type), d.reused ? "yes" : "no", quoted(upstream_reply),
                  // RFC 1047: the message was sent but its reply never came; a retry may duplicate.
                  d.result.maybe_delivered ? " maybe_delivered=yes" : "");
     for (const auto& t : o.tried) spdlog::info("{}: domain={} tried {}", env.transaction_id, o.domain, t);

@@ -1,6 +1,8 @@
 // Runtime: the configuration snapshot in force, rebuilt on SIGHUP; a bad file keeps the old one.
 #include "app/runtime.hpp"
 
+#include "relay/mta_sts_cache.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -12,9 +14,26 @@
 #include "config/loader.hpp"
 #include "dns/caching_resolver.hpp"
 #include "dns/unbound_resolver.hpp"
+#include "relay/mta_sts_cache.hpp"
 #include "metrics/catalog.hpp"
 
 namespace hikyaku::app {
+
+namespace {
+
+// One MTA-STS policy fetch with the configuration's resolver, while it lives (all by value:
+// the coroutine outlives the call that started it).
+asio::awaitable<core::Expected<std::string, relay::MtaStsFetchError>> fetch_policy(
+    std::weak_ptr<dns::Resolver> weak_resolver, std::shared_ptr<asio::ssl::context> tls,
+    relay::MtaStsFetchOptions options, std::string domain) {
+  auto resolver = weak_resolver.lock();
+  if (!resolver) {
+    co_return core::unexpected(relay::MtaStsFetchError{"sts-policy-fetch-error", "the configuration was replaced"});
+  }
+  co_return co_await relay::fetch_mta_sts_policy(*resolver, std::move(domain), std::move(tls), options);
+}
+
+}  // namespace
 
 core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> build_environment(
     std::shared_ptr<const config::Config> config, asio::any_io_executor executor,
@@ -29,14 +48,32 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   auto srs = routing::SrsRouting::from(config->srs);
   auto router = std::make_shared<const routing::Router>(config->domains, srs, config->server.postmaster);
   auto unbound = dns::UnboundResolver::create(
-      executor, dns::UnboundOptions{config->dns.servers, config->dns.timeout, {}});
+      executor, dns::UnboundOptions{config->dns.servers, config->dns.timeout, {}, config->dns.trust_anchor_file});
   if (!unbound) return core::unexpected(config->source_path + ": [dns]: " + unbound.error());
   auto forwarding = std::make_shared<ForwardingContext>();
   dns::CacheOptions cache;
   cache.max_entries = config->dns.cache_entries;
   forwarding->resolver = std::make_shared<dns::CachingResolver>(
       std::shared_ptr<dns::Resolver>(std::move(*unbound)), cache);
-  forwarding->delivery = relay::DomainDeliveryOptions::from(*config, services.pool);
+  try {
+    forwarding->delivery = relay::DomainDeliveryOptions::from(*config, services.pool);
+  } catch (const std::runtime_error& e) {  // the client TLS context: [relay] tls_ca_file
+    return core::unexpected(config->source_path + ": " + e.what());
+  }
+  if (config->relay.mta_sts) {
+    // RFC 8461: policies fetched over the relay's own client TLS context (trust store and
+    // tls_ca_file), names resolved by the relay's resolver.
+    relay::MtaStsFetchOptions fetch;
+    fetch.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config->relay.mta_sts_fetch_timeout);
+    fetch.max_size = config->relay.mta_sts_max_policy_size;
+    fetch.port = config->relay.mta_sts_port;
+    std::weak_ptr<dns::Resolver> weak_resolver = forwarding->resolver;
+    auto tls = forwarding->delivery.client.tls_context;
+    forwarding->delivery.mta_sts = std::make_shared<relay::MtaStsCache>(
+        forwarding->resolver, [weak_resolver, tls, fetch](std::string domain) {
+          return fetch_policy(weak_resolver, tls, fetch, std::move(domain));
+        });
+  }
   forwarding->srs = srs;
   if (srs) {
     forwarding->srs_throttle = std::make_shared<SrsReversalThrottle>(

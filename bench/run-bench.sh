@@ -350,6 +350,7 @@ max_connections_per_ip = 1000
 max_message_size = $(( (LARGE_MIB + 2) * 1048576 ))
 [dns]
 servers = ["127.0.0.1:53"]
+trust_anchor_file = ""  # NSD serves unsigned zones and is not recursive
 [relay]
 port = $sink_port
 helo_name = "bench.hikyaku.test"

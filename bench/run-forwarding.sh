@@ -93,6 +93,7 @@ trusted_proxies = ["127.0.0.1"]
 max_connections_per_ip = 1000
 [dns]
 servers = ["127.0.0.1:$dns_port"]
+trust_anchor_file = ""  # NSD serves unsigned zones and is not recursive
 [relay]
 port = $sink_port
 helo_name = "bench.hikyaku.test"

@@ -98,6 +98,10 @@ struct DnsConfig {
   std::vector<std::string> servers;  // "HOST:PORT"; empty: the system's resolv.conf
   Duration timeout = std::chrono::seconds(10);
   size_t cache_entries = 100000;
+  // DNSSEC trust anchors (DS or DNSKEY lines, unbound's trust-anchor-file format), for DANE
+  // (RFC 7672). The default is the root key Debian's dns-root-data ships; "" turns validation
+  // off (then no destination is DANE-protected).
+  std::string trust_anchor_file = "/usr/share/dns/root.key";
 };
 
 struct RelayConfig {
@@ -132,6 +136,19 @@ struct RelayConfig {
   std::vector<std::string> ipv4_only;
   // Opportunistic STARTTLS accepts any certificate (RFC 7435); true refuses a bad one.
   bool verify_certificates = false;
+  // Certificates of this CA file are trusted beside the system's store, for destinations
+  // verified by MTA-STS or tls_policy "verify" (a private CA; tests use their own).
+  std::string tls_ca_file;
+  // Per destination domain (A-labels): "dane", "mta-sts", "verify", "may" or "none" instead of
+  // what the domain publishes (relay/tls_policy.hpp). In file order.
+  std::vector<std::pair<std::string, std::string>> tls_policy;
+  // MTA-STS (RFC 8461): destinations' policies looked up, fetched over HTTPS and enforced.
+  bool mta_sts = true;
+  // The whole policy fetch (RFC 8461 §3.3 suggests up to a minute; a forwarding hop answers its
+  // client after it, so less) and the largest policy body taken (§3.3: 64 KiB).
+  Duration mta_sts_fetch_timeout = std::chrono::seconds(10);
+  size_t mta_sts_max_policy_size = 64 * 1024;
+  uint16_t mta_sts_port = 443;  // the HTTPS port of mta-sts.<domain> (443; tests use another)
 };
 
 // What to do with a message that fails DMARC under p=quarantine (RFC 7489 §6.3): a relay has no

@@ -42,8 +42,8 @@ void read_config(const toml::table& document, const std::filesystem::path& base,
                  Config& cfg) {
   TableReader root(document, "", diag);
   section(root, "server", [&](TableReader& r) { detail::read_server(r, base, cfg.server); });
-  section(root, "dns", [&](TableReader& r) { detail::read_dns(r, cfg.dns); });
-  section(root, "relay", [&](TableReader& r) { detail::read_relay(r, cfg.relay); });
+  section(root, "dns", [&](TableReader& r) { detail::read_dns(r, base, cfg.dns); });
+  section(root, "relay", [&](TableReader& r) { detail::read_relay(r, base, cfg.relay); });
   section(root, "auth", [&](TableReader& r) { detail::read_auth(r, cfg.auth, cfg.server.user); });
   section(root, "srs", [&](TableReader& r) { detail::read_srs(r, cfg.srs); });
   section(root, "dkim", [&](TableReader& r) { detail::read_dkim(r, base, cfg.dkim_keys); });

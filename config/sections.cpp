@@ -3,6 +3,7 @@
 // §4.5.3.2 (timeouts); key and certificate files are checked for readability here.
 #include "config/sections.hpp"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -188,7 +189,7 @@ void read_server(TableReader& r, const fs::path& base, ServerConfig& out) {
   }
 }
 
-void read_dns(TableReader& r, DnsConfig& out) {
+void read_dns(TableReader& r, const fs::path& base, DnsConfig& out) {
   // A server without ":PORT" is on port 53, as in resolv.conf ("192.0.2.53", "2001:db8::53",
   // "[2001:db8::53]").
   std::vector<StringItem> items;
@@ -209,9 +210,42 @@ void read_dns(TableReader& r, DnsConfig& out) {
   }
   r.read_duration("timeout", out.timeout, false);
   r.read_count("cache_entries", out.cache_entries, 0);
+  std::string anchor;
+  if (r.read_string("trust_anchor_file", anchor)) {
+    if (anchor.empty()) {
+      out.trust_anchor_file.clear();  // validation off
+    } else {
+      read_file_path(r, "trust_anchor_file", base, true, out.trust_anchor_file);
+    }
+  }
 }
 
-void read_relay(TableReader& r, RelayConfig& out) {
+// [relay] tls_policy = { "example.net" = "verify", ... }: the outbound TLS override per
+// destination domain (relay/tls_policy.hpp).
+void read_tls_policy(TableReader& r, std::vector<std::pair<std::string, std::string>>& out) {
+  const toml::table* t = r.read_table("tls_policy");
+  if (t == nullptr) return;
+  static constexpr std::string_view kModes[] = {"dane", "mta-sts", "verify", "may", "none"};
+  for (const auto& [key, node] : *t) {
+    const int line = line_of(node);
+    const std::string name(key.str());
+    auto ascii = core::domain_to_ascii(name);
+    if (!ascii || ascii->find('.') == std::string::npos) {
+      r.error(line, "tls_policy", "bad domain " + quote(name));
+      continue;
+    }
+    const auto* mode = node.as_string();
+    if (mode == nullptr ||
+        std::find(std::begin(kModes), std::end(kModes), mode->get()) == std::end(kModes)) {
+      r.error(line, "tls_policy",
+              name + ": expected \"dane\", \"mta-sts\", \"verify\", \"may\" or \"none\"");
+      continue;
+    }
+    out.emplace_back(std::move(*ascii), mode->get());
+  }
+}
+
+void read_relay(TableReader& r, const fs::path& base, RelayConfig& out) {
   r.read_count("port", out.port, 1);
   read_domain_name(r, "helo_name", out.helo_name);
   r.read_duration("connect_timeout", out.connect_timeout, false);
@@ -233,6 +267,12 @@ void read_relay(TableReader& r, RelayConfig& out) {
   }
   read_domain_list(r, "ipv4_only", out.ipv4_only);
   r.read_bool("verify_certificates", out.verify_certificates);
+  if (r.has("tls_ca_file")) read_file_path(r, "tls_ca_file", base, true, out.tls_ca_file);
+  read_tls_policy(r, out.tls_policy);
+  r.read_bool("mta_sts", out.mta_sts);
+  r.read_duration("mta_sts_fetch_timeout", out.mta_sts_fetch_timeout, false);
+  r.read_count("mta_sts_max_policy_size", out.mta_sts_max_policy_size, 1);
+  r.read_count("mta_sts_port", out.mta_sts_port, 1);
 }
 
 void read_auth(TableReader& r, AuthConfig& out, const std::string& server_user) {

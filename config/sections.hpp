@@ -12,8 +12,8 @@
 namespace hikyaku::config::detail {
 
 void read_server(TableReader& r, const std::filesystem::path& base, ServerConfig& out);
-void read_dns(TableReader& r, DnsConfig& out);
-void read_relay(TableReader& r, RelayConfig& out);
+void read_dns(TableReader& r, const std::filesystem::path& base, DnsConfig& out);
+void read_relay(TableReader& r, const std::filesystem::path& base, RelayConfig& out);
 // server_user: [server] user, which the SPF helpers must not share.
 void read_auth(TableReader& r, AuthConfig& out, const std::string& server_user);
 void read_srs(TableReader& r, SrsConfig& out);

@@ -20,6 +20,9 @@ PACKAGES=(
   python3-prometheus-client
   systemd          # systemd-analyze verify/security on deploy/systemd/hikyaku.service
   python3-yaml     # test_deploy parses the Kubernetes manifests of deploy/kubernetes
+  # outbound TLS tests: a DNSSEC-signed zone (ldns-keygen, ldns-signzone) for DANE, and
+  # certificates made in the test (valid, expired, for other names)
+  ldnsutils python3-cryptography
 )
 
 missing=()

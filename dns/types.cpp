@@ -11,7 +11,7 @@ namespace hikyaku::dns {
 
 namespace {
 
-constexpr std::array<std::pair<RecordType, std::string_view>, 8> kTypeNames = {{
+constexpr std::array<std::pair<RecordType, std::string_view>, 9> kTypeNames = {{
     {RecordType::a, "A"},
     {RecordType::ns, "NS"},
     {RecordType::cname, "CNAME"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<RecordType, std::string_view>, 8> kTypeNames = {{
     {RecordType::mx, "MX"},
     {RecordType::txt, "TXT"},
     {RecordType::aaaa, "AAAA"},
+    {RecordType::tlsa, "TLSA"},
 }};
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -81,6 +82,17 @@ DnsAnswer DnsAnswer::failure(std::string name, RecordType type, DnsStatus status
   return a;
 }
 
+std::string to_string(const TlsaRecord& r) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = std::to_string(r.usage) + " " + std::to_string(r.selector) + " " +
+                    std::to_string(r.matching_type) + " ";
+  for (unsigned char c : r.data) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
 std::string describe(const DnsAnswer& answer) {
   std::string out = answer.name + " " + std::string(to_string(answer.type)) + " " +
                     std::string(to_string(answer.status)) + " ttl=" + std::to_string(answer.ttl);
@@ -90,11 +102,13 @@ std::string describe(const DnsAnswer& answer) {
   for (const auto& a : answer.addresses) items.push_back(a.to_string());
   for (const auto& t : answer.texts) items.push_back(quote_text(t));
   for (const auto& n : answer.names) items.push_back(n);
+  for (const auto& t : answer.tlsa) items.push_back(to_string(t));
   if (!items.empty()) {
     out += " [";
     for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
     out += "]";
   }
+  if (answer.secure) out += " secure";
   if (!answer.detail.empty()) out += " (" + answer.detail + ")";
   return out;
 }

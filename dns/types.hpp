@@ -24,6 +24,7 @@ enum class RecordType : uint16_t {
   mx = 15,
   txt = 16,
   aaaa = 28,
+  tlsa = 52,  // RFC 6698 §2: DANE, asked for _25._tcp.<mx host> (RFC 7672 §2.2)
 };
 
 std::string_view to_string(RecordType type);  // "MX"
@@ -50,6 +51,18 @@ struct MxRecord {
   bool operator==(const MxRecord&) const = default;
 };
 
+// A TLSA record (RFC 6698 §2.1): certificate usage, selector, matching type, and the
+// certificate association data (raw bytes: a digest, or a whole certificate or SPKI).
+struct TlsaRecord {
+  uint8_t usage = 0;
+  uint8_t selector = 0;
+  uint8_t matching_type = 0;
+  std::string data;
+  bool operator==(const TlsaRecord&) const = default;
+};
+// Presentation form (RFC 6698 §2.2): "3 1 1 0123ab..." with the data in lowercase hex.
+std::string to_string(const TlsaRecord& r);
+
 // One lookup's outcome. Names here are lowercase presentation form without the trailing dot
 // (the root is "."); bytes outside printable ASCII and '.', '\' inside a label are escaped as
 // in RFC 1035 §5.1 ("\046", "\\").
@@ -70,6 +83,10 @@ struct DnsAnswer {
   std::vector<asio::ip::address> addresses;     // A or AAAA
   std::vector<std::string> texts;               // TXT: each record's character-strings joined
   std::vector<std::string> names;               // PTR, CNAME, NS targets
+  std::vector<TlsaRecord> tlsa;                 // TLSA
+  // DNSSEC: the answer (records or the denial) validated from a configured trust anchor
+  // (RFC 4035 §4.3 "secure"). A bogus answer is never an answer: it is servfail with a detail.
+  bool secure = false;
   std::string detail;  // for servfail/timeout: what went wrong, for logs
 
   bool ok() const { return status == DnsStatus::ok; }
@@ -77,7 +94,9 @@ struct DnsAnswer {
   bool permanent_failure() const { return is_permanent_failure(status); }
   // A single MX "0 ." (RFC 7505 §3): the domain accepts no mail.
   bool is_null_mx() const;
-  size_t record_count() const { return mx.size() + addresses.size() + texts.size() + names.size(); }
+  size_t record_count() const {
+    return mx.size() + addresses.size() + texts.size() + names.size() + tlsa.size();
+  }
 
   // An answer with no records and the given status, for `name` (already normalised).
   static DnsAnswer failure(std::string name, RecordType type, DnsStatus status,

@@ -110,7 +110,10 @@ DnsAnswer to_answer(const std::string& name, RecordType type, int err, ub_result
                                        static_cast<size_t>(r->answer_len));
   const auto message = parse_message(bytes);
   if (!message) return DnsAnswer::failure(name, type, DnsStatus::servfail, "malformed reply");
-  return answer_from_message(*message, name, type);
+  DnsAnswer answer = answer_from_message(*message, name, type);
+  // RFC 4035 §4.3: validated from a trust anchor ([dns] trust_anchor_file), records or denial.
+  answer.secure = r->secure != 0;
+  return answer;
 }
 
 }  // namespace
@@ -133,6 +136,13 @@ class UnboundResolver::Core : public std::enable_shared_from_this<UnboundResolve
     };
     // All settings first: anything after the first finalising call fails (deps.md §6).
     if (auto r = check(ub_ctx_async(ctx_, 1), "ub_ctx_async"); !r) return r;
+    if (!options.trust_anchor_file.empty()) {
+      if (auto r = check(ub_ctx_add_ta_file(ctx_, options.trust_anchor_file.c_str()),
+                         "trust anchor file " + options.trust_anchor_file);
+          !r) {
+        return r;
+      }
+    }
     for (const auto& server : options.servers) {
       auto fwd = unbound_forwarder(server);
       if (!fwd) return core::unexpected(fwd.error());

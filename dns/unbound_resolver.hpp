@@ -26,6 +26,10 @@ struct UnboundOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
   // Read when `servers` is empty; empty means /etc/resolv.conf.
   std::string resolv_conf;
+  // dns.trust_anchor_file: DS or DNSKEY records (unbound's trust-anchor-file format) from which
+  // answers are DNSSEC-validated (RFC 4035 §5), for DANE. Empty: no validation, every answer
+  // insecure. A bogus answer is a servfail with the validator's reason.
+  std::string trust_anchor_file;
 };
 
 // How it runs (thread safety). libunbound resolves on its own worker thread

@@ -156,6 +156,14 @@ bool append_rdata(DnsAnswer& answer, RecordType type, std::span<const uint8_t> m
       answer.names.push_back(std::move(*target));
       return true;
     }
+    case RecordType::tlsa: {
+      // RFC 6698 §2.1: usage, selector and matching type octets, then the association data.
+      if (length < 4) return false;
+      TlsaRecord rr{msg[offset], msg[offset + 1], msg[offset + 2],
+                    std::string(reinterpret_cast<const char*>(msg.data() + offset + 3), length - 3)};
+      answer.tlsa.push_back(std::move(rr));
+      return true;
+    }
     case RecordType::soa:
       return decode_soa(msg, offset, length).has_value();  // checked, not kept (status and TTL only)
   }

@@ -36,6 +36,8 @@ void add_data(DnsAnswer& out, const ZoneRecord& r) {
           out.texts.push_back(d.joined());
         } else if constexpr (std::is_same_v<T, NameRecord>) {
           out.names.push_back(d.name);
+        } else if constexpr (std::is_same_v<T, TlsaRecord>) {
+          out.tlsa.push_back(d);
         }
         // SoaRecord: status and TTL only. OtherRecord: never matched by a query type.
       },

@@ -21,8 +21,26 @@ constexpr std::string_view kSkippedTypes[] = {
     "AFSDB", "CAA",  "CDNSKEY", "CDS",   "CERT",       "CSYNC",  "DHCID", "DNAME",
     "DNSKEY", "DS",  "HINFO",   "HTTPS", "IPSECKEY",   "KX",     "LOC",   "NAPTR",
     "NSEC",  "NSEC3", "NSEC3PARAM", "OPENPGPKEY", "RP", "RRSIG", "SMIMEA", "SPF",
-    "SRV",   "SSHFP", "SVCB",   "TLSA",  "URI",        "ZONEMD",
+    "SRV",   "SSHFP", "SVCB",   "URI",   "ZONEMD",
 };
+
+// An even number of hex digits as bytes (the TLSA data field, RFC 6698 §2.2).
+std::optional<std::string> decode_hex(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.empty() || hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -227,6 +245,24 @@ class Parser {
       case RecordType::ns:
         if (!expect_rdata(rd, 1, line, label + "takes one name")) return {};
         return NameRecord{labels_to_name(labels_of(rd[0]))};
+      case RecordType::tlsa: {
+        // RFC 6698 §2.2: usage, selector, matching type in decimal, then the data in hex,
+        // which may be split by white space.
+        if (rd.size() < 4) return fail(line, "TLSA takes usage, selector, matching type and hex data"), RecordData{};
+        TlsaRecord tlsa;
+        uint8_t* fields[] = {&tlsa.usage, &tlsa.selector, &tlsa.matching_type};
+        for (size_t i = 0; i < 3; ++i) {
+          const auto v = parse_decimal(plain(rd[i]), 255);
+          if (!v) return fail(rd[i].line, "bad TLSA field \"" + rd[i].text + "\" (0-255)"), RecordData{};
+          *fields[i] = static_cast<uint8_t>(*v);
+        }
+        std::string hex;
+        for (size_t i = 3; i < rd.size(); ++i) hex += plain(rd[i]);
+        auto data = decode_hex(hex);
+        if (!data) return fail(rd[3].line, "bad TLSA data: hex digits expected"), RecordData{};
+        tlsa.data = std::move(*data);
+        return tlsa;
+      }
       case RecordType::soa: {
         if (!expect_rdata(rd, 7, line, "SOA takes MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM")) {
           return {};

@@ -40,7 +40,7 @@ struct OtherRecord {
 };
 
 using RecordData = std::variant<asio::ip::address, MxRecord, TxtRecord, NameRecord, SoaRecord,
-                                OtherRecord>;
+                                TlsaRecord, OtherRecord>;
 
 struct ZoneRecord {
   std::string owner;  // canonical

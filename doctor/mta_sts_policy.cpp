@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/ascii.hpp"
+#include "relay/mta_sts_policy.hpp"
 
 namespace hikyaku::doctor {
 
@@ -20,7 +21,6 @@ using asio::ip::tcp;
 namespace {
 
 constexpr size_t kMaxPolicy = 64 * 1024;  // RFC 8461 §3.3
-constexpr uint64_t kMaxAge = 31557600;    // RFC 8461 §3.2
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -35,59 +35,6 @@ std::string lower(std::string_view s) {
 }
 
 }  // namespace
-
-core::Expected<MtaStsPolicy, std::string> parse_mta_sts_policy(std::string_view body) {
-  MtaStsPolicy p;
-  bool version = false, mode = false, age = false;
-  int line_no = 0;
-  while (!body.empty()) {
-    const size_t nl = body.find('\n');
-    const std::string_view line = trim(body.substr(0, nl));
-    body.remove_prefix(nl == std::string_view::npos ? body.size() : nl + 1);
-    ++line_no;
-    if (line.empty()) continue;
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return core::unexpected(fmt::format("line {}: no \"key: value\"", line_no));
-    const std::string key(trim(line.substr(0, colon)));
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (key == "version") {
-      if (value != "STSv1" || line_no != 1) return core::unexpected(std::string("the first line must be \"version: STSv1\""));
-      version = true;
-    } else if (key == "mode") {
-      if (value != "enforce" && value != "testing" && value != "none") {
-        return core::unexpected(fmt::format("mode \"{}\" is not enforce, testing or none", value));
-      }
-      p.mode = std::string(value);
-      mode = true;
-    } else if (key == "max_age") {
-      if (value.empty() || value.size() > 10 || value.find_first_not_of("0123456789") != std::string_view::npos ||
-          std::stoull(std::string(value)) > kMaxAge) {
-        return core::unexpected(fmt::format("max_age \"{}\" is not 0-31557600", value));
-      }
-      p.max_age = std::stoull(std::string(value));
-      age = true;
-    } else if (key == "mx") {
-      if (value.empty()) return core::unexpected(std::string("empty mx"));
-      p.mx.push_back(lower(value));
-    }  // other keys: ignored (§3.2 extension)
-  }
-  if (!version) return core::unexpected(std::string("no \"version: STSv1\""));
-  if (!mode) return core::unexpected(std::string("no mode"));
-  if (!age) return core::unexpected(std::string("no max_age"));
-  if (p.mx.empty() && p.mode != "none") return core::unexpected(std::string("no mx patterns"));
-  return p;
-}
-
-bool mx_pattern_matches(std::string_view pattern, std::string_view host) {
-  const std::string pat = lower(pattern);
-  std::string h = lower(host);
-  if (!h.empty() && h.back() == '.') h.pop_back();
-  if (pat.starts_with("*.")) {
-    const size_t dot = h.find('.');
-    return dot != std::string::npos && dot > 0 && h.substr(dot + 1) == pat.substr(2);
-  }
-  return h == pat;
-}
 
 asio::awaitable<PolicyFetch> fetch_mta_sts_policy(std::string host, std::string address, unsigned short port,
                                                   std::chrono::milliseconds timeout) {
@@ -195,30 +142,34 @@ void mta_sts_findings(const std::string& domain, const PolicyFetch& fetch, const
     add_finding(out, Severity::warn, "mta_sts.policy", url,
         fmt::format("Content-Type is \"{}\", not text/plain (RFC 8461 §3.3)", fetch.content_type), "serve it as text/plain");
   }
-  auto policy = parse_mta_sts_policy(fetch.body);
+  auto policy = relay::parse_mta_sts_policy(fetch.body);
   if (!policy) {
     add_finding(out, Severity::error, "mta_sts.policy", url, "invalid policy: " + policy.error(),
         "version: STSv1 / mode: enforce / mx: <each MX host or *.pattern> / max_age: 604800");
     return;
   }
+  if (policy->lines.empty() || !policy->lines.front().starts_with("version:")) {
+    // The RFC's ABNF allows any order, but some senders read the version from the first line.
+    add_finding(out, Severity::warn, "mta_sts.policy", url, "\"version: STSv1\" is not the first line",
+                "put \"version: STSv1\" first");
+  }
+  const std::string mode(relay::to_string(policy->mode));
   std::vector<std::string> unmatched;
   for (const auto& host : mx_hosts) {
-    if (std::none_of(policy->mx.begin(), policy->mx.end(), [&](const std::string& p) { return mx_pattern_matches(p, host); })) {
-      unmatched.push_back(host);
-    }
+    if (!relay::policy_allows_mx(*policy, host)) unmatched.push_back(host);
   }
-  if (!unmatched.empty() && policy->mode != "none") {
+  if (!unmatched.empty() && policy->mode != relay::MtaStsMode::none) {
     std::string list;
     for (const auto& u : unmatched) list += (list.empty() ? "" : ", ") + u;
-    add_finding(out, policy->mode == "enforce" ? Severity::error : Severity::warn, "mta_sts.mx", url,
-        fmt::format("MX host(s) {} match no mx: pattern of the policy (mode {}): {}", list, policy->mode,
-                    policy->mode == "enforce" ? "senders enforcing MTA-STS do not deliver to them"
+    add_finding(out, mode == "enforce" ? Severity::error : Severity::warn, "mta_sts.mx", url,
+        fmt::format("MX host(s) {} match no mx: pattern of the policy (mode {}): {}", list, mode,
+                    mode == "enforce" ? "senders enforcing MTA-STS do not deliver to them"
                                               : "reports will show failures"),
         "add \"mx: <host>\" lines (a \"*.\" pattern covers one leftmost label only) and change the id in _mta-sts");
     return;
   }
   add_finding(out, fetch.chain_trusted ? Severity::ok : Severity::info, "mta_sts.policy", url,
-      fmt::format("policy mode {} covers every MX host{}", policy->mode,
+      fmt::format("policy mode {} covers every MX host{}", mode,
                   fetch.chain_trusted ? "" : " (the certificate chain is not trusted here)"),
       "");
 }

@@ -1,7 +1,7 @@
-// MTA-STS policies (RFC 8461): the policy file's syntax (§3.2), the "mx" patterns matched
-// against MX host names (§4.1: a wildcard stands for exactly the leftmost label), and, with
-// --probe, fetching https://mta-sts.<domain>/.well-known/mta-sts.txt (§3.3) with the
-// certificate checked for that host name.
+// MTA-STS policies (RFC 8461) as `doctor` sees them: with --probe, fetching
+// https://mta-sts.<domain>/.well-known/mta-sts.txt (§3.3) with the certificate checked for that
+// host name, and findings on what a sender would make of it. The policy is read and matched by
+// the relay's own parser (relay/mta_sts_policy.hpp), so doctor judges it as the relay would.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -16,20 +16,6 @@
 #include "doctor/finding.hpp"
 
 namespace hikyaku::doctor {
-
-struct MtaStsPolicy {
-  std::string mode;              // "enforce", "testing", "none"
-  std::vector<std::string> mx;   // patterns, lowercase
-  uint64_t max_age = 0;          // seconds
-};
-
-// §3.2: "key: value" lines (CRLF or LF), version STSv1 first, mode, max_age (0-31557600), one or
-// more mx unless mode is none. Errors say what is wrong.
-core::Expected<MtaStsPolicy, std::string> parse_mta_sts_policy(std::string_view body);
-
-// §4.1: "mail.example.com" matches itself; "*.example.com" matches exactly one more label on
-// the left ("a.example.com", not "a.b.example.com" nor "example.com"). Case-insensitive.
-bool mx_pattern_matches(std::string_view pattern, std::string_view host);
 
 struct PolicyFetch {
   bool connected = false;

@@ -251,7 +251,7 @@ void ClientMachine::on_reply(const core::SmtpReply& reply) {
     case ClientState::helo:
       if (klass == 2) {
         ext = Extensions{};
-        state = ClientState::ready;
+        after_hello();  // no STARTTLS after HELO: ready, or a failure where TLS is required
       } else {
         fail(Stage::helo, reply, true, true);
       }
@@ -265,6 +265,12 @@ void ClientMachine::on_reply(const core::SmtpReply& reply) {
         out.emplace_back(client_action::StartTls{settings.timeouts.starttls});
       } else if (closing) {
         fail(Stage::starttls, reply, true, false);
+      } else if (settings.tls_required) {
+        // A policy requires TLS: no plaintext transaction after a refusal (RFC 3463 X.7.4
+        // "security features not supported").
+        fail(Stage::starttls,
+             made_up(451, "4.7.4", "TLS is required, but STARTTLS was refused: " + reply.summary()),
+             false, true);
       } else {
         // RFC 3207 §4: 454 (or another refusal) leaves the session as it was; the TLS here is
         // opportunistic, so the mail goes on in the clear with the extensions already known.
@@ -296,6 +302,9 @@ void ClientMachine::after_hello() {
   if (ext.starttls && settings.starttls && !tls) {
     send("STARTTLS\r\n", settings.timeouts.starttls);
     state = ClientState::starttls;
+  } else if (settings.starttls && settings.tls_required && !tls) {
+    fail(Stage::starttls, made_up(451, "4.7.4", "TLS is required, but STARTTLS was not offered"),
+         false, true);
   } else {
     state = ClientState::ready;
   }

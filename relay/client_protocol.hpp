@@ -40,6 +40,10 @@ struct ClientSettings {
   std::string helo_name;  // sent in EHLO/HELO (relay.helo_name)
   std::string peer_name;  // the upstream host, only for the text of made-up replies
   bool starttls = true;   // opportunistic STARTTLS when offered (RFC 3207)
+  // A destination policy (DANE, MTA-STS, tls_policy) makes TLS mandatory: a server that does
+  // not offer STARTTLS, or refuses it, is a temporary failure, never a plaintext transaction
+  // (RFC 7672 §2.2, RFC 8461 §4.2). Only with starttls.
+  bool tls_required = false;
   ClientTimeouts timeouts;
   size_t body_chunk = 64 * 1024;  // source octets per data write (each under data_block)
   // Our own host names, lowercase (server.hostname, relay.helo_name): an upstream that greets

@@ -2,8 +2,9 @@
 // deadline (RFC 5321 §4.5.3.2) through beast::tcp_stream::expires_after.
 #include "relay/client_stream.hpp"
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
+
+#include <stdexcept>
 
 #include "smtpd/tls_context.hpp"
 
@@ -12,19 +13,11 @@ namespace hikyaku::relay {
 using boost::system::error_code;
 namespace ssl = asio::ssl;
 
-std::shared_ptr<ClientTlsContext> make_client_tls(bool verify) {
+std::shared_ptr<ClientTlsContext> make_client_tls(const std::string& ca_file) {
   auto ctx = std::make_shared<ClientTlsContext>(ssl::context::tls_client);
-  error_code ec;
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                       ssl::context::no_compression,
-                   ec);
-  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION);
-  if (verify) {
-    ctx->set_default_verify_paths(ec);
-    ctx->set_verify_mode(ssl::verify_peer, ec);
-  } else {
-    ctx->set_verify_mode(ssl::verify_none, ec);
+  std::string error;
+  if (configure_client_context(ctx->native_handle(), ca_file, error) == nullptr) {
+    throw std::runtime_error("[relay] " + error);
   }
   return ctx;
 }
@@ -56,23 +49,20 @@ asio::awaitable<void> ClientStream::write(std::string_view bytes, std::chrono::m
 }
 
 asio::awaitable<void> ClientStream::start_tls(ClientTlsContext& ctx, const std::string& host,
-                                              bool verify, std::chrono::milliseconds timeout,
-                                              error_code& ec) {
+                                              const TlsRequirement& requirement,
+                                              std::chrono::milliseconds timeout, error_code& ec,
+                                              std::string& setup_error) {
   tls_.emplace(std::move(plain_), ctx);
-  const bool literal = host.empty() || host.front() == '[';
-  // RFC 6066 §3: SNI carries a DNS name, never an address literal.
-  if (!literal && SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str()) != 1) {
-    ERR_clear_error();
-  }
-  if (verify) {
-    tls_->set_verify_mode(ssl::verify_peer, ec);
-    if (!ec) tls_->set_verify_callback(ssl::host_name_verification(host), ec);
-    if (ec) co_return;
-  }
+  if (!prepare_handshake(tls_->native_handle(), host, requirement, setup_error)) co_return;
   lowest().expires_after(timeout);
   co_await tls_->async_handshake(ssl::stream_base::client,
                                  asio::redirect_error(asio::use_awaitable, ec));
   lowest().expires_never();
+}
+
+TlsCheck ClientStream::tls_check(const TlsRequirement& requirement) {
+  if (!tls_) return {};
+  return check_handshake(tls_->native_handle(), requirement);
 }
 
 std::string ClientStream::tls_version() { return tls_ ? smtpd::tls_version_of(tls_->native_handle()) : ""; }

@@ -12,16 +12,18 @@
 #include <string_view>
 
 #include "core/asio.hpp"
+#include "relay/tls_verification.hpp"
 
 namespace hikyaku::relay {
 
 namespace beast = boost::beast;
 using ClientTlsContext = asio::ssl::context;
 
-// A client context for STARTTLS: TLS 1.2 and later, no compression or renegotiation. With
-// `verify` the peer's chain is checked against the system's trust store (and the host name
-// per connection); without it any certificate is accepted (opportunistic TLS, RFC 7435 §1.3).
-std::shared_ptr<ClientTlsContext> make_client_tls(bool verify);
+// The one client context for STARTTLS at every level (relay/tls_verification.hpp): TLS 1.2 and
+// later, DANE enabled, the system's trust store plus `ca_file` when given. Each connection sets
+// its own checks. Throws std::runtime_error when the CA file cannot be loaded (a start-up error;
+// `hikyaku check` reports it first).
+std::shared_ptr<ClientTlsContext> make_client_tls(const std::string& ca_file = "");
 
 class ClientStream {
  public:
@@ -37,10 +39,14 @@ class ClientStream {
   // Writes all of `bytes` within `timeout`.
   asio::awaitable<void> write(std::string_view bytes, std::chrono::milliseconds timeout,
                               boost::system::error_code& ec);
-  // The client side of the handshake on this connection. SNI is `host` (unless it is an
-  // address literal); with `verify` the certificate must also name `host` (RFC 6125).
-  asio::awaitable<void> start_tls(ClientTlsContext& ctx, const std::string& host, bool verify,
-                                  std::chrono::milliseconds timeout, boost::system::error_code& ec);
+  // The client side of the handshake on this connection, checked as `requirement` says
+  // (relay/tls_verification.hpp). `setup_error` is set when the checks could not be set up
+  // (nothing was sent then).
+  asio::awaitable<void> start_tls(ClientTlsContext& ctx, const std::string& host,
+                                  const TlsRequirement& requirement, std::chrono::milliseconds timeout,
+                                  boost::system::error_code& ec, std::string& setup_error);
+  // The certificate check of the handshake done (or failed) under `requirement`.
+  TlsCheck tls_check(const TlsRequirement& requirement);
   std::string tls_version();
   std::string tls_cipher();
   void close();

@@ -30,7 +30,9 @@ struct PoolLimits {
 struct PoolKey {
   std::string host;      // the MX host name
   std::string endpoint;  // "[2001:db8::1]:25"
-  bool tls = false;      // the TLS mode asked for (opportunistic STARTTLS on/off), not the outcome
+  // The TLS asked for (tls_mode_key: level, TLSA records, report-only), not the outcome: a
+  // connection opened under one requirement never serves a stricter or different one.
+  std::string tls;
   bool operator==(const PoolKey&) const = default;
 };
 
@@ -45,7 +47,7 @@ class IdlePool {
 
   // The most recently idle connection for `host` in TLS mode `tls` (any address), or null.
   // Connections idle past the timeout are dropped on the way (destroyed: their socket closes).
-  std::unique_ptr<Conn> take(const std::string& host, bool tls, Clock::time_point now) {
+  std::unique_ptr<Conn> take(const std::string& host, const std::string& tls, Clock::time_point now) {
     std::lock_guard lock(mu_);
     drop_expired(now);
     for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
@@ -131,10 +133,10 @@ class ConnectionPool : public IdlePool<SmtpConnection> {
   using IdlePool::take;
 
   static PoolKey key_of(const SmtpConnection& c) {
-    return PoolKey{c.host(), c.endpoint_text(), c.tls_requested()};
+    return PoolKey{c.host(), c.endpoint_text(), tls_mode_key(c.tls_requirement())};
   }
-  std::unique_ptr<SmtpConnection> take(const std::string& host, bool tls) {
-    return take(host, tls, Clock::now());
+  std::unique_ptr<SmtpConnection> take(const std::string& host, const TlsRequirement& tls) {
+    return take(host, tls_mode_key(tls), Clock::now());
   }
   std::vector<std::unique_ptr<SmtpConnection>> put(std::unique_ptr<SmtpConnection> conn) {
     auto key = key_of(*conn);

@@ -63,6 +63,13 @@ asio::awaitable<HostAddresses> lookup_addresses(dns::Resolver& resolver, const s
 
 }  // namespace
 
+TlsPolicyOverride DomainDeliveryOptions::tls_override_for(const std::string& domain) const {
+  for (const auto& [d, o] : tls_overrides) {
+    if (d == domain) return o;
+  }
+  return TlsPolicyOverride::automatic;
+}
+
 FamilyPolicy DomainDeliveryOptions::family_for(const std::string& domain) const {
   for (const auto& d : ipv4_only) {
     if (d == domain) return FamilyPolicy::ipv4_only;
@@ -77,6 +84,9 @@ DomainDeliveryOptions DomainDeliveryOptions::from(const config::RelayConfig& rel
   o.port = relay.port;
   o.pool = pool;
   o.ipv4_only = relay.ipv4_only;
+  for (const auto& [domain, mode] : relay.tls_policy) {
+    if (auto parsed = parse_tls_policy_override(mode)) o.tls_overrides.emplace_back(domain, *parsed);
+  }
   o.max_mx_hosts = relay.max_mx_hosts;
   o.max_addresses = relay.max_addresses;
   if (relay.address_family == "ipv4_first") o.family = FamilyPolicy::ipv4_first;
@@ -160,9 +170,37 @@ asio::awaitable<DomainOutcome> deliver_to_domain_untimed(asio::any_io_executor e
     out.tried.push_back(fmt::format("{} more MX host(s) not tried (max_mx_hosts {})",
                                     hops.hosts.size() - host_count, options.max_mx_hosts));
   }
+  // The TLS each host must get (DANE, MTA-STS, the override, or opportunistic); an implicit MX
+  // has no MX RRset to be secure.
+  const TlsPolicyOverride override = options.tls_override_for(domain);
+  std::vector<std::string> candidates(hops.hosts.begin(), hops.hosts.begin() + host_count);
+  const DomainTlsFacts facts = co_await gather_tls_facts(
+      resolver, domain, mx.secure && !hops.implicit_mx, std::move(candidates), override,
+      options.mta_sts.get());
+  out.tls_plan = plan_tls(override, facts);
+  if (override == TlsPolicyOverride::automatic && out.tls_plan.policy_type == PolicyType::no_policy_found &&
+      options.client.tls.level == TlsLevel::verify) {
+    // [relay] verify_certificates: no domain gets less than a verified certificate.
+    for (auto& h : out.tls_plan.hosts) {
+      if (h.use && h.level == TlsLevel::may) h.level = TlsLevel::verify;
+    }
+  }
+  if (out.tls_plan.defer) {
+    // RFC 7672 §2.2, RFC 8461 §5: the policy cannot be met; the mail waits, never in the clear.
+    spdlog::info("TLS policy for {} defers delivery: {}", domain, *out.tls_plan.defer);
+    out.decided = fail_all(tx, Stage::connect, core::SmtpReply::make(451, "4.7.5", fmt::format(
+                               "Error: TLS policy for {} cannot be met: {}", domain, *out.tls_plan.defer)));
+    co_return out;
+  }
   size_t addresses_left = std::max<size_t>(options.max_addresses, 1);
   for (size_t h = 0; h < host_count; ++h) {
     const std::string& host = hops.hosts[h];
+    const HostTlsPlan& host_tls = out.tls_plan.hosts[h];
+    if (!host_tls.use) {
+      out.tried.push_back(fmt::format("{}: not used: {}", host, host_tls.why));
+      any_temporary = true;
+      continue;
+    }
     if (addresses_left == 0) {
       out.tried.push_back(fmt::format("{}: not tried (max_addresses {} reached)", host,
                                       options.max_addresses));
@@ -203,9 +241,15 @@ asio::awaitable<DomainOutcome> deliver_to_domain_untimed(asio::any_io_executor e
                                       addrs.temporary ? " (DNS failed temporarily)" : ""));
       continue;
     }
-    ConnectionOutcome attempt = co_await deliver_to_host(executor, host, endpoints, tx,
-                                                         options.client, options.pool);
+    ClientOptions client = options.client;
+    client.tls.level = host_tls.level;
+    client.tls.tlsa = host_tls.tlsa;
+    client.tls.report_only = host_tls.report_only;
+    ConnectionOutcome attempt = co_await deliver_to_host(executor, host, endpoints, tx, client,
+                                                         options.pool);
     for (auto& line : attempt.attempts) out.tried.push_back(host + " " + line);
+    out.tls_sessions.insert(out.tls_sessions.end(), attempt.tls_sessions.begin(),
+                            attempt.tls_sessions.end());
     if (attempt.failure && attempt.failure->loop) {
       // The upstream named itself with our host name: ourselves behind another address.
       out.tried.push_back(fmt::format("{} [{}]: {}", host, attempt.endpoint,

@@ -12,6 +12,8 @@
 #include "relay/loop_detection.hpp"
 #include "relay/next_hop.hpp"
 #include "relay/smtp_client.hpp"
+#include "relay/tls_facts.hpp"
+#include "relay/tls_policy.hpp"
 
 namespace hikyaku::relay {
 
@@ -27,6 +29,12 @@ struct DomainDeliveryOptions {
   // Our listening addresses: a next hop among them is ourselves (relay/loop_detection.hpp).
   std::shared_ptr<const SelfAddresses> self;
   ConnectionPool* pool = nullptr;
+  // [relay] tls_policy: the operator's override per destination domain (A-labels).
+  std::vector<std::pair<std::string, TlsPolicyOverride>> tls_overrides;
+  // MTA-STS policies (RFC 8461); null: not consulted.
+  std::shared_ptr<MtaStsSource> mta_sts;
+
+  TlsPolicyOverride tls_override_for(const std::string& domain) const;
 
   // The policy for one destination domain (A-labels): IPv4 only when listed, else `family`.
   FamilyPolicy family_for(const std::string& domain) const;
@@ -48,6 +56,10 @@ struct DomainOutcome {
   // greetings, EHLO, TLS, earlier hosts) and the transaction itself.
   std::chrono::steady_clock::duration setup{};
   std::chrono::steady_clock::duration transmission{};
+  // The TLS plan the delivery followed (policy type, why) and every new connection's TLS
+  // result under it, for logs, metrics and TLS reports (RFC 8460).
+  DomainTlsPlan tls_plan;
+  std::vector<TlsSessionRecord> tls_sessions;
 };
 
 // Runs on `executor` (the session's strand). Never throws for mail reasons.

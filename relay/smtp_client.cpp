@@ -51,6 +51,37 @@ ConnectionOutcome failed_outcome(const std::string& host, std::string endpoint,
   return out;
 }
 
+// How a new connection's TLS went, as a TLS report counts it (RFC 8460 §4.3); nullopt when it
+// never came to STARTTLS (no connection, no greeting or EHLO) or was not to use TLS.
+std::optional<TlsSessionRecord> tls_session_of(SmtpConnection& connection,
+                                               const std::optional<ConnectionFailure>& failure) {
+  if (!connection.tls_requested()) return std::nullopt;
+  const Stage stage = failure ? failure->stage : Stage::mail;
+  if (stage == Stage::connect || stage == Stage::greeting || stage == Stage::ehlo ||
+      stage == Stage::helo) {
+    return std::nullopt;
+  }
+  TlsSessionRecord r;
+  r.mx_host = connection.host();
+  r.endpoint = connection.endpoint_text();
+  const TlsCheck& check = connection.tls_check();
+  if (connection.tls()) {
+    r.success = !check.checked || check.passed;
+    if (!r.success) {
+      r.result_type = check.result_type;  // a report-only check that failed
+      r.detail = check.detail;
+    }
+  } else if (stage == Stage::tls_handshake) {
+    r.result_type = check.checked && !check.passed ? check.result_type : "validation-failure";
+    r.detail = failure->reply.summary();
+  } else {
+    // Not offered or refused (made up as 4.7.4 when TLS was required), or no STARTTLS at all.
+    r.result_type = "starttls-not-supported";
+    r.detail = failure && stage == Stage::starttls ? failure->reply.summary() : "STARTTLS not offered";
+  }
+  return r;
+}
+
 asio::awaitable<void> quit_owned(std::unique_ptr<SmtpConnection> connection) {
   co_await quit(*connection);
 }
@@ -62,7 +93,9 @@ ClientOptions ClientOptions::from(const config::RelayConfig& relay) {
   o.helo_name = relay.helo_name;
   o.connect_timeout = relay.connect_timeout;
   o.sources = SourceAddresses::parse(relay.source_ipv4, relay.source_ipv6);
-  o.verify_certificate = relay.verify_certificates;
+  // [relay] verify_certificates: every destination at least WebPKI-verified (relay/tls_policy
+  // may still ask for DANE).
+  if (relay.verify_certificates) o.tls.level = TlsLevel::verify;
   o.timeouts.greeting = relay.command_timeout;
   o.timeouts.ehlo = relay.command_timeout;
   o.timeouts.starttls = relay.command_timeout;
@@ -71,16 +104,23 @@ ClientOptions ClientOptions::from(const config::RelayConfig& relay) {
   o.timeouts.data = relay.data_start_timeout;
   o.timeouts.data_block = relay.data_block_timeout;
   o.timeouts.final_reply = relay.final_reply_timeout;
-  o.tls_context = make_client_tls(o.verify_certificate);
+  o.tls_context = make_client_tls(relay.tls_ca_file);
   return o;
 }
 
 SmtpConnection::SmtpConnection(beast::tcp_stream stream, std::string host,
                                ip::tcp::endpoint endpoint, const ClientOptions& options)
     : stream_(std::move(stream)),
-      protocol_(ClientSettings{options.helo_name, host,
-                               options.starttls && options.tls_context != nullptr,
-                               options.timeouts, ClientSettings{}.body_chunk, options.own_names}),
+      protocol_([&] {
+        ClientSettings settings;
+        settings.helo_name = options.helo_name;
+        settings.peer_name = host;
+        settings.starttls = options.starttls() && options.tls_context != nullptr;
+        settings.tls_required = options.tls.mandatory();
+        settings.timeouts = options.timeouts;
+        settings.own_names = options.own_names;
+        return settings;
+      }()),
       host_(std::move(host)),
       endpoint_(std::move(endpoint)),
       options_(options) {}
@@ -125,10 +165,16 @@ asio::awaitable<ClientAction> SmtpConnection::run() {
       // Every byte read so far went into the protocol, which has dropped what followed the
       // 220 (RFC 3207 §4.2); this side holds no unread plaintext.
       error_code ec;
-      co_await stream_.start_tls(*options_.tls_context, host_, options_.verify_certificate,
-                                 tls->timeout, ec);
-      if (ec) {
-        protocol_.tls_failed(ec == beast::error::timeout ? "timed out" : ec.message());
+      std::string setup_error;
+      co_await stream_.start_tls(*options_.tls_context, host_, options_.tls, tls->timeout, ec,
+                                 setup_error);
+      tls_check_ = stream_.tls_check(options_.tls);
+      if (!setup_error.empty()) {
+        protocol_.tls_failed(setup_error);
+      } else if (ec) {
+        std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
+        if (tls_check_.checked && !tls_check_.passed) why = tls_check_.result_type + ": " + tls_check_.detail;
+        protocol_.tls_failed(why);
       } else {
         protocol_.tls_started();
       }
@@ -230,6 +276,9 @@ asio::awaitable<ConnectionOutcome> deliver_over(SmtpConnection& connection,
   }
   out.tls = connection.tls();
   if (out.tls) out.tls_version = connection.tls_version();
+  if (!reused) {
+    if (auto session = tls_session_of(connection, out.failure)) out.tls_sessions.push_back(std::move(*session));
+  }
   out.reused = reused;
   out.held = held;
   out.committed = committed;
@@ -279,7 +328,7 @@ asio::awaitable<ConnectionOutcome> deliver_to_host(asio::any_io_executor executo
   std::vector<std::string> attempts;
   // A connection kept from an earlier transaction to this host: RSET tells whether it lives.
   if (pool) {
-    while (auto conn = pool->take(host, options.starttls)) {
+    while (auto conn = pool->take(host, options.tls)) {
       ConnectionOutcome out = co_await deliver_over(*conn, tx);
       if (out.failure && !out.held) {
         // Usually RSET failed: the server closed the idle connection. No transaction took
@@ -294,6 +343,7 @@ asio::awaitable<ConnectionOutcome> deliver_to_host(asio::any_io_executor executo
   }
 
   std::optional<ConnectionOutcome> last;
+  std::vector<TlsSessionRecord> sessions;  // of the attempts before the one returned
   for (const auto& endpoint : endpoints) {
     ClientOptions attempt_options = options;
     for (int round = 0; round < 2; ++round) {
@@ -308,15 +358,21 @@ asio::awaitable<ConnectionOutcome> deliver_to_host(asio::any_io_executor executo
         // Opportunistic TLS (RFC 7435 §3): a failed handshake is retried once in the clear,
         // on the same address (Postfix does the same at smtp_tls_security_level = may).
         attempts.push_back(attempt_line(out));
-        attempt_options.starttls = false;
+        sessions.insert(sessions.end(), out.tls_sessions.begin(), out.tls_sessions.end());
+        attempt_options.tls = TlsRequirement{};
+        attempt_options.tls.level = TlsLevel::none;
         continue;
       }
       if (out.failure && out.failure->temporary() && !out.held) {
+        sessions.insert(sessions.end(), out.tls_sessions.begin(), out.tls_sessions.end());
+        out.tls_sessions.clear();
         last = std::move(out);
         break;  // RFC 5321 §5.1: try the next address
       }
       release(std::move(connected.connection), out, pool);
       out.attempts = std::move(attempts);
+      sessions.insert(sessions.end(), out.tls_sessions.begin(), out.tls_sessions.end());
+      out.tls_sessions = std::move(sessions);
       co_return out;
     }
     attempts.push_back(attempt_line(*last));
@@ -331,6 +387,7 @@ asio::awaitable<ConnectionOutcome> deliver_to_host(asio::any_io_executor executo
   }
   if (!attempts.empty()) attempts.pop_back();  // the last one is the outcome itself
   last->attempts = std::move(attempts);
+  last->tls_sessions = std::move(sessions);
   co_return std::move(*last);
 }
 

@@ -16,6 +16,7 @@
 #include "relay/client_protocol.hpp"
 #include "relay/client_stream.hpp"
 #include "relay/source_addresses.hpp"
+#include "relay/tls_verification.hpp"
 #include "core/asio.hpp"
 
 namespace hikyaku::relay {
@@ -27,8 +28,9 @@ struct ClientOptions {
   milliseconds connect_timeout = std::chrono::seconds(30);
   // The egress addresses to bind, in turn by family; null or empty: the system chooses.
   std::shared_ptr<SourceAddresses> sources;
-  bool starttls = true;             // opportunistic STARTTLS when offered
-  bool verify_certificate = false;  // check the chain and the host name (then a bad one fails)
+  // The TLS this host must get (relay/tls_policy decides it per MX host): none, opportunistic
+  // STARTTLS (may, RFC 7435), or mandatory TLS that is unauthenticated, WebPKI-verified or DANE.
+  TlsRequirement tls;
   ClientTimeouts timeouts;
   std::shared_ptr<ClientTlsContext> tls_context;  // required for STARTTLS; from make_client_tls
   // Our own host names, lowercase: an upstream greeting with one is a loop (ClientSettings).
@@ -38,12 +40,12 @@ struct ClientOptions {
   // loader has validated them; an unparsable one is ignored), a TLS context made here.
   static ClientOptions from(const config::RelayConfig& relay);
 
+  bool starttls() const { return tls.level != TlsLevel::none; }
   // After a failed STARTTLS handshake, may the same address be tried again without TLS?
   // Opportunistic TLS (RFC 7435 §3, Postfix smtp_tls_security_level = may): yes, since a
-  // plaintext delivery is what the destination would get from a sender without TLS. Not when
-  // certificates are verified. This is the seam for destination policies: MTA-STS (RFC 8461
-  // §5, "enforce") and DANE (RFC 7672 §2.2) make it false for the domains they cover.
-  bool plaintext_retry_allowed() const { return starttls && !verify_certificate; }
+  // plaintext delivery is what the destination would get from a sender without TLS. Never
+  // when a policy makes TLS mandatory (RFC 7672 §2.2, RFC 8461 §5 "enforce").
+  bool plaintext_retry_allowed() const { return starttls() && !tls.mandatory(); }
 };
 
 // One connection to one upstream address, with its protocol state. Used by one coroutine at a
@@ -56,7 +58,10 @@ class SmtpConnection {
   const std::string& host() const { return host_; }
   const asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
   std::string endpoint_text() const;  // "192.0.2.1:25", "[2001:db8::1]:25"
-  bool tls_requested() const { return options_.starttls; }
+  bool tls_requested() const { return options_.starttls(); }
+  const TlsRequirement& tls_requirement() const { return options_.tls; }
+  // The certificate check of this connection's handshake (checked=false before or without one).
+  const TlsCheck& tls_check() const { return tls_check_; }
   bool tls() const { return protocol_.tls(); }
   std::string tls_version() { return stream_.tls_version(); }
   bool usable() { return protocol_.usable() && stream_.is_open(); }
@@ -78,6 +83,7 @@ class SmtpConnection {
   std::string host_;
   asio::ip::tcp::endpoint endpoint_;
   ClientOptions options_;
+  TlsCheck tls_check_;
   std::array<char, 4096> read_buffer_{};  // reads are bounded; the parser bounds the rest
   size_t transactions_ = 0;
   std::chrono::steady_clock::time_point idle_since_{};
@@ -104,6 +110,8 @@ struct ConnectionOutcome {
   // it once no other host will be tried (withdraw() after a held outcome does nothing).
   bool held = false;
   bool committed = false;
+  // The TLS of every new connection this attempt opened (pooled ones were counted when new).
+  std::vector<TlsSessionRecord> tls_sessions;
   // From MAIL FROM to the reply to the final "." (Postfix's delays= d); zero when no
   // transaction began.
   std::chrono::steady_clock::duration transmission{};

@@ -55,6 +55,7 @@ trusted_proxies = {trusted_proxies}
 [dns]
 servers = {dns_servers}
 timeout = "3s"
+trust_anchor_file = {trust_anchor}
 
 [relay]
 port = {relay_port}
@@ -101,7 +102,8 @@ class Hikyaku:
     def __init__(self, workdir, port=None, proxy_port=None, server_extra="", tls=None,
                  domains_extra="", dns=None, relay_port=25, connect_timeout="5s", relay_extra="",
                  listen=None, queue_extra="", retry_interval="1s", hostname="mx.hikyaku.test",
-                 trusted_proxies=("127.0.0.1", "::1"), metrics_port=None, metrics_extra=""):
+                 trusted_proxies=("127.0.0.1", "::1"), metrics_port=None, metrics_extra="",
+                 trust_anchor=""):
         self.workdir = workdir
         self.port = port or free_port()
         self.proxy_port = proxy_port
@@ -126,6 +128,9 @@ class Hikyaku:
         self.hostname = hostname
         self.metrics_port = metrics_port  # None: no [metrics] endpoint
         self.metrics_extra = metrics_extra  # more [metrics] keys
+        # DNSSEC trust anchors: none by default (the test zones are unsigned and NSD is not a
+        # recursive resolver, so the root key could validate nothing); DANE tests give theirs.
+        self.trust_anchor = trust_anchor
         self.proc = None
         self.write_config()
 
@@ -139,6 +144,7 @@ class Hikyaku:
             listen=str(listen).replace("'", '"'), proxy_listen=str(proxy).replace("'", '"'),
             trusted_proxies=str(self.trusted_proxies if proxy else []).replace("'", '"'),
             server_extra=self.server_extra, tls=tls, dns_servers=f'["{self.dns}"]',
+            trust_anchor=f'"{self.trust_anchor}"',
             relay_port=self.relay_port, connect_timeout=self.connect_timeout,
             relay_extra=self.relay_extra, spool=self.spool, queue_extra=self.queue_extra,
             retry_interval=self.retry_interval, hostname=self.hostname,

@@ -298,3 +298,27 @@ TEST(WireRdata, LoneRdataWithUncompressedNames) {
 
 }  // namespace
 }  // namespace hikyaku::dns
+
+namespace hikyaku::dns {
+namespace {
+
+TEST(WireAnswer, TlsaFieldsAndDataAreKept) {
+  constexpr uint16_t kTlsa = 52;
+  Packet p(0, 1, 1);
+  p.question("_25._tcp.mx.test", RecordType::tlsa);
+  p.rr("_25._tcp.mx.test", kTlsa, 60).u8(3).u8(1).u8(1).u8(0xab).u8(0xcd).end_rr();
+  const auto a = answer_of(p, "_25._tcp.mx.test", RecordType::tlsa);
+  ASSERT_EQ(a.status, DnsStatus::ok);
+  ASSERT_EQ(a.tlsa.size(), 1u);
+  EXPECT_EQ(a.tlsa[0], (TlsaRecord{3, 1, 1, "\xab\xcd"}));
+  EXPECT_FALSE(a.secure);  // only libunbound's validation sets it
+  EXPECT_NE(describe(a).find("3 1 1 abcd"), std::string::npos) << describe(a);
+
+  Packet short_rdata(0, 1, 1);  // usage, selector, matching type and no data
+  short_rdata.question("_25._tcp.mx.test", RecordType::tlsa);
+  short_rdata.rr("_25._tcp.mx.test", kTlsa, 60).u8(3).u8(1).u8(1).end_rr();
+  EXPECT_EQ(answer_of(short_rdata, "_25._tcp.mx.test", RecordType::tlsa).status, DnsStatus::servfail);
+}
+
+}  // namespace
+}  // namespace hikyaku::dns

@@ -313,3 +313,30 @@ TEST(ZoneLexer, DecodeEscapes) {
 
 }  // namespace
 }  // namespace hikyaku::dns
+
+namespace hikyaku::dns {
+namespace {
+
+TEST(ZoneFileParse, TlsaWithHexSplitByWhiteSpace) {
+  const auto recs = parse_ok(
+      "$ORIGIN example.test.\n"
+      "_25._tcp.mx 300 IN TLSA 3 1 1 ( 0123456789abcdef\n"
+      "                                 FEDCBA9876543210 )\n");
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].type, RecordType::tlsa);
+  const auto& t = std::get<TlsaRecord>(recs[0].data);
+  EXPECT_EQ(t.usage, 3);
+  EXPECT_EQ(t.selector, 1);
+  EXPECT_EQ(t.matching_type, 1);
+  EXPECT_EQ(t.data, std::string("\x01\x23\x45\x67\x89\xab\xcd\xef\xfe\xdc\xba\x98\x76\x54\x32\x10", 16));
+}
+
+TEST(ZoneFileParse, TlsaErrors) {
+  EXPECT_TRUE(one_error("x.test. TLSA 3 1 1\n", 1, "TLSA takes"));
+  EXPECT_TRUE(one_error("x.test. TLSA 256 1 1 00\n", 1, "bad TLSA field"));
+  EXPECT_TRUE(one_error("x.test. TLSA 3 1 1 abc\n", 1, "hex digits"));
+  EXPECT_TRUE(one_error("x.test. TLSA 3 1 1 zz\n", 1, "hex digits"));
+}
+
+}  // namespace
+}  // namespace hikyaku::dns

@@ -189,6 +189,51 @@ TEST(ClientSession, StartTlsRefusedContinuesInTheClear) {
   EXPECT_TRUE(p.extensions().pipelining);
 }
 
+// A policy requires TLS (RFC 7672 §2.2, RFC 8461 §4.2): no STARTTLS offered, or a refusal, ends
+// the session with a temporary failure and QUIT, never a transaction in the clear.
+TEST(ClientSession, RequiredTlsNotOfferedFailsTemporarily) {
+  ClientSettings cs = settings(true);
+  cs.tls_required = true;
+  ClientProtocol p(cs);
+  run(p);
+  feed(p, "220 mx\r\n");
+  Step s = feed(p, "250-mx\r\n250 PIPELINING\r\n");
+  ASSERT_TRUE(s.is<Failed>());
+  EXPECT_EQ(s.sent, "QUIT\r\n");
+  const auto& f = s.as<Failed>().failure;
+  EXPECT_EQ(f.stage, Stage::starttls);
+  EXPECT_TRUE(f.temporary());
+  EXPECT_FALSE(f.from_upstream);
+  EXPECT_EQ(f.reply.enhanced, "4.7.4");
+  EXPECT_NE(f.reply.summary().find("not offered"), std::string::npos);
+}
+
+TEST(ClientSession, RequiredTlsRefusedFailsTemporarily) {
+  ClientSettings cs = settings(true);
+  cs.tls_required = true;
+  ClientProtocol p(cs);
+  run(p);
+  feed(p, "220 mx\r\n");
+  feed(p, "250-mx\r\n250 STARTTLS\r\n");
+  Step s = feed(p, "454 4.7.0 TLS not available\r\n");
+  ASSERT_TRUE(s.is<Failed>());
+  EXPECT_EQ(s.sent, "QUIT\r\n");
+  EXPECT_EQ(s.as<Failed>().failure.reply.code, 451);
+  EXPECT_NE(s.as<Failed>().failure.reply.summary().find("454 4.7.0"), std::string::npos);
+}
+
+TEST(ClientSession, RequiredTlsAfterHeloFallbackFails) {
+  ClientSettings cs = settings(true);
+  cs.tls_required = true;
+  ClientProtocol p(cs);
+  run(p);
+  feed(p, "220 mx\r\n");
+  feed(p, "502 5.5.1 no EHLO\r\n");
+  Step s = feed(p, "250 mx\r\n");
+  ASSERT_TRUE(s.is<Failed>());
+  EXPECT_EQ(s.as<Failed>().failure.stage, Stage::starttls);
+}
+
 TEST(ClientSession, StartTls421Fails) {
   ClientProtocol p(settings(true));
   run(p);

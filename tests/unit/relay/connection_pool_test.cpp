@@ -12,7 +12,7 @@ using Clock = Pool::Clock;
 using std::chrono::seconds;
 
 PoolKey key(std::string host, std::string ep = "192.0.2.1:25", bool tls = true) {
-  return PoolKey{std::move(host), std::move(ep), tls};
+  return PoolKey{std::move(host), std::move(ep), tls ? "may" : "none"};
 }
 
 std::unique_ptr<int> conn(int id) {
@@ -42,8 +42,8 @@ TEST(IdlePool, TotalLimitEvictsTheLongestIdle) {
   ASSERT_EQ(evicted.size(), 1u);
   EXPECT_EQ(*evicted[0], 1);
   EXPECT_EQ(pool.size(), 2u);
-  EXPECT_EQ(pool.take("a", true, t + seconds(2)), nullptr);
-  EXPECT_NE(pool.take("c", true, t + seconds(2)), nullptr);
+  EXPECT_EQ(pool.take("a", "may", t + seconds(2)), nullptr);
+  EXPECT_NE(pool.take("c", "may", t + seconds(2)), nullptr);
 }
 
 TEST(IdlePool, IdleTimeoutAtBoundary) {
@@ -55,11 +55,11 @@ TEST(IdlePool, IdleTimeoutAtBoundary) {
   auto expired = pool.expire(t + seconds(10));
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_EQ(*expired[0], 1);
-  auto c = pool.take("a", true, t + seconds(11) - std::chrono::milliseconds(1));
+  auto c = pool.take("a", "may", t + seconds(11) - std::chrono::milliseconds(1));
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(*c, 2);
   pool.put(key("a"), conn(3), t);
-  EXPECT_EQ(pool.take("a", true, t + seconds(10)), nullptr);  // dropped on the way
+  EXPECT_EQ(pool.take("a", "may", t + seconds(10)), nullptr);  // dropped on the way
   EXPECT_EQ(pool.size(), 0u);
 }
 
@@ -70,17 +70,17 @@ TEST(IdlePool, TakeReturnsTheFreshestOfTheHostInTheSameTlsMode) {
   pool.put(key("a", "192.0.2.2:25"), conn(2), t + seconds(1));
   pool.put(key("a", "192.0.2.3:25", false), conn(3), t + seconds(2));
   pool.put(key("b"), conn(4), t + seconds(3));
-  auto c = pool.take("a", true, t + seconds(3));
+  auto c = pool.take("a", "may", t + seconds(3));
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(*c, 2);
-  c = pool.take("a", false, t + seconds(3));
+  c = pool.take("a", "none", t + seconds(3));
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(*c, 3);
-  c = pool.take("a", true, t + seconds(3));
+  c = pool.take("a", "may", t + seconds(3));
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(*c, 1);
-  EXPECT_EQ(pool.take("a", true, t + seconds(3)), nullptr);
-  EXPECT_EQ(pool.take("zzz", true, t + seconds(3)), nullptr);
+  EXPECT_EQ(pool.take("a", "may", t + seconds(3)), nullptr);
+  EXPECT_EQ(pool.take("zzz", "may", t + seconds(3)), nullptr);
   EXPECT_EQ(pool.size(), 1u);
 }
 

@@ -2,6 +2,7 @@
 #include "fake_smtp_server.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include <list>
@@ -14,8 +15,9 @@ namespace ssl = asio::ssl;
 
 namespace {
 
-// A throwaway P-256 key and self-signed certificate for "sink.test".
-void use_self_signed(ssl::context& ctx) {
+// A throwaway P-256 key and self-signed certificate for "sink.test"; returns the SHA-256 of
+// its SubjectPublicKeyInfo (what a "3 1 1" TLSA record holds).
+std::string use_self_signed(ssl::context& ctx) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
   X509_set_version(cert, 2);
@@ -30,8 +32,14 @@ void use_self_signed(ssl::context& ctx) {
   X509_sign(cert, key, EVP_sha256());
   SSL_CTX_use_certificate(ctx.native_handle(), cert);
   SSL_CTX_use_PrivateKey(ctx.native_handle(), key);
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(key, &der);
+  std::string digest(32, '\0');
+  SHA256(der, static_cast<size_t>(len), reinterpret_cast<unsigned char*>(digest.data()));
+  OPENSSL_free(der);
   X509_free(cert);
   EVP_PKEY_free(key);
+  return digest;
 }
 
 std::string upper_verb(const std::string& line) {
@@ -203,7 +211,7 @@ FakeSmtpServer::FakeSmtpServer(asio::io_context& io, const std::string& bind_add
     : shared_(std::make_shared<Shared>(io)),
       log_(std::make_shared<ServerLog>()),
       behavior_(std::make_shared<ServerBehavior>(std::move(behavior))) {
-  use_self_signed(shared_->tls);
+  spki_sha256_ = use_self_signed(shared_->tls);
   const ip::tcp::endpoint ep(ip::make_address(bind_address), 0);
   shared_->acceptor.open(ep.protocol());
   shared_->acceptor.set_option(ip::tcp::acceptor::reuse_address(true));

@@ -44,6 +44,8 @@ class FakeSmtpServer {
   ~FakeSmtpServer();
 
   asio::ip::tcp::endpoint endpoint() const { return endpoint_; }
+  // SHA-256 of the STARTTLS certificate's public key (a DANE-EE "3 1 1" TLSA record's data).
+  const std::string& spki_sha256() const { return spki_sha256_; }
   const ServerLog& log() const { return *log_; }
   ServerBehavior& behavior() { return *behavior_; }
   // Closes every open session (the server side of an idle connection going away).
@@ -58,6 +60,7 @@ class FakeSmtpServer {
   std::shared_ptr<ServerLog> log_;
   std::shared_ptr<ServerBehavior> behavior_;
   asio::ip::tcp::endpoint endpoint_;
+  std::string spki_sha256_;
 };
 
 // A port on `address` where nothing listens (bound, then closed): connecting is refused.

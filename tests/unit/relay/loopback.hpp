@@ -21,7 +21,7 @@ inline ClientOptions fast_options() {
   auto& t = o.timeouts;
   t.greeting = t.ehlo = t.starttls = t.mail = t.rcpt = t.data = t.data_block = t.final_reply =
       t.rset = t.quit = 400ms;
-  o.tls_context = make_client_tls(false);
+  o.tls_context = make_client_tls();
   return o;
 }
 

@@ -82,8 +82,7 @@ TEST(SmtpClient, VerifiedTlsRefusesASelfSignedCertificateWithoutPlaintextRetry) 
   b.starttls = true;
   FakeSmtpServer server(io, "127.0.0.1", b);
   auto opts = fast_options();
-  opts.verify_certificate = true;
-  opts.tls_context = make_client_tls(true);
+  opts.tls.level = TlsLevel::verify;
   auto out = complete(io, deliver_to_host(io.get_executor(), "sink.test", {server.endpoint()},
                                           transaction({"bob"}), opts));
   ASSERT_TRUE(out.failure);
@@ -92,6 +91,85 @@ TEST(SmtpClient, VerifiedTlsRefusesASelfSignedCertificateWithoutPlaintextRetry) 
   EXPECT_EQ(server.log().connections, 1);
   EXPECT_TRUE(server.log().messages.empty());
   EXPECT_TRUE(out.result.all_temporary());
+}
+
+// DANE (RFC 7672 §3.1.1): a DANE-EE "3 1 1" record of the server's key authenticates it, a
+// self-signed certificate and another name notwithstanding; the session is counted a success.
+TEST(SmtpClient, DaneEeRecordAuthenticatesTheServer) {
+  asio::io_context io;
+  ServerBehavior b;
+  b.starttls = true;
+  FakeSmtpServer server(io, "127.0.0.1", b);
+  auto opts = fast_options();
+  opts.tls.level = TlsLevel::dane;
+  opts.tls.tlsa = {dns::TlsaRecord{3, 1, 1, server.spki_sha256()}};
+  auto out = complete(io, deliver_to_host(io.get_executor(), "mx.other.test", {server.endpoint()},
+                                          transaction({"bob"}, kRaw), opts));
+  ASSERT_FALSE(out.failure) << out.failure->reply.summary();
+  EXPECT_TRUE(out.tls);
+  ASSERT_EQ(out.tls_sessions.size(), 1u);
+  EXPECT_TRUE(out.tls_sessions[0].success);
+  EXPECT_EQ(out.tls_sessions[0].mx_host, "mx.other.test");
+  EXPECT_EQ(server.log().messages.size(), 1u);
+}
+
+// A TLSA record that matches nothing: the handshake fails, the failure is a "tlsa-invalid"
+// session, and nothing is sent in the clear (RFC 7672 §2.2).
+TEST(SmtpClient, DaneMismatchDefersWithoutPlaintext) {
+  asio::io_context io;
+  ServerBehavior b;
+  b.starttls = true;
+  FakeSmtpServer server(io, "127.0.0.1", b);
+  auto opts = fast_options();
+  opts.tls.level = TlsLevel::dane;
+  opts.tls.tlsa = {dns::TlsaRecord{3, 1, 1, std::string(32, '\x42')}};
+  auto out = complete(io, deliver_to_host(io.get_executor(), "sink.test", {server.endpoint()},
+                                          transaction({"bob"}), opts));
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(out.failure->stage, Stage::tls_handshake);
+  EXPECT_TRUE(out.failure->temporary());
+  EXPECT_EQ(server.log().connections, 1);
+  EXPECT_TRUE(server.log().messages.empty());
+  ASSERT_EQ(out.tls_sessions.size(), 1u);
+  EXPECT_FALSE(out.tls_sessions[0].success);
+  EXPECT_EQ(out.tls_sessions[0].result_type, "tlsa-invalid");
+}
+
+// Mandatory TLS and a server without STARTTLS: a temporary failure, no MAIL in the clear, and a
+// "starttls-not-supported" session (RFC 8460 §4.3.1).
+TEST(SmtpClient, MandatoryTlsWithoutStartTlsNeverSendsMail) {
+  asio::io_context io;
+  FakeSmtpServer server(io, "127.0.0.1", {});
+  auto opts = fast_options();
+  opts.tls.level = TlsLevel::encrypt;
+  auto out = complete(io, deliver_to_host(io.get_executor(), "sink.test", {server.endpoint()},
+                                          transaction({"bob"}), opts));
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(out.failure->reply.enhanced, "4.7.4");
+  EXPECT_TRUE(out.result.all_temporary());
+  for (const auto& c : server.log().commands) EXPECT_NE(c.rfind("MAIL", 0), 0u) << c;
+  ASSERT_EQ(out.tls_sessions.size(), 1u);
+  EXPECT_EQ(out.tls_sessions[0].result_type, "starttls-not-supported");
+}
+
+// MTA-STS testing (RFC 8461 §5): the certificate is checked and the failure recorded, but the
+// message is delivered over the TLS that was had.
+TEST(SmtpClient, ReportOnlyVerificationDeliversAndRecordsTheFailure) {
+  asio::io_context io;
+  ServerBehavior b;
+  b.starttls = true;
+  FakeSmtpServer server(io, "127.0.0.1", b);
+  auto opts = fast_options();
+  opts.tls.level = TlsLevel::verify;
+  opts.tls.report_only = true;
+  auto out = complete(io, deliver_to_host(io.get_executor(), "sink.test", {server.endpoint()},
+                                          transaction({"bob"}, kRaw), opts));
+  ASSERT_FALSE(out.failure) << out.failure->reply.summary();
+  EXPECT_TRUE(out.tls);
+  EXPECT_EQ(server.log().messages.size(), 1u);
+  ASSERT_EQ(out.tls_sessions.size(), 1u);
+  EXPECT_FALSE(out.tls_sessions[0].success);
+  EXPECT_EQ(out.tls_sessions[0].result_type, "certificate-not-trusted");
 }
 
 TEST(SmtpClient, FailedOpportunisticHandshakeIsRetriedInTheClear) {

@@ -1,0 +1,69 @@
+// MTA-STS policy discovery and caching (RFC 8461 §3.1, §5.1): the TXT id decides whether the
+// cached policy is current; a fetch or parse failure, or a TXT lookup that fails or finds no
+// record, leaves an unexpired cached policy in force.
+#include "relay/mta_sts_cache.hpp"
+
+namespace hikyaku::relay {
+
+std::optional<MtaStsCache::Entry> MtaStsCache::cached(const std::string& domain) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(domain);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<MtaStsCache::Entry> MtaStsCache::valid_entry(const std::string& domain) const {
+  auto entry = cached(domain);
+  if (entry && entry->expires > now_()) return entry;
+  return std::nullopt;
+}
+
+asio::awaitable<MtaStsSource::Result> MtaStsCache::policy_for(std::string domain) {
+  Result result;
+  const dns::DnsAnswer txt = co_await resolver_->query("_mta-sts." + domain, dns::RecordType::txt);
+  const auto held = valid_entry(domain);
+  std::string why;
+  std::optional<MtaStsRecord> record;
+  if (txt.temporary_failure()) {
+    why = "TXT lookup of _mta-sts." + domain + " failed: " +
+          (txt.detail.empty() ? std::string(dns::to_string(txt.status)) : txt.detail);
+  } else if (txt.ok()) {
+    record = select_mta_sts_record(txt.texts, &why);
+  } else {
+    why = "no _mta-sts record";
+  }
+  if (!record) {
+    // §5.1: a sender keeps using an unexpired cached policy when the record cannot be had.
+    if (held) {
+      result.policy = held->policy;
+      co_return result;
+    }
+    // No record at all is simply no policy; a record that is there but unusable is a problem.
+    if (txt.ok() || txt.temporary_failure()) result.problem = why;
+    co_return result;
+  }
+  if (held && held->id == record->id) {
+    result.policy = held->policy;  // §5.1: same id, the cached policy is current
+    co_return result;
+  }
+  auto body = co_await fetch_(domain);
+  if (!body) {
+    result.problem = body.error().result_type + ": " + body.error().detail;
+    if (held) result.policy = held->policy;  // §5.1: a failed refresh keeps the cached one
+    co_return result;
+  }
+  auto policy = parse_mta_sts_policy(*body);
+  if (!policy) {
+    result.problem = "sts-policy-invalid: " + policy.error();
+    if (held) result.policy = held->policy;
+    co_return result;
+  }
+  {
+    std::lock_guard lock(mu_);
+    entries_[domain] = Entry{record->id, *policy, now_() + policy->max_age};
+  }
+  result.policy = std::move(*policy);
+  co_return result;
+}
+
+}  // namespace hikyaku::relay
