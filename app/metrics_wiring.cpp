@@ -1,9 +1,12 @@
-// Wiring of the metrics endpoint to the running server: queue gauges from the runner's index,
-// readiness from the start-up scan, the drain and the spool's free-space floor.
+// Wiring of the metrics endpoint to the running server: queue gauges (by state and by served
+// domain) from the runner's index, readiness from the start-up scan, the drain and the spool's
+// free-space floor.
 #include "app/metrics_wiring.hpp"
 
 #include <algorithm>
 #include <ctime>
+#include <string>
+#include <vector>
 
 #include "core/address.hpp"
 #include "core/ascii.hpp"
@@ -38,17 +41,7 @@ std::string readiness(const Runtime& runtime, const smtpd::Server& server, const
 
 void refresh_gauges(const smtpd::Server& server, const queue::QueueRunner& queue, bool ready) {
   auto& m = metrics::process();
-  const auto entries = queue.list();
-  std::size_t recipients = 0;
-  std::int64_t oldest = 0;
-  for (const auto& e : entries) {
-    recipients += e.recipients.size();
-    if (oldest == 0 || (e.arrival > 0 && e.arrival < oldest)) oldest = e.arrival;
-  }
-  const std::int64_t now = std::time(nullptr);
-  m.queue_entries.with({}).set(static_cast<double>(entries.size()));
-  m.queue_recipients.with({}).set(static_cast<double>(recipients));
-  m.queue_oldest_age.with({}).set(oldest > 0 && now > oldest ? static_cast<double>(now - oldest) : 0.0);
+  set_queue_gauges(m, queue.counts(), std::time(nullptr));
   m.sessions_active.with({}).set(static_cast<double>(server.active_sessions()));
   m.ready.with({}).set(ready ? 1 : 0);
   if (const auto free = queue::probe_free_space(queue.options().directory)) {
@@ -58,6 +51,30 @@ void refresh_gauges(const smtpd::Server& server, const queue::QueueRunner& queue
 }
 
 }  // namespace
+
+void set_queue_gauges(metrics::Catalog& m, const queue::QueueCounts& counts, std::int64_t now) {
+  auto by_state = [&m, now](std::string_view state, const queue::QueueStateCounts& c) {
+    m.queue_entries.with({state}).set(static_cast<double>(c.entries));
+    m.queue_recipients.with({state}).set(static_cast<double>(c.recipients));
+    m.queue_bytes.with({state}).set(static_cast<double>(c.message_bytes));
+    const std::int64_t oldest = c.oldest_arrival;
+    m.queue_oldest_age.with({state}).set(oldest > 0 && now > oldest ? static_cast<double>(now - oldest) : 0.0);
+  };
+  by_state(metrics::kQueueActive, counts.active);
+  by_state(metrics::kQueueDeferred, counts.deferred);
+  // Every declared domain back to 0 first, so a domain whose recipients have left reads 0.
+  std::vector<std::string> declared;
+  m.queue_domain_recipients.each(
+      [&declared](const std::vector<std::string>& key, const metrics::Gauge&) { declared.push_back(key.at(0)); });
+  for (const auto& d : declared) m.queue_domain_recipients.with({d}).set(0);
+  for (const auto& [domain, n] : counts.recipient_domains) {
+    // Declared domains are lowercase A-labels; an undeclared one counts under "other".
+    auto ascii = core::domain_to_ascii(domain);
+    std::string name = ascii ? *ascii : domain;
+    for (auto& c : name) c = core::ascii_lower(c);
+    m.queue_domain_recipients.with({name}).add(static_cast<double>(n));
+  }
+}
 
 HealthEndpoints serve_health_endpoints(const Runtime& runtime, const smtpd::Server& server,
                                        const queue::QueueRunner& queue) {

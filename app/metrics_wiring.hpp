@@ -5,6 +5,7 @@
 #include "app/health.hpp"
 #include "app/runtime.hpp"
 #include "config/config.hpp"
+#include "metrics/catalog.hpp"
 #include "queue/queue_runner.hpp"
 #include "smtpd/server.hpp"
 
@@ -13,6 +14,10 @@ namespace hikyaku::app {
 // The endpoints of serve(); the references must outlive the metrics server.
 HealthEndpoints serve_health_endpoints(const Runtime& runtime, const smtpd::Server& server,
                                        const queue::QueueRunner& queue);
+
+// Sets the queue gauges of `m` from the runner's counts: by state, and the pending recipients
+// per served domain (a domain not declared counts under "other"). `now` in Unix seconds.
+void set_queue_gauges(metrics::Catalog& m, const queue::QueueCounts& counts, std::int64_t now);
 
 // A configuration took effect (start-up or reload): its domains become `domain` label values
 // and the last-load timestamp is set.

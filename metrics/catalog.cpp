@@ -41,6 +41,10 @@ const std::vector<std::vector<std::string>> kComposedStatuses = {
     {"451", "4.5.0"}, {"452", "4.2.2"}, {"550", "5.0.0"}, {"550", "5.1.6"}, {"552", "5.2.2"},
     {"554", "5.0.0"}};
 
+Label queue_state_label() {
+  return label("state", {std::string(kQueueActive), std::string(kQueueDeferred)}, std::string(kQueueDeferred));
+}
+
 Label error_code_label() { return label("code", kErrorCodes, "other"); }
 
 Label enhanced_label() {
@@ -115,11 +119,22 @@ Catalog::Catalog()
       dns_duration(registry.histogram("hikyaku_dns_query_duration_seconds",
                                       "Time to answer a DNS query that reached the resolver, in seconds.",
                                       {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
-      queue_entries(registry.gauge("hikyaku_queue_entries", "Messages in the queue.")),
+      queue_entries(registry.gauge("hikyaku_queue_entries", "Messages in the queue, by state.",
+                                   {queue_state_label()})),
       queue_recipients(registry.gauge("hikyaku_queue_recipients",
-                                      "Recipients still to be delivered by the queue.")),
-      queue_oldest_age(registry.gauge("hikyaku_queue_oldest_age_seconds",
-                                      "Age of the oldest message in the queue, in seconds (0 when empty).")),
+                                      "Recipients still to be delivered by the queue, by their entry's state.",
+                                      {queue_state_label()})),
+      queue_bytes(registry.gauge("hikyaku_queue_bytes",
+                                 "Message bytes of the queued entries' spool files, by state.",
+                                 {queue_state_label()})),
+      queue_oldest_age(registry.gauge(
+          "hikyaku_queue_oldest_age_seconds",
+          "Age of the oldest message in the queue, by state, in seconds (0 when there is none).",
+          {queue_state_label()})),
+      queue_domain_recipients(registry.gauge(
+          "hikyaku_queue_domain_recipients",
+          "Recipients still to be delivered by the queue, by served domain (configured domains, else other).",
+          {label("domain", {std::string(kOtherDomain)}, std::string(kOtherDomain))})),
       delivery_attempts(registry.counter(
           "hikyaku_queue_delivery_attempts_total",
           "Queue delivery attempts per destination domain group, by result.",
@@ -170,6 +185,11 @@ Catalog::Catalog()
           "hikyaku_spool_write_seconds",
           "One durable spool write (temporary file, fsync, rename, directory fsync), in seconds.",
           {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1})),
+      spool_fsync(registry.histogram(
+          "hikyaku_spool_fsync_seconds",
+          "One fsync of a spool write, of the file or of its directory, in seconds.",
+          {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1},
+          {label("target", {"file", "directory"}, "file")})),
       dns_cache(registry.counter("hikyaku_dns_cache_total", "DNS lookups answered from the cache or not.",
                                  {label("result", {"hit", "miss"}, "miss")})),
       config_reloads(registry.counter("hikyaku_config_reloads_total",
@@ -194,7 +214,9 @@ Catalog& process() {
 }
 
 void declare_domain(std::string_view domain) {
-  if (!domain.empty()) process().domain_messages.add_value("domain", domain);
+  if (domain.empty()) return;
+  process().domain_messages.add_value("domain", domain);
+  process().queue_domain_recipients.add_value("domain", domain);
 }
 
 std::string_view delivery_reply_class(bool answered, std::string_view result) {

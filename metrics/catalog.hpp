@@ -28,9 +28,11 @@ struct Catalog {
   Family<Counter>& dns_queries;         // {type, result}
   Family<Histogram>& dns_duration;
   // queue
-  Family<Gauge>& queue_entries;
-  Family<Gauge>& queue_recipients;
-  Family<Gauge>& queue_oldest_age;
+  Family<Gauge>& queue_entries;         // {state}: active, deferred
+  Family<Gauge>& queue_recipients;      // {state}
+  Family<Gauge>& queue_bytes;           // {state}: message bytes of the entries' spool files
+  Family<Gauge>& queue_oldest_age;      // {state}
+  Family<Gauge>& queue_domain_recipients;  // {domain}: configured domains, else other
   Family<Counter>& delivery_attempts;   // {result}
   Family<Counter>& deliveries;          // {path, result, reply}: attempts per destination domain
   Family<Counter>& dsns;
@@ -44,6 +46,7 @@ struct Catalog {
   Family<Histogram>& end_to_end;        // {path}: end of DATA (session) or arrival (queue) to a 2xx
   Family<Counter>& expired;             // queued recipients given up at max_lifetime
   Family<Histogram>& spool_write;       // one durable write (tmp, fsync, rename, directory fsync)
+  Family<Histogram>& spool_fsync;       // {target}: one fsync of a spool file or directory
   Family<Counter>& dns_cache;           // {result}: hit, miss
   // process
   Family<Counter>& config_reloads;      // {result}
@@ -60,7 +63,11 @@ Catalog& process();
 
 // The value a served domain is counted under: the label "other" for any domain not declared.
 inline constexpr std::string_view kOtherDomain = "other";
-// Declares a served domain (lowercase A-labels) so its series exist at 0.
+// The `state` label of the queue gauges: an entry being delivered now, or waiting for its next try.
+inline constexpr std::string_view kQueueActive = "active";
+inline constexpr std::string_view kQueueDeferred = "deferred";
+// Declares a served domain (lowercase A-labels) so its series exist at 0 (in every family with
+// a `domain` label).
 void declare_domain(std::string_view domain);
 
 // The reply label of hikyaku_delivery_attempts_total: "connect_failure" when no destination

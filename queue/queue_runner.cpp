@@ -26,6 +26,7 @@ namespace hikyaku::queue {
 struct QueueRunner::Item {
   explicit Item(asio::any_io_executor executor) : timer(std::move(executor)) {}
   SpoolEntry entry;                    // metadata only: `message` stays empty
+  std::uint64_t message_bytes = 0;     // the message's size in the spool file
   std::set<std::string> in_flight;     // domains a session is still delivering
   asio::steady_timer timer;
   std::uint64_t generation = 0;        // a timer handler from an older arm() does nothing
@@ -166,7 +167,7 @@ void QueueRunner::adopt_scanned(Resumed& resumed) {
   std::size_t adopted = 0;
   for (auto& s : scanned.entries) {
     if (items_.count(s.entry.queue_id)) continue;  // adopted by its session during the scan
-    adopt(std::move(s.entry));
+    adopt_sized(std::move(s.entry), {}, s.message_bytes);
     ++adopted;
   }
   for (const auto& p : scanned.problems) {
@@ -194,6 +195,11 @@ void QueueRunner::stop() {
 }
 
 void QueueRunner::adopt(SpoolEntry entry, std::set<std::string> in_flight) {
+  const std::uint64_t bytes = entry.message.size();
+  adopt_sized(std::move(entry), std::move(in_flight), bytes);
+}
+
+void QueueRunner::adopt_sized(SpoolEntry entry, std::set<std::string> in_flight, std::uint64_t message_bytes) {
   if (auto found = items_.find(entry.queue_id); found != items_.end()) {
     // Found by the start-up scan first: the session's word on its deliveries still counts.
     found->second->in_flight.insert(in_flight.begin(), in_flight.end());
@@ -202,6 +208,7 @@ void QueueRunner::adopt(SpoolEntry entry, std::set<std::string> in_flight) {
   std::string().swap(entry.message);  // the body stays on disk: read again per attempt
   auto item = std::make_shared<Item>(executor_);
   item->entry = std::move(entry);
+  item->message_bytes = message_bytes;
   item->in_flight = std::move(in_flight);
   const std::string id = item->entry.queue_id;
   items_[id] = item;
@@ -649,6 +656,23 @@ std::vector<EntrySummary> QueueRunner::list() const {
     s.last_error = item->entry.last_error;
     s.active = item->running || !item->in_flight.empty();
     out.push_back(std::move(s));
+  }
+  return out;
+}
+
+QueueCounts QueueRunner::counts() const {
+  QueueCounts out;
+  for (const auto& [id, item] : items_) {
+    QueueStateCounts& c = item->running || !item->in_flight.empty() ? out.active : out.deferred;
+    ++c.entries;
+    c.message_bytes += item->message_bytes;
+    const std::int64_t arrival = item->entry.arrival;
+    if (arrival > 0 && (c.oldest_arrival == 0 || arrival < c.oldest_arrival)) c.oldest_arrival = arrival;
+    for (const auto& r : item->entry.recipients) {
+      if (r.state != RcptState::pending) continue;
+      ++c.recipients;
+      ++out.recipient_domains[domain_of(r.original.empty() ? r.address : r.original)];
+    }
   }
   return out;
 }

@@ -62,6 +62,21 @@ class Delivery {
   virtual asio::awaitable<AttemptResult> deliver(DeliveryJob job) = 0;
 };
 
+// What the queue holds now, for the metrics (the index only, no disk access).
+struct QueueStateCounts {
+  std::size_t entries = 0;
+  std::size_t recipients = 0;       // still pending
+  std::uint64_t message_bytes = 0;  // the entries' messages, as in their spool files
+  std::int64_t oldest_arrival = 0;  // Unix seconds; 0 when there is no entry
+};
+struct QueueCounts {
+  QueueStateCounts active;    // being delivered now (an attempt, or the session's own delivery)
+  QueueStateCounts deferred;  // waiting for the next try
+  // Pending recipients by domain (lowercase): the domain of the address the sender gave in RCPT
+  // TO when the entry knows it, else the destination address's (DSNs, version 1/2 files).
+  std::map<std::string, std::size_t> recipient_domains;
+};
+
 struct RunnerOptions {
   std::string directory;              // [queue] directory
   std::string hostname;               // [server] hostname: DSN sender and Reporting-MTA
@@ -116,6 +131,7 @@ class QueueRunner {
                           AttemptResult result);
 
   std::vector<EntrySummary> list() const;
+  QueueCounts counts() const;
   bool has(const std::string& queue_id) const { return items_.count(queue_id) != 0; }
   // The files kept aside in <directory>/corrupt, with their reasons.
   const std::vector<ScanProblem>& corrupt() const { return corrupt_; }
@@ -156,6 +172,8 @@ class QueueRunner {
   asio::awaitable<void> resume_spool();
   struct Resumed;
   void adopt_scanned(Resumed& resumed);
+  // adopt() with the message's size given (a scanned entry comes without its message).
+  void adopt_sized(SpoolEntry entry, std::set<std::string> in_flight, std::uint64_t message_bytes);
   // Keeps a file that cannot be read as an entry aside (on the writer) and forgets its item.
   asio::awaitable<void> set_aside(std::shared_ptr<Item> item, ScanProblem problem);
   // After a change: removes a finished entry, else rewrites it and re-arms its timer.

@@ -350,6 +350,7 @@ core::Expected<SpoolEntry, std::string> SpoolMetadataReader::finish() {
       last_body_octet_ != '\n') {
     return fail("message-length does not match the file");
   }
+  message_length_ = size.message_length;
   return entry;
 }
 

@@ -81,6 +81,8 @@ class SpoolMetadataReader {
   SpoolMetadataReader& operator=(const SpoolMetadataReader&) = delete;
   void feed(std::string_view chunk);
   core::Expected<SpoolEntry, std::string> finish();
+  // The message's length in octets (its "message-length"), once finish() has succeeded.
+  std::uint64_t message_length() const { return message_length_; }
 
  private:
   std::uint64_t size_;
@@ -92,6 +94,7 @@ class SpoolMetadataReader {
   bool head_too_long_ = false;
   char last_body_octet_ = 0;
   std::string trailer_;
+  std::uint64_t message_length_ = 0;
 };
 
 // Percent-escaping used for header values: every octet outside 0x21..0x7E, and '%', becomes %XX.

@@ -36,6 +36,18 @@ class Fd {
   int fd_;
 };
 
+// fsync(2) of a spool file or directory, its time observed in hikyaku_spool_fsync_seconds under
+// `target` (file, directory) whether it succeeded or not.
+int timed_fsync(int fd, std::string_view target) {
+  const auto started = std::chrono::steady_clock::now();
+  const int r = ::fsync(fd);
+  const int err = errno;
+  metrics::process().spool_fsync.with({target}).observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  errno = err;
+  return r;
+}
+
 bool valid_name(std::string_view name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
          name.find('\0') == std::string_view::npos && name.substr(0, 4) != "tmp.";
@@ -102,13 +114,13 @@ IoResult write_durably(const std::string& dir, std::string_view name, std::strin
       }
       done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd.get()) != 0) return fail("fsync", tmp, errno);
+    if (timed_fsync(fd.get(), "file") != 0) return fail("fsync", tmp, errno);
     if (fd.release_close() != 0) return fail("close", tmp, errno);
   }
   if (::rename(tmp.c_str(), final_path.c_str()) != 0) return fail("rename", final_path, errno);
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() < 0) return core::unexpected(sys_error("open", dir, errno));
-  if (::fsync(dfd.get()) != 0) return core::unexpected(sys_error("fsync", dir, errno));
+  if (timed_fsync(dfd.get(), "directory") != 0) return core::unexpected(sys_error("fsync", dir, errno));
   metrics::process().spool_write.with({}).observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return std::monostate{};
@@ -139,7 +151,8 @@ core::Expected<SpoolEntry, ScanProblem> read_entry(const std::string& dir, const
   return std::move(*entry);
 }
 
-core::Expected<SpoolEntry, ScanProblem> read_metadata(const std::string& dir, const std::string& name) {
+core::Expected<SpoolEntry, ScanProblem> read_metadata(const std::string& dir, const std::string& name,
+                                                      std::uint64_t* message_bytes) {
   const std::string path = dir + '/' + name;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st {};
@@ -159,6 +172,7 @@ core::Expected<SpoolEntry, ScanProblem> read_metadata(const std::string& dir, co
   }
   auto entry = reader.finish();
   if (!entry) return core::unexpected(ScanProblem{name, entry.error(), true});
+  if (message_bytes != nullptr) *message_bytes = reader.message_length();
   return std::move(*entry);
 }
 
@@ -187,12 +201,13 @@ core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir) {
       out.problems.push_back({name, "leftover temporary file (ignored)"});
       continue;
     }
-    auto entry = read_metadata(dir, name);
+    std::uint64_t message_bytes = 0;
+    auto entry = read_metadata(dir, name, &message_bytes);
     if (!entry) {
       out.problems.push_back(std::move(entry.error()));
       continue;
     }
-    out.entries.push_back({name, std::move(*entry)});
+    out.entries.push_back({name, std::move(*entry), message_bytes});
   }
   return out;
 }
@@ -209,7 +224,9 @@ IoResult move_aside(const std::string& dir, const std::string& name, const std::
   const std::string from = dir + '/' + name, to = aside + '/' + name;
   if (::rename(from.c_str(), to.c_str()) != 0) return core::unexpected(sys_error("rename", from, errno));
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dfd.get() < 0 || ::fsync(dfd.get()) != 0) return core::unexpected(sys_error("fsync", dir, errno));
+  if (dfd.get() < 0 || timed_fsync(dfd.get(), "directory") != 0) {
+    return core::unexpected(sys_error("fsync", dir, errno));
+  }
   return std::monostate{};
 }
 

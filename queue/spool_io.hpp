@@ -4,6 +4,7 @@
 // <dir>/corrupt with their reason. One process owns a spool at a time: it holds an exclusive
 // flock(2) on <dir>/.lock.
 #pragma once
+#include <cstdint>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -30,6 +31,7 @@ IoResult write_durably(const std::string& dir, std::string_view name, std::strin
 struct ScannedEntry {
   std::string name;
   SpoolEntry entry;
+  std::uint64_t message_bytes = 0;  // the message's length in the file (entry.message is empty)
 };
 struct ScanProblem {
   std::string name;
@@ -83,7 +85,9 @@ core::Expected<std::string, SpoolIoError> read_file(const std::string& path);
 // or without it (metadata only, streamed). The error's `corrupt` says the file was readable
 // but not a valid entry.
 core::Expected<SpoolEntry, ScanProblem> read_entry(const std::string& dir, const std::string& name);
-core::Expected<SpoolEntry, ScanProblem> read_metadata(const std::string& dir, const std::string& name);
+// read_metadata() puts the message's length in `message_bytes` when given.
+core::Expected<SpoolEntry, ScanProblem> read_metadata(const std::string& dir, const std::string& name,
+                                                      std::uint64_t* message_bytes = nullptr);
 
 // Moves dir/name to dir/corrupt/name and records why in dir/corrupt/name.reason (durably).
 IoResult move_aside(const std::string& dir, const std::string& name, const std::string& reason);

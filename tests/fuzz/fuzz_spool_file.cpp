@@ -2,7 +2,8 @@
 // decodes re-encodes to the same bytes (one canonical form; a version 1 file to the version 2
 // file of the same entry); an entry built from the input round-trips exactly through
 // encode -> decode; the streaming SpoolMetadataReader, fed in uneven pieces, accepts exactly
-// what decode() accepts and gives the same entry without its message. Broken invariants abort.
+// what decode() accepts and gives the same entry without its message, and that message's length.
+// Broken invariants abort.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -53,14 +54,17 @@ queue::SpoolEntry build(std::string_view in) {
 }
 
 // The metadata reader over `bytes` in pieces of 1, 2, 3, ... octets.
-hikyaku::core::Expected<queue::SpoolEntry, std::string> metadata(std::string_view bytes) {
+// `length` gets the message length it reports.
+hikyaku::core::Expected<queue::SpoolEntry, std::string> metadata(std::string_view bytes, std::uint64_t& length) {
   queue::SpoolMetadataReader reader(bytes.size());
   for (std::size_t piece = 1; !bytes.empty(); ++piece) {
     const auto n = std::min(piece, bytes.size());
     reader.feed(bytes.substr(0, n));
     bytes.remove_prefix(n);
   }
-  return reader.finish();
+  auto entry = reader.finish();
+  length = reader.message_length();
+  return entry;
 }
 
 }  // namespace
@@ -69,9 +73,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   {
     const auto whole = queue::decode(in);
-    const auto meta = metadata(in);
+    std::uint64_t length = 0;
+    const auto meta = metadata(in, length);
     check(whole.has_value() == meta.has_value(), "metadata reader and decode disagree", size);
     if (whole) {
+      check(length == whole->message.size(), "metadata reader gives another message length", size);
       queue::SpoolEntry without = *whole;
       without.message.clear();
       check(*meta == without, "metadata reader gives another entry", size);

@@ -98,7 +98,14 @@ class Metrics(RelayTestCase):
         for method, result in itertools.product(["spf", "dkim", "dmarc"], ["pass", "fail", "none"]):
             self.assertEqual(before[key("hikyaku_auth_results_total", method=method, result=result)], 0)
         self.assertEqual(before[key("hikyaku_message_size_bytes_count")], 0)
-        self.assertEqual(before[key("hikyaku_queue_entries")], 0)
+        for state in ["active", "deferred"]:
+            for name in ["hikyaku_queue_entries", "hikyaku_queue_recipients", "hikyaku_queue_bytes",
+                         "hikyaku_queue_oldest_age_seconds"]:
+                self.assertEqual(before[key(name, state=state)], 0, (name, state))
+        for domain in ["example.com", "catchall.example", "dropped.example", "other"]:
+            self.assertEqual(before[key("hikyaku_queue_domain_recipients", domain=domain)], 0, domain)
+        for target in ["file", "directory"]:
+            self.assertIn(key("hikyaku_spool_fsync_seconds_count", target=target), before)
         self.assertEqual(before[key("hikyaku_ready")], 1)
         self.assertEqual(before[key("hikyaku_config_reloads_total", result="success")], 0)
         self.assertEqual(before[key("hikyaku_config_last_reload_successful")], 1)
@@ -556,3 +563,120 @@ class ForwardedMessageMetrics(RelayTestCase):
         self.assertEqual(delta[key("hikyaku_dsn_sent_total")], 1)
         # Each message but nullmx's kept a part: the DSN for perm, the deferred implicit and temp.
         self.assertEqual(delta[key("hikyaku_messages_total", outcome="queued")], 3)
+
+
+def spool_message_bytes(spool):
+    """The sum of the "message-length" header lines of the spool's entries (queue/spool_file)."""
+    from harness import spool_entries
+    total = 0
+    for name in spool_entries(spool):
+        with open(os.path.join(spool, name), "rb") as f:
+            m = re.search(rb"\nmessage-length: ([0-9]+)\n", f.read())
+        assert m, name
+        total += int(m.group(1))
+    return total
+
+
+class QueueGaugeMetrics(RelayTestCase):
+    """Messages kept by the queue (their destination answers 450, the next try an hour away): the
+    queue gauges count exactly them by state and by served domain, their bytes are those of the
+    spool files, and every spool write's fsyncs are observed."""
+
+    def test_queue_by_state_and_domain_and_spool_fsync(self):
+        from nsd_harness import NsdServer
+        from sinks import AcceptingSink, TempFailSink
+        from test_forwarding import ORIGIN_ZONE, RULES, ZONE, send
+        port, metrics_port = free_port(), free_port()
+        nsd = NsdServer({"dest.example": ZONE, "origin.example": ORIGIN_ZONE}).start()
+        self.addCleanup(nsd.stop)
+        # v6.dest.example (::1) accepts; implicit.dest.example (127.0.0.7) answers 450 to RCPT.
+        for sink in [AcceptingSink("::1", port), TempFailSink("127.0.0.7", port)]:
+            sink.start()
+            self.addCleanup(sink.stop)
+        r = self.relay(metrics_port=metrics_port, dns=nsd.address, relay_port=port, domains_extra=RULES,
+                       retry_interval="1h")
+        deadline = time.time() + 60
+        while http_get(metrics_port, "/readyz")[0] != 200 and time.time() < deadline:
+            time.sleep(0.1)
+        before, _ = scrape(metrics_port)
+        gauges = ["hikyaku_queue_entries", "hikyaku_queue_recipients", "hikyaku_queue_bytes",
+                  "hikyaku_queue_oldest_age_seconds"]
+        served = ["example.com", "catchall.example", "hikyaku.example", "other"]
+        for name, state in itertools.product(gauges, ["active", "deferred"]):
+            self.assertEqual(before[key(name, state=state)], 0, (name, state))
+        for domain in served:
+            self.assertEqual(before[key("hikyaku_queue_domain_recipients", domain=domain)], 0, domain)
+
+        started = time.time()
+        small = ("From: Sender <sender@origin.example>\r\nTo: implicit@hikyaku.example\r\n"
+                 "Subject: small\r\nMessage-ID: <q1@origin.example>\r\n\r\n" + ("s" * 98 + "\r\n") * 10)
+        large = ("From: Sender <sender@origin.example>\r\nTo: implicit@hikyaku.example\r\n"
+                 "Subject: large\r\nMessage-ID: <q2@origin.example>\r\n\r\n" + ("l" * 98 + "\r\n") * 500)
+        # Each message has a v6 recipient (delivered in the session), so what is deferred is queued
+        # (a message deferred for every recipient gets a 451 and is not kept).
+        # 1. implicit says 450: the entry keeps one recipient.
+        _, reply = send(r, ["v6@hikyaku.example", "implicit@hikyaku.example"], data=small)
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertIn("queued as", reply)
+        # 2. implicit, and two (v6 accepts its a@, implicit says 450 to its b@): two kept.
+        _, reply = send(r, ["v6@hikyaku.example", "implicit@hikyaku.example", "two@hikyaku.example"],
+                        data=large)
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertIn("queued as", reply)
+
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            after, _ = scrape(metrics_port)
+            if after[key("hikyaku_queue_entries", state="deferred")] == 2:
+                break
+            time.sleep(0.2)
+        self.assertEqual(after[key("hikyaku_queue_entries", state="deferred")], 2)
+        self.assertEqual(after[key("hikyaku_queue_entries", state="active")], 0)
+        self.assertEqual(after[key("hikyaku_queue_recipients", state="deferred")], 3)
+        self.assertEqual(after[key("hikyaku_queue_recipients", state="active")], 0)
+        # Every recipient was given in RCPT TO in hikyaku.example: counted there, nowhere else.
+        for domain in served:
+            self.assertEqual(after[key("hikyaku_queue_domain_recipients", domain=domain)],
+                             3 if domain == "hikyaku.example" else 0, domain)
+        # The bytes are the spool files' messages: what was sent plus the headers added here.
+        queued_bytes = after[key("hikyaku_queue_bytes", state="deferred")]
+        self.assertEqual(queued_bytes, spool_message_bytes(r.spool))
+        self.assertGreater(queued_bytes, len(small) + len(large))
+        self.assertLess(queued_bytes, len(small) + len(large) + 2 * 8192)
+        self.assertEqual(after[key("hikyaku_queue_bytes", state="active")], 0)
+        age = after[key("hikyaku_queue_oldest_age_seconds", state="deferred")]
+        self.assertGreaterEqual(age, 0)
+        self.assertLessEqual(age, time.time() - started + 1)
+        self.assertEqual(after[key("hikyaku_queue_oldest_age_seconds", state="active")], 0)
+        # No label for the destinations or addresses.
+        _, _, body = http_get(metrics_port, "/metrics")
+        for leak in ["dest.example", "implicit", "origin.example"]:
+            self.assertNotIn(leak, body)
+
+        # Each durable write fsyncs its file and then its directory, once each.
+        delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
+        writes = delta[key("hikyaku_spool_write_seconds_count")]
+        self.assertGreaterEqual(writes, 2)
+        self.assertEqual(delta[key("hikyaku_spool_fsync_seconds_count", target="file")], writes)
+        self.assertEqual(delta[key("hikyaku_spool_fsync_seconds_count", target="directory")], writes)
+        self.assertGreater(delta[key("hikyaku_spool_fsync_seconds_sum", target="file")], 0)
+        self.assertEqual(delta[key("hikyaku_spool_fsync_seconds_bucket", target="file", le="+Inf")], writes)
+
+        # Deleted from the queue: the gauges go back to 0 (the domain's series stays, at 0).
+        import subprocess
+        from harness import HIKYAKU, spool_entries
+        ids = spool_entries(r.spool)
+        self.assertEqual(len(ids), 2)
+        for queue_id in ids:
+            p = subprocess.run([HIKYAKU, "queue", "delete", queue_id, "-c", r.config_path],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            final, _ = scrape(metrics_port)
+            if final[key("hikyaku_queue_entries", state="deferred")] == 0:
+                break
+            time.sleep(0.2)
+        for name, state in itertools.product(gauges, ["active", "deferred"]):
+            self.assertEqual(final[key(name, state=state)], 0, (name, state))
+        self.assertEqual(final[key("hikyaku_queue_domain_recipients", domain="hikyaku.example")], 0)

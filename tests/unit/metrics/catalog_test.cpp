@@ -82,6 +82,43 @@ TEST(Catalog, DeclaredDomainGetsItsSeriesOthersCountAsOther) {
   EXPECT_EQ(text.find("unserved.example"), std::string::npos);
 }
 
+TEST(Catalog, QueueGaugesByStateExistAtZero) {
+  Catalog c;  // a fresh catalog: nothing recorded yet
+  const auto text = render(c.registry);
+  for (const std::string name : {"hikyaku_queue_entries", "hikyaku_queue_recipients", "hikyaku_queue_bytes",
+                                 "hikyaku_queue_oldest_age_seconds"}) {
+    for (const std::string state : {"active", "deferred"}) {
+      EXPECT_NE(text.find(name + "{state=\"" + state + "\"} 0\n"), std::string::npos) << name << ' ' << state;
+    }
+    EXPECT_EQ(text.find("\n" + name + " "), std::string::npos) << name << ": no unlabelled series";
+  }
+  // Any other state is counted as deferred; no third series appears.
+  c.queue_entries.with({"retrying"}).set(3);
+  EXPECT_EQ(c.queue_entries.with({kQueueDeferred}).value(), 3);
+  EXPECT_EQ(render(c.registry).find("retrying"), std::string::npos);
+}
+
+TEST(Catalog, QueueDomainRecipientsHaveTheDeclaredDomainsAndOther) {
+  auto& c = process();
+  declare_domain("queued.example");
+  const auto text = render(c.registry);
+  EXPECT_NE(text.find("hikyaku_queue_domain_recipients{domain=\"queued.example\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("hikyaku_queue_domain_recipients{domain=\"other\"}"), std::string::npos);
+  c.queue_domain_recipients.with({"elsewhere.example"}).add(2);
+  EXPECT_EQ(c.queue_domain_recipients.with({"other"}).value(), 2);
+  c.queue_domain_recipients.with({"other"}).set(0);
+  EXPECT_EQ(render(c.registry).find("elsewhere.example"), std::string::npos);
+}
+
+TEST(Catalog, SpoolFsyncByTarget) {
+  Catalog c;
+  const auto text = render(c.registry);
+  for (const std::string target : {"file", "directory"}) {
+    EXPECT_NE(text.find("hikyaku_spool_fsync_seconds_count{target=\"" + target + "\"} 0\n"), std::string::npos)
+        << target;
+  }
+}
+
 TEST(Catalog, MessageOutcomes) {
   EXPECT_EQ(message_outcome("sent", 250), "sent");
   EXPECT_EQ(message_outcome("queued", 250), "queued");

@@ -582,5 +582,65 @@ TEST_F(QueueRunnerTest, FlushAndRemove) {
   EXPECT_EQ(fake_->calls[0].job.recipients, std::vector<std::string>{"a@dest.example"});
 }
 
+TEST_F(QueueRunnerTest, CountsByStateBytesAndRecipientDomain) {
+  auto& r = runner(60);
+  EXPECT_EQ(r.counts().deferred.entries, 0u);
+  EXPECT_EQ(r.counts().active.entries, 0u);
+  EXPECT_TRUE(r.counts().recipient_domains.empty());
+  auto a = entry("K1", {"x@dest.example", "y@dest.example", "z@dest.example"});
+  a.recipients[0].original = "info@Served.Example";  // the RCPT TO the sender gave
+  a.recipients[1].original = "sales@served.example";
+  a.recipients[2].state = RcptState::delivered;      // not counted
+  a.arrival = unix_now() - 100;
+  a.next_try = unix_now() + 3600;
+  a.message = std::string(5000, 'a') + "\r\n";
+  auto b = entry("K2", {"w@other-dest.example"});
+  b.arrival = unix_now() - 10;
+  b.next_try = unix_now() + 3600;
+  queue(a);
+  queue(b);
+  QueueCounts c = r.counts();
+  EXPECT_EQ(c.deferred.entries, 2u);
+  EXPECT_EQ(c.deferred.recipients, 3u);
+  EXPECT_EQ(c.deferred.message_bytes, a.message.size() + b.message.size());
+  EXPECT_EQ(c.deferred.oldest_arrival, a.arrival);
+  EXPECT_EQ(c.active.entries, 0u);
+  EXPECT_EQ(c.active.oldest_arrival, 0);
+  // By the original recipient's domain when known, else the destination's.
+  const std::map<std::string, std::size_t> domains = {{"served.example", 2}, {"other-dest.example", 1}};
+  EXPECT_EQ(c.recipient_domains, domains);
+  EXPECT_EQ(r.message_bytes_held(), 0u);  // the size is kept, not the message
+
+  // While K2 is being delivered it is active, K1 still deferred.
+  QueueCounts during;
+  fake_->on_deliver = [&] { during = r.counts(); };
+  fake_->scripts["other-dest.example"] = {core::SmtpReply::make(450, "4.2.1", "busy")};
+  b.next_try = unix_now();
+  ASSERT_TRUE(r.remove("K2"));
+  queue(b);
+  ASSERT_TRUE(run_until([&] { return fake_->calls.size() == 1; }));
+  EXPECT_EQ(during.active.entries, 1u);
+  EXPECT_EQ(during.active.recipients, 1u);
+  EXPECT_EQ(during.active.message_bytes, b.message.size());
+  EXPECT_EQ(during.active.oldest_arrival, b.arrival);
+  EXPECT_EQ(during.deferred.entries, 1u);
+  EXPECT_EQ(during.deferred.message_bytes, a.message.size());
+  // After the 450 it waits again; its size is unchanged by the rewrite.
+  ASSERT_TRUE(run_until([&] { return r.counts().active.entries == 0 && r.writes_under_way() == 0; }));
+  c = r.counts();
+  EXPECT_EQ(c.deferred.entries, 2u);
+  EXPECT_EQ(c.deferred.message_bytes, a.message.size() + b.message.size());
+
+  // A restart finds the sizes in the files (the scan reads no message into the index).
+  runner_.reset();
+  auto& again = runner(60);
+  ASSERT_TRUE(again.start().has_value());
+  c = again.counts();
+  EXPECT_EQ(c.deferred.entries, 2u);
+  EXPECT_EQ(c.deferred.recipients, 3u);
+  EXPECT_EQ(c.deferred.message_bytes, a.message.size() + b.message.size());
+  EXPECT_EQ(c.recipient_domains, domains);
+}
+
 }  // namespace
 }  // namespace hikyaku::queue

@@ -14,6 +14,8 @@
 
 #include "queue/spool_io.hpp"
 
+#include "metrics/catalog.hpp"
+
 namespace hikyaku::queue {
 namespace {
 
@@ -72,6 +74,38 @@ TEST_F(SpoolIo, WriteThenScanFindsEntriesAndReportsProblems) {
   EXPECT_EQ(r->problems[3].name, "tmp.c1");
   EXPECT_NE(r->problems[3].reason.find("temporary"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ + "/tmp.a1"));  // no temporary left behind on success
+}
+
+TEST_F(SpoolIo, ScanGivesEachMessagesLength) {
+  auto big = entry("m1");
+  big.message = std::string(100000, 'x') + "\r\n";
+  ASSERT_TRUE(write_durably(dir_, "m1", encode(big)));
+  ASSERT_TRUE(write_durably(dir_, "m2", encode(entry("m2"))));
+  const auto r = scan(dir_);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->entries.size(), 2u);
+  EXPECT_TRUE(r->entries[0].entry.message.empty());
+  EXPECT_EQ(r->entries[0].message_bytes, big.message.size());
+  EXPECT_EQ(r->entries[1].message_bytes, entry("m2").message.size());
+}
+
+TEST_F(SpoolIo, EachDurableWriteObservesAFileAndADirectoryFsync) {
+  auto& fsync = metrics::process().spool_fsync;
+  auto count = [&fsync](std::string_view target) {
+    const auto buckets = fsync.with({target}).bucket_counts();
+    std::uint64_t n = 0;
+    for (auto b : buckets) n += b;
+    return n;
+  };
+  const auto files = count("file"), directories = count("directory");
+  ASSERT_TRUE(write_durably(dir_, "f1", encode(entry("f1"))));
+  ASSERT_TRUE(write_durably(dir_, "f2", encode(entry("f2"))));
+  EXPECT_EQ(count("file"), files + 2);
+  EXPECT_EQ(count("directory"), directories + 2);
+  // Moving a file aside writes its reason (file and directory) and fsyncs the spool directory.
+  ASSERT_TRUE(move_aside(dir_, "f1", "test"));
+  EXPECT_EQ(count("file"), files + 3);
+  EXPECT_EQ(count("directory"), directories + 4);
 }
 
 TEST_F(SpoolIo, RewriteReplacesAtomically) {
