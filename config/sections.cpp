@@ -267,7 +267,9 @@ void read_relay(TableReader& r, const fs::path& base, RelayConfig& out) {
   }
   read_domain_list(r, "ipv4_only", out.ipv4_only);
   r.read_bool("verify_certificates", out.verify_certificates);
-  if (r.has("tls_ca_file")) read_file_path(r, "tls_ca_file", base, true, out.tls_ca_file);
+  if (std::string ca; r.read_string("tls_ca_file", ca) && !ca.empty()) {  // "": the system's only
+    read_file_path(r, "tls_ca_file", base, true, out.tls_ca_file);
+  }
   read_tls_policy(r, out.tls_policy);
   r.read_bool("mta_sts", out.mta_sts);
   r.read_duration("mta_sts_fetch_timeout", out.mta_sts_fetch_timeout, false);
