@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from harness import RelayTestCase, free_port
+from harness import HIKYAKU, RelayTestCase, free_port
 from nsd_harness import NsdServer
 from sinks import AcceptingSink
 from test_forwarding import send
@@ -322,6 +322,33 @@ class OutboundTls(RelayTestCase):
         self.assertTrue(reply.startswith("250"), reply)
         self.assertEqual(len(sink.messages), 1)
         self.assertIn("tls_policy=no-policy-found", r.read_log())
+
+    # --- hikyaku tls-policy ---------------------------------------------------------------
+
+    def tls_policy(self, relay, domain):
+        p = subprocess.run([HIKYAKU, "tls-policy", domain, "-c", relay.config_path],
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout + p.stderr
+
+    def test_tls_policy_shows_dane_and_its_records(self):
+        cert, key, spki = self.pki.leaf("mx.dane.test", self_signed=True)
+        self.sink("127.0.0.31", server_context(cert, key))
+        r = self.dane_relay(f"3 1 1 {spki}")
+        code, out = self.tls_policy(r, "dane.test")
+        self.assertEqual(code, 0, out)
+        self.assertIn("mx: found, DNSSEC-signed", out)
+        self.assertIn("policy: tlsa", out)
+        self.assertIn("host: mx.dane.test dane:", out)
+        self.assertIn(f"tlsa: 3 1 1 {spki}", out)
+
+    def test_tls_policy_shows_a_deferral(self):
+        policy = "version: STSv1\nmode: enforce\nmx: other.sts.test\nmax_age: 86400\n"
+        r, _ = self.sts_relay(policy, self.pki.leaf("mx.sts.test"))
+        code, out = self.tls_policy(r, "sts.test")
+        self.assertEqual(code, 1, out)
+        self.assertIn("mta-sts: mode enforce", out)
+        self.assertIn("host: mx.sts.test not used", out)
+        self.assertIn("result: deferred", out)
 
 
 if __name__ == "__main__":
