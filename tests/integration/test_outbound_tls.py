@@ -25,14 +25,7 @@ from cryptography.x509.oid import NameOID
 from harness import HIKYAKU, RelayTestCase, free_port
 from nsd_harness import NsdServer
 from sinks import AcceptingSink
-from test_forwarding import send
-
-ORIGIN_ZONE = """$ORIGIN origin.example.
-$TTL 60
-@  IN SOA ns.origin.example. hostmaster.origin.example. 1 3600 600 86400 60
-@  IN NS  ns.origin.example.
-ns IN A   127.0.0.1
-"""
+from test_forwarding import ORIGIN_ZONE, send
 
 RULES = """
 [[domain]]
