@@ -38,6 +38,14 @@ asio::awaitable<DomainTlsFacts> gather_tls_facts(dns::Resolver& resolver, std::s
       facts.hosts.push_back(MxHostFacts{host, TlsaState::not_asked, {}, {}});
       continue;
     }
+    // RFC 7672 §2.2.2: TLSA records are only looked up for a host whose address records are
+    // secure (records or a denial); the relay asks for the same answers next (cached).
+    const dns::DnsAnswer a = co_await resolver.query(host, dns::RecordType::a);
+    const dns::DnsAnswer aaaa = co_await resolver.query(host, dns::RecordType::aaaa);
+    if (!a.secure || !aaaa.secure) {
+      facts.hosts.push_back(MxHostFacts{host, TlsaState::insecure, {}, "address records not DNSSEC-signed"});
+      continue;
+    }
     // RFC 7672 §2.2.1-2.2.2 and RFC 6698 §3: the TLSA base domain is the MX host name.
     const dns::DnsAnswer answer = co_await resolver.query("_25._tcp." + host, dns::RecordType::tlsa);
     facts.hosts.push_back(tlsa_facts(host, answer));

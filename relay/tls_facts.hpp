@@ -28,8 +28,9 @@ class MtaStsSource {
 MxHostFacts tlsa_facts(const std::string& host, const dns::DnsAnswer& answer);
 
 // Looks up what `override` needs for `domain`, whose MX answer (with its DNSSEC state) and
-// ordered hosts are given: TLSA for every host when the MX RRset is secure and DANE may apply,
-// and the MTA-STS policy when DANE does not decide and `sts` is given.
+// ordered hosts are given: TLSA for every host whose address records are secure when the MX
+// RRset is secure and DANE may apply, and the MTA-STS policy when DANE does not decide and `sts`
+// is given.
 asio::awaitable<DomainTlsFacts> gather_tls_facts(dns::Resolver& resolver, std::string domain,
                                                  bool mx_secure, std::vector<std::string> hosts,
                                                  TlsPolicyOverride override, MtaStsSource* sts);

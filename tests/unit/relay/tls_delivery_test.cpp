@@ -5,6 +5,7 @@
 // (RFC 8461 §4.1); and the MTA-STS cache's rules for ids, failures and expiry (§5.1).
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "dns/zone_file_resolver.hpp"
@@ -29,7 +30,8 @@ std::string hex(const std::string& bytes) {
   return out;
 }
 
-// The zone's answers, with `secure` set for names under signed.example.
+// The zone's answers, with `secure` set for names under signed.example, but for the address
+// records of the hosts in `insecure_addresses` (a host name in a delegation that is not signed).
 class SignedZone final : public dns::Resolver {
  public:
   explicit SignedZone(dns::ZoneFileResolver zone) : zone_(std::move(zone)) {}
@@ -39,9 +41,12 @@ class SignedZone final : public dns::Resolver {
     const std::string suffix = "signed.example";
     a.secure = a.name.size() >= suffix.size() &&
                a.name.compare(a.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    const bool address = type == dns::RecordType::a || type == dns::RecordType::aaaa;
+    if (address && insecure_addresses.count(a.name) != 0) a.secure = false;
     co_return a;
   }
   int queries = 0;
+  std::set<std::string> insecure_addresses;
 
  private:
   dns::ZoneFileResolver zone_;
@@ -114,6 +119,21 @@ TEST(TlsDelivery, MxWithoutTlsaOnADaneDomainIsNotUsed) {
   ASSERT_FALSE(out.tried.empty());
   EXPECT_NE(out.tried[0].find("mx1.signed.example: not used"), std::string::npos) << out.tried[0];
   EXPECT_EQ(server.log().connections, 1);
+}
+
+// RFC 7672 §2.2.2: a host whose address records are not secure has no DANE, whatever TLSA
+// records its name has; with no other host, the domain has no DANE policy at all.
+TEST(TlsDelivery, TlsaIsNotAskedForAHostWithInsecureAddresses) {
+  asio::io_context io;
+  FakeSmtpServer server(io, "127.0.0.1", with_starttls());
+  auto zone = zone_of(soa("signed.example") + "@ MX 10 mx\nmx A 127.0.0.1\n_25._tcp.mx TLSA 3 1 1 " +
+                      std::string(64, 'a') + "\n");
+  zone.insecure_addresses = {"mx.signed.example"};
+  auto out = complete(io, deliver_to_domain(io.get_executor(), zone, "signed.example",
+                                            transaction({"bob"}), options_for(server)));
+  ASSERT_FALSE(out.decided.failure) << out.decided.failure->reply.summary();
+  EXPECT_EQ(out.tls_plan.policy_type, PolicyType::no_policy_found);
+  EXPECT_EQ(server.log().messages.size(), 1u);
 }
 
 TEST(TlsDelivery, TlsaIsNotAskedBehindAnUnsignedMxRrset) {
