@@ -63,10 +63,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
   if (config->relay.mta_sts) {
     // RFC 8461: policies fetched over the relay's own client TLS context (trust store and
     // tls_ca_file), names resolved by the relay's resolver.
-    relay::MtaStsFetchOptions fetch;
-    fetch.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config->relay.mta_sts_fetch_timeout);
-    fetch.max_size = config->relay.mta_sts_max_policy_size;
-    fetch.port = config->relay.mta_sts_port;
+    const auto fetch = relay::MtaStsFetchOptions::from(config->relay);
     std::weak_ptr<dns::Resolver> weak_resolver = forwarding->resolver;
     auto tls = forwarding->delivery.client.tls_context;
     forwarding->delivery.mta_sts = std::make_shared<relay::MtaStsCache>(

@@ -93,10 +93,7 @@ int tls_policy_command(const TlsPolicyCommandOptions& o) {
     return 2;
   }
   if (loaded->relay.mta_sts) {
-    relay::MtaStsFetchOptions fetch;
-    fetch.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(loaded->relay.mta_sts_fetch_timeout);
-    fetch.max_size = loaded->relay.mta_sts_max_policy_size;
-    fetch.port = loaded->relay.mta_sts_port;
+    const auto fetch = relay::MtaStsFetchOptions::from(loaded->relay);
     auto tls = options.client.tls_context;
     dns::Resolver* r = resolver.get();
     options.mta_sts = std::make_shared<relay::MtaStsCache>(resolver, [r, tls, fetch](std::string d) {

@@ -29,6 +29,14 @@ std::string_view view(beast::string_view s) { return std::string_view(s.data(), 
 
 }  // namespace
 
+MtaStsFetchOptions MtaStsFetchOptions::from(const config::RelayConfig& relay) {
+  MtaStsFetchOptions o;
+  o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(relay.mta_sts_fetch_timeout);
+  o.max_size = relay.mta_sts_max_policy_size;
+  o.port = relay.mta_sts_port;
+  return o;
+}
+
 asio::awaitable<core::Expected<std::string, MtaStsFetchError>> fetch_mta_sts_policy(
     dns::Resolver& resolver, std::string domain, std::shared_ptr<asio::ssl::context> tls,
     MtaStsFetchOptions options) {

@@ -8,6 +8,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include "config/config.hpp"
 #include "core/asio.hpp"
 #include "core/expected.hpp"
 #include "dns/resolver.hpp"
@@ -20,6 +21,9 @@ struct MtaStsFetchOptions {
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
   size_t max_size = 64 * 1024;  // body octets
   uint16_t port = 443;          // tests serve their policy on another loopback port
+
+  // [relay] mta_sts_fetch_timeout, mta_sts_max_policy_size, mta_sts_port.
+  static MtaStsFetchOptions from(const config::RelayConfig& relay);
 };
 
 struct MtaStsFetchError {

@@ -308,6 +308,26 @@ class OutboundTls(RelayTestCase):
         self.assertEqual(len(sink.messages), 1)
         self.assertIn("tls_policy=no-policy-found", r.read_log())
 
+    def test_policy_of_exactly_the_size_limit_is_taken(self):
+        # mta_sts_max_policy_size is the largest body taken: exactly that size is enforced
+        # (the self-signed MX is refused), one octet less as a limit is no policy (delivered).
+        for limit, enforced in ((len(self.ENFORCE), True), (len(self.ENFORCE) - 1, False)):
+            with self.subTest(limit=limit):
+                r, sink = self.sts_relay(self.ENFORCE, self.pki.leaf("mx.sts.test", self_signed=True),
+                                         relay_extra=f"mta_sts_max_policy_size = {limit}\n")
+                _, reply = send(r, ["sts@hikyaku.example"])
+                if enforced:
+                    self.assertTrue(reply.startswith("451"), reply)
+                    self.assertEqual(sink.messages, [])
+                else:
+                    self.assertTrue(reply.startswith("250"), reply)
+                    self.assertIn("tls_policy=no-policy-found", r.read_log())
+                sink.stop()
+                self.sinks.remove(sink)
+                self.servers.pop().stop()
+                self.nsd.stop()
+                self.nsd = None
+
     def test_policy_served_as_html_is_no_policy(self):
         r, sink = self.sts_relay(self.ENFORCE, self.pki.leaf("mx.sts.test", self_signed=True),
                                  content_type="text/html")
