@@ -1,8 +1,6 @@
 // Runtime: the configuration snapshot in force, rebuilt on SIGHUP; a bad file keeps the old one.
 #include "app/runtime.hpp"
 
-#include "relay/mta_sts_cache.hpp"
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +8,7 @@
 #include "app/forwarding_sink.hpp"
 #include "app/logging.hpp"
 #include "app/metrics_wiring.hpp"
+#include "app/mta_sts_spool_store.hpp"
 #include "app/version.hpp"
 #include "config/loader.hpp"
 #include "dns/caching_resolver.hpp"
@@ -66,10 +65,16 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     const auto fetch = relay::MtaStsFetchOptions::from(config->relay);
     std::weak_ptr<dns::Resolver> weak_resolver = forwarding->resolver;
     auto tls = forwarding->delivery.client.tls_context;
+    // §5.1: the policies fetched before a restart hold until they expire (<spool>/mta-sts).
+    auto* writer = services.spool_workers ? services.spool_workers : services.workers;
+    auto store = std::make_shared<MtaStsSpoolStore>(config->queue.directory, writer,
+                                                    config->relay.mta_sts_max_policy_size + 1024);
     forwarding->delivery.mta_sts = std::make_shared<relay::MtaStsCache>(
-        forwarding->resolver, [weak_resolver, tls, fetch](std::string domain) {
+        forwarding->resolver,
+        [weak_resolver, tls, fetch](std::string domain) {
           return fetch_policy(weak_resolver, tls, fetch, std::move(domain));
-        });
+        },
+        relay::MtaStsCache::Clock::now, std::move(store));
   }
   forwarding->srs = srs;
   if (srs) {

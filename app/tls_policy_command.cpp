@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "app/mta_sts_spool_store.hpp"
 #include "config/loader.hpp"
 #include "core/address.hpp"
 #include "dns/unbound_resolver.hpp"
@@ -96,9 +97,13 @@ int tls_policy_command(const TlsPolicyCommandOptions& o) {
     const auto fetch = relay::MtaStsFetchOptions::from(loaded->relay);
     auto tls = options.client.tls_context;
     dns::Resolver* r = resolver.get();
-    options.mta_sts = std::make_shared<relay::MtaStsCache>(resolver, [r, tls, fetch](std::string d) {
-      return relay::fetch_mta_sts_policy(*r, std::move(d), tls, fetch);
-    });
+    // What the relay kept in its spool counts (read only: this command writes nothing there).
+    auto store = std::make_shared<MtaStsSpoolStore>(loaded->queue.directory, nullptr,
+                                                    loaded->relay.mta_sts_max_policy_size + 1024);
+    options.mta_sts = std::make_shared<relay::MtaStsCache>(
+        resolver,
+        [r, tls, fetch](std::string d) { return relay::fetch_mta_sts_policy(*r, std::move(d), tls, fetch); },
+        relay::MtaStsCache::Clock::now, std::move(store));
   }
   int code = 2;
   asio::co_spawn(io, explain(*resolver, *domain, options), [&code](std::exception_ptr e, int c) {

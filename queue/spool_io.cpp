@@ -53,6 +53,11 @@ bool valid_name(std::string_view name) {
          name.find('\0') == std::string_view::npos && name.substr(0, 4) != "tmp.";
 }
 
+bool is_known_subdirectory(std::string_view name) {
+  return std::find(std::begin(kKnownSubdirectories), std::end(kKnownSubdirectories), name) !=
+         std::end(kKnownSubdirectories);
+}
+
 }  // namespace
 
 bool SpoolIoError::no_space() const {
@@ -192,7 +197,7 @@ core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir) {
     struct stat st {};
     const bool stat_ok = ::lstat(path.c_str(), &st) == 0;
     if (stat_ok && S_ISSOCK(st.st_mode)) continue;  // the control socket
-    if (stat_ok && S_ISDIR(st.st_mode) && name == kCorruptDirName) continue;
+    if (stat_ok && S_ISDIR(st.st_mode) && is_known_subdirectory(name)) continue;
     if (!stat_ok || !S_ISREG(st.st_mode)) {
       out.problems.push_back({name, "not a regular file"});
       continue;

@@ -178,6 +178,11 @@ asio::awaitable<DomainOutcome> deliver_to_domain_untimed(asio::any_io_executor e
       resolver, domain, mx.secure && !hops.implicit_mx, std::move(candidates), override,
       options.mta_sts.get());
   out.tls_plan = plan_tls(override, facts);
+  if (!facts.mta_sts_problem.empty()) {
+    // RFC 8461 §5: a record whose policy cannot be had; a cached policy, if any, still holds.
+    spdlog::info("MTA-STS policy for {}: {}{}", domain, facts.mta_sts_problem,
+                 facts.mta_sts ? " (the cached policy stays in force)" : " (no cached policy)");
+  }
   if (override == TlsPolicyOverride::automatic && out.tls_plan.policy_type == PolicyType::no_policy_found &&
       options.client.tls.level == TlsLevel::verify) {
     // [relay] verify_certificates: no domain gets less than a verified certificate.

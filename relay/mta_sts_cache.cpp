@@ -1,9 +1,26 @@
 // MTA-STS policy discovery and caching (RFC 8461 §3.1, §5.1): the TXT id decides whether the
 // cached policy is current; a fetch or parse failure, or a TXT lookup that fails or finds no
-// record, leaves an unexpired cached policy in force.
+// record, leaves an unexpired cached policy in force, also one kept by the store before a restart.
 #include "relay/mta_sts_cache.hpp"
 
 namespace hikyaku::relay {
+
+MtaStsCache::MtaStsCache(std::shared_ptr<dns::Resolver> resolver, Fetch fetch,
+                         std::function<Clock::time_point()> now, std::shared_ptr<MtaStsStore> store)
+    : resolver_(std::move(resolver)), fetch_(std::move(fetch)), now_(std::move(now)), store_(std::move(store)) {
+  if (!store_) return;
+  const auto at = now_();
+  for (auto& kept : store_->load()) {
+    // §5.1: a policy is used until max_age after its fetch, and not after.
+    if (kept.expires <= at) {
+      store_->remove(kept.domain);
+      continue;
+    }
+    auto& entry = entries_[kept.domain];
+    if (entry.expires >= kept.expires) continue;  // two files for one domain: the later expiry
+    entry = Entry{std::move(kept.id), std::move(kept.policy), kept.expires, std::move(kept.body)};
+  }
+}
 
 std::optional<MtaStsCache::Entry> MtaStsCache::cached(const std::string& domain) const {
   std::lock_guard lock(mu_);
@@ -58,9 +75,15 @@ asio::awaitable<MtaStsSource::Result> MtaStsCache::policy_for(std::string domain
     if (held) result.policy = held->policy;
     co_return result;
   }
+  const auto expires = now_() + policy->max_age;
   {
     std::lock_guard lock(mu_);
-    entries_[domain] = Entry{record->id, *policy, now_() + policy->max_age};
+    entries_[domain] = Entry{record->id, *policy, expires, *body};
+  }
+  if (store_) {
+    store_->save(CachedMtaStsPolicy{domain, record->id,
+                                    std::chrono::time_point_cast<std::chrono::seconds>(expires), *body,
+                                    *policy});
   }
   result.policy = std::move(*policy);
   co_return result;

@@ -15,6 +15,7 @@ import os
 import ssl
 import subprocess
 import threading
+import time
 import unittest
 
 from cryptography import x509
@@ -113,11 +114,19 @@ def signed_zone(directory, origin, body):
 class PolicyServer:
     """HTTPS on a loopback address serving `policy` at /.well-known/mta-sts.txt."""
 
-    def __init__(self, address, cert, key, policy, content_type="text/plain"):
+    def __init__(self, address, cert, key, policy, content_type="text/plain", delay=None):
+        """delay: seconds to wait before answering, or "never" (the request is read, no answer
+        comes until the server stops)."""
         body = policy.encode()
+        self.release = release = threading.Event()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
+                if delay == "never":
+                    release.wait()
+                    return
+                if delay:
+                    release.wait(delay)
                 if self.path != "/.well-known/mta-sts.txt":
                     self.send_error(404)
                     return
@@ -137,6 +146,7 @@ class PolicyServer:
         self.thread.start()
 
     def stop(self):
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -179,17 +189,18 @@ class OutboundTls(RelayTestCase):
         return self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=RULES,
                           trust_anchor=anchor, relay_extra=relay_extra)
 
-    def sts_relay(self, policy, mx_cert, content_type="text/plain", relay_extra=""):
+    def sts_relay(self, policy, mx_cert, content_type="text/plain", relay_extra="", delay=None,
+                  fetch_timeout="5s"):
         """sts.test (unsigned) with an MTA-STS record and policy; MX mx.sts.test -> 127.0.0.32."""
         cert, key, _ = self.pki.leaf("mta-sts.sts.test")
-        server = PolicyServer("127.0.0.33", cert, key, policy, content_type)
+        server = PolicyServer("127.0.0.33", cert, key, policy, content_type, delay)
         self.servers.append(server)
         body = ("$ORIGIN sts.test.\n$TTL 60\n@ IN SOA ns h 1 3600 600 86400 60\n@ IN NS ns\n"
                 "ns IN A 127.0.0.1\n@ IN MX 10 mx\nmx IN A 127.0.0.32\n"
                 '_mta-sts IN TXT "v=STSv1; id=20261207"\nmta-sts IN A 127.0.0.33\n')
         self.nsd = NsdServer({"sts.test": body, "origin.example": ORIGIN_ZONE}).start()
         extra = (f'tls_ca_file = "{self.pki.ca_path}"\nmta_sts_port = {server.port}\n'
-                 f'mta_sts_fetch_timeout = "5s"\n' + relay_extra)
+                 f'mta_sts_fetch_timeout = "{fetch_timeout}"\n' + relay_extra)
         sink = self.sink("127.0.0.32", server_context(*mx_cert[:2]) if mx_cert else None)
         return self.relay(dns=self.nsd.address, relay_port=self.port, domains_extra=RULES,
                           relay_extra=extra), sink
@@ -335,6 +346,79 @@ class OutboundTls(RelayTestCase):
         self.assertTrue(reply.startswith("250"), reply)
         self.assertEqual(len(sink.messages), 1)
         self.assertIn("tls_policy=no-policy-found", r.read_log())
+
+    def test_fetch_answered_before_the_timeout_is_enforced_one_never_answered_is_no_policy(self):
+        # [relay] mta_sts_fetch_timeout bounds the whole fetch. A policy server answering 2.5 s
+        # into a 4 s timeout gives the policy (the self-signed MX is refused: deferred); one that
+        # never answers is a fetch error at 4 s, and with nothing cached the domain has no
+        # policy (RFC 8461 §5: delivered as opportunistic TLS would).
+        for delay, enforced in ((2.5, True), ("never", False)):
+            with self.subTest(delay=delay):
+                r, sink = self.sts_relay(self.ENFORCE, self.pki.leaf("mx.sts.test", self_signed=True),
+                                         delay=delay, fetch_timeout="4s")
+                try:
+                    started = time.monotonic()
+                    _, reply = send(r, ["sts@hikyaku.example"])
+                    took = time.monotonic() - started
+                    log = r.read_log()
+                    if enforced:
+                        self.assertTrue(reply.startswith("451"), reply)
+                        self.assertEqual(sink.messages, [])
+                        self.assertGreaterEqual(took, 2.5)
+                        self.assertIn("tls_policy=sts", log)
+                        self.assertIn("certificate-not-trusted", log)
+                        self.assertNotIn("sts-policy-fetch-error", log)
+                    else:
+                        self.assertTrue(reply.startswith("250"), reply)
+                        self.assertEqual(len(sink.messages), 1)
+                        self.assertGreaterEqual(took, 4.0)  # not given up before the timeout
+                        self.assertLess(took, 60)
+                        self.assertIn("MTA-STS policy for sts.test: sts-policy-fetch-error: "
+                                      "mta-sts.sts.test: timed out (no cached policy)", log)
+                        self.assertIn("tls_policy=no-policy-found", log)
+                finally:
+                    sink.stop()
+                    self.sinks.remove(sink)
+                    self.servers.pop().stop()
+                    self.assertEqual(r.stop(), 0)
+                    self.relays.remove(r)
+                    self.nsd.stop()
+                    self.nsd = None
+
+    def test_fetched_policy_outlives_a_restart_with_the_policy_server_down(self):
+        # RFC 8461 §5.1: the policy is cached in the spool until max_age; a restarted relay
+        # whose fetch an attacker blocks still refuses the MX the policy does not list.
+        policy = "version: STSv1\nmode: enforce\nmx: other.sts.test\nmax_age: 86400\n"
+        r, sink = self.sts_relay(policy, self.pki.leaf("mx.sts.test"))
+        _, reply = send(r, ["sts@hikyaku.example"])
+        self.assertTrue(reply.startswith("451"), reply)
+        kept = os.path.join(r.spool, "mta-sts", "sts.test")
+        deadline = time.time() + 60
+        while not os.path.exists(kept) and time.time() < deadline:
+            time.sleep(0.05)
+        with open(kept) as f:
+            text = f.read()
+        self.assertTrue(text.startswith("hikyaku-mta-sts-cache: 1\ndomain: sts.test\nid: 20261207\n"), text)
+        self.assertTrue(text.endswith("\n\n" + policy), text)
+        self.assertEqual(r.stop(), 0)
+        server = self.servers.pop()
+        server.stop()
+        r.start()
+        _, reply = send(r, ["sts@hikyaku.example"])
+        self.assertTrue(reply.startswith("451"), reply)
+        self.assertEqual(sink.messages, [])
+        log = r.read_log()
+        self.assertIn("tls_policy=sts", log)
+        self.assertIn("TLS policy for sts.test defers delivery: no MX host may be used: "
+                      "MTA-STS policy in enforce mode", log)
+        # The spool's scan at start knows the directory: nothing skipped as corrupt.
+        self.assertIn("0 file(s) skipped", log)
+        self.assertNotIn("skipped spool file", log)
+        # hikyaku tls-policy reads the kept policy too, and says the hop is deferred.
+        code, out = self.tls_policy(r, "sts.test")
+        self.assertEqual(code, 1, out)
+        self.assertIn("mta-sts: mode enforce", out)
+        self.assertIn("result: deferred", out)
 
     # --- hikyaku tls-policy ---------------------------------------------------------------
 

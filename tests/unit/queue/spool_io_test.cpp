@@ -191,6 +191,25 @@ TEST_F(SpoolIo, ScanSkipsTheLockFileAndTheControlSocket) {
   EXPECT_TRUE(r->problems.empty()) << r->problems.front().name << ": " << r->problems.front().reason;
 }
 
+TEST_F(SpoolIo, ScanSkipsTheKnownSubdirectoriesOnly) {
+  ASSERT_TRUE(write_durably(dir_, "a1", encode(entry("a1"))));
+  for (const auto name : kKnownSubdirectories) fs::create_directory(dir_ + "/" + std::string(name));
+  put("mta-sts/example.com", "not a queue entry");  // the relay's MTA-STS cache
+  fs::create_directory(dir_ + "/mta-sts-old");      // a name only like a known one
+  const auto r = scan(dir_);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->entries.size(), 1u);
+  ASSERT_EQ(r->problems.size(), 1u);
+  EXPECT_EQ(r->problems[0].name, "mta-sts-old");
+  // A regular file named like a known directory is still a problem.
+  fs::remove_all(dir_ + "/mta-sts");
+  put("mta-sts", "x");
+  const auto again = scan(dir_);
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->problems.size(), 2u);
+  EXPECT_EQ(again->problems[0].name, "mta-sts");
+}
+
 TEST(SpoolIoError, NoSpaceIsRecognised) {
   EXPECT_TRUE((SpoolIoError{ENOSPC, "write"}).no_space());
   EXPECT_TRUE((SpoolIoError{EDQUOT, "write"}).no_space());
