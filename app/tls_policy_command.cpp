@@ -36,11 +36,12 @@ asio::awaitable<int> explain(dns::Resolver& resolver, std::string domain,
     co_return 1;
   }
   const size_t count = std::min(hops.hosts.size(), std::max<size_t>(options.max_mx_hosts, 1));
-  const bool secure = mx.secure && !hops.implicit_mx;
+  const bool secure = mx.secure;
   fmt::print("mx: {}{}\n", hops.implicit_mx ? "none (implicit MX: the domain itself)" : "found",
-             secure ? ", DNSSEC-signed" : ", not DNSSEC-signed");
+             hops.implicit_mx ? (secure ? ", denial DNSSEC-signed" : ", denial not DNSSEC-signed")
+                              : (secure ? ", DNSSEC-signed" : ", not DNSSEC-signed"));
   std::vector<std::string> hosts(hops.hosts.begin(), hops.hosts.begin() + count);
-  const auto facts = co_await relay::gather_tls_facts(resolver, domain, secure, hosts,
+  const auto facts = co_await relay::gather_tls_facts(resolver, domain, secure, hops.implicit_mx, hosts,
                                                       options.tls_override_for(domain), options.mta_sts.get());
   const auto plan = relay::plan_tls(options.tls_override_for(domain), facts);
   if (facts.mta_sts) {

@@ -171,11 +171,12 @@ asio::awaitable<DomainOutcome> deliver_to_domain_untimed(asio::any_io_executor e
                                     hops.hosts.size() - host_count, options.max_mx_hosts));
   }
   // The TLS each host must get (DANE, MTA-STS, the override, or opportunistic); an implicit MX
-  // has no MX RRset to be secure.
+  // is the domain itself, with DANE when the denial of MX records and its address records are
+  // secure (RFC 7672 §2.2.1).
   const TlsPolicyOverride override = options.tls_override_for(domain);
   std::vector<std::string> candidates(hops.hosts.begin(), hops.hosts.begin() + host_count);
   const DomainTlsFacts facts = co_await gather_tls_facts(
-      resolver, domain, mx.secure && !hops.implicit_mx, std::move(candidates), override,
+      resolver, domain, mx.secure, hops.implicit_mx, std::move(candidates), override,
       options.mta_sts.get());
   out.tls_plan = plan_tls(override, facts);
   if (!facts.mta_sts_problem.empty()) {

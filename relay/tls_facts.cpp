@@ -1,6 +1,7 @@
 // TLS facts for a destination domain: TLSA lookups (RFC 7672 §2.2: only behind a secure MX
-// RRset; a bogus or failed lookup is remembered, not treated as absence) and the MTA-STS
-// policy (RFC 8461 §5) when DANE does not decide.
+// RRset, or for a domain without MX its own name behind a secure denial and secure address
+// records, §2.2.1; a bogus or failed lookup is remembered, not treated as absence) and the
+// MTA-STS policy (RFC 8461 §5) when DANE does not decide.
 #include "relay/tls_facts.hpp"
 
 namespace hikyaku::relay {
@@ -24,11 +25,13 @@ MxHostFacts tlsa_facts(const std::string& host, const dns::DnsAnswer& answer) {
 }
 
 asio::awaitable<DomainTlsFacts> gather_tls_facts(dns::Resolver& resolver, std::string domain,
-                                                 bool mx_secure, std::vector<std::string> hosts,
+                                                 bool mx_secure, bool implicit_mx,
+                                                 std::vector<std::string> hosts,
                                                  TlsPolicyOverride override, MtaStsSource* sts) {
   DomainTlsFacts facts;
   facts.domain = domain;
   facts.mx_secure = mx_secure;
+  facts.implicit_mx = implicit_mx;
   const bool fixed = override == TlsPolicyOverride::none || override == TlsPolicyOverride::may ||
                      override == TlsPolicyOverride::verify;
   const bool dane_possible = mx_secure && !fixed && override != TlsPolicyOverride::mta_sts;
@@ -46,7 +49,8 @@ asio::awaitable<DomainTlsFacts> gather_tls_facts(dns::Resolver& resolver, std::s
       facts.hosts.push_back(MxHostFacts{host, TlsaState::insecure, {}, "address records not DNSSEC-signed"});
       continue;
     }
-    // RFC 7672 §2.2.1-2.2.2 and RFC 6698 §3: the TLSA base domain is the MX host name.
+    // RFC 7672 §2.2.1-2.2.2 and RFC 6698 §3: the TLSA base domain is the MX host name; for an
+    // implicit MX, the domain itself (its address records found secure just above).
     const dns::DnsAnswer answer = co_await resolver.query("_25._tcp." + host, dns::RecordType::tlsa);
     facts.hosts.push_back(tlsa_facts(host, answer));
     any_records = any_records || facts.hosts.back().tlsa_state == TlsaState::secure_records;

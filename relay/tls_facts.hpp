@@ -1,5 +1,6 @@
 // Gathering what the outbound TLS decision needs for one destination domain: the TLSA records
-// of each MX host behind a DNSSEC-signed MX RRset (RFC 7672 §2.2, §2.2.1-2.2.2) and, where DANE
+// of each MX host behind a DNSSEC-signed MX RRset, or of the domain itself when it has no MX
+// (RFC 7672 §2.2, §2.2.1-2.2.2) and, where DANE
 // does not apply, the domain's MTA-STS policy (RFC 8461 §3, §5; DANE wins, §2).
 #pragma once
 #include <optional>
@@ -30,9 +31,12 @@ MxHostFacts tlsa_facts(const std::string& host, const dns::DnsAnswer& answer);
 // Looks up what `override` needs for `domain`, whose MX answer (with its DNSSEC state) and
 // ordered hosts are given: TLSA for every host whose address records are secure when the MX
 // RRset is secure and DANE may apply, and the MTA-STS policy when DANE does not decide and `sts`
-// is given.
+// is given. With `implicit_mx` (no MX records, RFC 5321 §5.1) `hosts` is the domain itself and
+// `mx_secure` says whether the denial of MX records validated; the domain's own address records
+// must be secure too, and its TLSA records are at _25._tcp.<domain> (RFC 7672 §2.2.1).
 asio::awaitable<DomainTlsFacts> gather_tls_facts(dns::Resolver& resolver, std::string domain,
-                                                 bool mx_secure, std::vector<std::string> hosts,
+                                                 bool mx_secure, bool implicit_mx,
+                                                 std::vector<std::string> hosts,
                                                  TlsPolicyOverride override, MtaStsSource* sts);
 
 }  // namespace hikyaku::relay

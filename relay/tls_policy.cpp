@@ -75,7 +75,10 @@ DomainTlsPlan plan_dane(const DomainTlsFacts& facts) {
         break;
     }
   }
-  plan.why = "DANE: the MX records are DNSSEC-signed and TLSA records are published";
+  plan.why = facts.implicit_mx
+                 ? "DANE: no MX records (the domain is its own implicit MX), its address records are "
+                   "DNSSEC-signed and TLSA records are published for it (RFC 7672 §2.2.1)"
+                 : "DANE: the MX records are DNSSEC-signed and TLSA records are published";
   return plan;
 }
 

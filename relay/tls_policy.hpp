@@ -43,10 +43,12 @@ struct MxHostFacts {
 
 struct DomainTlsFacts {
   std::string domain;
-  bool mx_secure = false;                // the MX RRset validated (RFC 7672 §2.2.1)
+  bool mx_secure = false;                // the MX RRset validated (RFC 7672 §2.2.1); for an
+                                         // implicit MX, the denial of MX records did
   std::vector<MxHostFacts> hosts;        // in MX preference order
   std::optional<MtaStsPolicy> mta_sts;   // the policy in force (fetched or cached, not expired)
   std::string mta_sts_problem;           // a record exists but no policy could be had: why
+  bool implicit_mx = false;              // no MX records: `hosts` is the domain itself
 };
 
 // RFC 7672 §3.1.3: only DANE-TA(2) and DANE-EE(3) with selector 0/1 and matching type 0/1/2 are

@@ -174,11 +174,15 @@ class OutboundTls(RelayTestCase):
         self.sinks.append(s)
         return s
 
-    def dane_relay(self, tlsa, anchor_mismatch=False, relay_extra=""):
-        """dane.test signed, MX mx.dane.test -> 127.0.0.31, TLSA `tlsa` (or none)."""
-        body = "@ IN MX 10 mx\nmx IN A 127.0.0.31\n"
-        if tlsa:
-            body += f"_25._tcp.mx IN TLSA {tlsa}\n"
+    def dane_relay(self, tlsa, anchor_mismatch=False, relay_extra="", implicit_mx=False):
+        """dane.test signed, MX mx.dane.test -> 127.0.0.31, TLSA `tlsa` (or none); with
+        implicit_mx no MX records: dane.test itself -> 127.0.0.31, its TLSA at _25._tcp.dane.test."""
+        if implicit_mx:
+            body = "@ IN A 127.0.0.31\n" + (f"_25._tcp IN TLSA {tlsa}\n" if tlsa else "")
+        else:
+            body = "@ IN MX 10 mx\nmx IN A 127.0.0.31\n"
+            if tlsa:
+                body += f"_25._tcp.mx IN TLSA {tlsa}\n"
         zone_text, ds = signed_zone(self.workdir, "dane.test", body)
         if anchor_mismatch:
             _, ds = signed_zone(self.workdir, "dane.test", body)  # another key's DS: bogus
@@ -244,6 +248,32 @@ class OutboundTls(RelayTestCase):
         self.assertEqual(sink.messages, [])
         log = r.read_log()
         self.assertIn("4.7.4", log)
+
+    def test_implicit_mx_with_tlsa_for_the_domain_delivers_over_dane(self):
+        # RFC 5321 §5.1, RFC 7672 §2.2.1: no MX records, so dane.test is its own MX; its address
+        # records are signed, so its TLSA records at _25._tcp.dane.test apply.
+        cert, key, spki = self.pki.leaf("dane.test", self_signed=True)
+        sink = self.sink("127.0.0.31", server_context(cert, key))
+        r = self.dane_relay(f"3 1 1 {spki}", implicit_mx=True)
+        _, reply = send(r, ["dane@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual(len(sink.messages), 1)
+        self.assertTrue(sink.messages[0]["tls"])
+        self.assertRegex(r.read_log(), r"domain=dane\.test relay=dane\.test\[127\.0\.0\.31\]:\d+ .*tls_policy=tlsa ")
+        code, out = self.tls_policy(r, "dane.test")
+        self.assertEqual(code, 0, out)
+        self.assertIn("mx: none (implicit MX: the domain itself), denial DNSSEC-signed", out)
+        self.assertIn("implicit MX", out)
+        self.assertIn(f"tlsa: 3 1 1 {spki}", out)
+
+    def test_implicit_mx_with_a_wrong_tlsa_is_deferred_never_plaintext(self):
+        cert, key, _ = self.pki.leaf("dane.test")
+        sink = self.sink("127.0.0.31", server_context(cert, key))
+        r = self.dane_relay("3 1 1 " + "ab" * 32, implicit_mx=True)
+        _, reply = send(r, ["dane@hikyaku.example"])
+        self.assertTrue(reply.startswith("451"), reply)
+        self.assertEqual(sink.messages, [])
+        self.assertIn("tlsa-invalid", r.read_log())
 
     def test_bogus_zone_is_a_temporary_failure(self):
         cert, key, spki = self.pki.leaf("mx.dane.test", self_signed=True)

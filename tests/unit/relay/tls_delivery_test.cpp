@@ -149,6 +149,59 @@ TEST(TlsDelivery, TlsaIsNotAskedBehindAnUnsignedMxRrset) {
   EXPECT_EQ(server.log().messages.size(), 1u);
 }
 
+// RFC 7672 §2.2.1 with RFC 5321 §5.1: a domain without MX records is its own implicit MX; behind
+// a secure denial of MX and secure address records its TLSA records at _25._tcp.<domain> apply.
+TEST(TlsDelivery, ImplicitMxWithTlsaForTheDomainDeliversOverDane) {
+  asio::io_context io;
+  FakeSmtpServer server(io, "127.0.0.1", with_starttls());
+  auto zone = zone_of(soa("signed.example") + "@ A 127.0.0.1\n_25._tcp TLSA 3 1 1 " +
+                      hex(server.spki_sha256()) + "\n");
+  auto out = complete(io, deliver_to_domain(io.get_executor(), zone, "signed.example",
+                                            transaction({"bob"}), options_for(server)));
+  ASSERT_FALSE(out.decided.failure) << out.decided.failure->reply.summary();
+  EXPECT_EQ(out.decided.host, "signed.example");
+  EXPECT_EQ(out.tls_plan.policy_type, PolicyType::tlsa);
+  EXPECT_NE(out.tls_plan.why.find("implicit MX"), std::string::npos) << out.tls_plan.why;
+  ASSERT_EQ(out.tls_plan.hosts.size(), 1u);
+  EXPECT_EQ(out.tls_plan.hosts[0].level, TlsLevel::dane);
+  EXPECT_TRUE(out.decided.tls);
+  ASSERT_EQ(out.tls_sessions.size(), 1u);
+  EXPECT_TRUE(out.tls_sessions[0].success);
+  EXPECT_EQ(server.log().messages.size(), 1u);
+}
+
+TEST(TlsDelivery, ImplicitMxWithAWrongTlsaIsDeferredNeverInTheClear) {
+  asio::io_context io;
+  FakeSmtpServer server(io, "127.0.0.1", with_starttls());
+  auto zone = zone_of(soa("signed.example") + "@ A 127.0.0.1\n_25._tcp TLSA 3 1 1 " +
+                      std::string(64, 'a') + "\n");
+  auto out = complete(io, deliver_to_domain(io.get_executor(), zone, "signed.example",
+                                            transaction({"bob"}), options_for(server)));
+  ASSERT_TRUE(out.decided.failure);
+  EXPECT_TRUE(out.decided.result.all_temporary());
+  EXPECT_EQ(out.tls_plan.policy_type, PolicyType::tlsa);
+  EXPECT_TRUE(server.log().messages.empty());
+  EXPECT_EQ(server.log().connections, 1);
+  ASSERT_EQ(out.tls_sessions.size(), 1u);
+  EXPECT_EQ(out.tls_sessions[0].result_type, "tlsa-invalid");
+}
+
+TEST(TlsDelivery, ImplicitMxWithInsecureAddressesOrUnsignedHasNoDane) {
+  for (const bool signed_zone : {true, false}) {
+    SCOPED_TRACE(signed_zone ? "signed, insecure addresses" : "unsigned");
+    asio::io_context io;
+    FakeSmtpServer server(io, "127.0.0.1", with_starttls());
+    const std::string domain = signed_zone ? "signed.example" : "plain.example";
+    auto zone = zone_of(soa(domain) + "@ A 127.0.0.1\n_25._tcp TLSA 3 1 1 " + std::string(64, 'a') + "\n");
+    if (signed_zone) zone.insecure_addresses = {domain};
+    auto out = complete(io, deliver_to_domain(io.get_executor(), zone, domain, transaction({"bob"}),
+                                              options_for(server)));
+    ASSERT_FALSE(out.decided.failure) << out.decided.failure->reply.summary();
+    EXPECT_EQ(out.tls_plan.policy_type, PolicyType::no_policy_found);
+    EXPECT_EQ(server.log().messages.size(), 1u);
+  }
+}
+
 class FixedPolicy final : public MtaStsSource {
  public:
   explicit FixedPolicy(MtaStsPolicy p) : policy_(std::move(p)) {}
