@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   build-essential cmake pkgconf ccache
   libboost-dev libssl-dev libidn2-dev
-  libopendkim-dev libspf2-dev libpsl-dev publicsuffix libseccomp-dev
+  libopendkim-dev libspf2-dev libseccomp-dev
   libunbound-dev dns-root-data
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsystemd-dev   # sd_notify (readiness, reload, watchdog) and the journald log sink

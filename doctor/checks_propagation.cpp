@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "doctor/public_suffix.hpp"
 #include "dns/names.hpp"
 #include "doctor/checks.hpp"
 
@@ -40,14 +39,19 @@ std::optional<std::vector<std::string>> authoritative_servers(const DoctorOption
   std::vector<std::string> servers = o.authoritative;
   zone = o.domain;
   if (servers.empty()) {
-    // The zone: the closest enclosing name with NS records, up to the organizational domain.
-    const std::string org = psl_organizational_domain(o.domain);
+    // The zone: the closest enclosing name with NS records (RFC 1034 §4.2: a zone's apex holds
+    // its NS RRset), found by asking one label less each time; never a top-level domain, whose
+    // servers are not the domain's.
     const dns::DnsAnswer* ns = nullptr;
     for (;;) {
       ns = lookup.get(zone, dns::RecordType::ns);
       if (ns == nullptr) return std::nullopt;
-      if (ns->ok() || ns->temporary_failure() || zone == org || zone.find('.') == std::string::npos) break;
-      zone = zone.substr(zone.find('.') + 1);
+      const size_t dot = zone.find('.');
+      if (ns->ok() || ns->temporary_failure() || dot == std::string::npos ||
+          zone.find('.', dot + 1) == std::string::npos) {
+        break;
+      }
+      zone = zone.substr(dot + 1);
     }
     if (!ns->ok()) {
       if (report != nullptr) report->add(Severity::unknown, "propagation.unknown", zone,

@@ -79,6 +79,11 @@ FINDINGS = [
 ]
 
 
+# RFC 9989 §4.10: the record of walk.test governs a.b.walk.test, found by the DNS Tree Walk.
+WALK = (OK_MAIL + '@ IN TXT "v=spf1 -all"\n_dmarc IN TXT "v=DMARC1; p=reject; sp=quarantine"\n'
+        'a.b IN MX 10 mx1.clean.test.\na.b IN TXT "v=spf1 -all"\n')
+
+
 def run(*args, timeout=60):
     start = time.monotonic()
     proc = subprocess.run([HIKYAKU, *args], capture_output=True, text=True, timeout=timeout)
@@ -93,6 +98,7 @@ class Doctor(unittest.TestCase):
                  "8.b.d.0.1.0.0.2.ip6.arpa": zone("8.b.d.0.1.0.0.2.ip6.arpa", REVERSE6)}
         for domain, body, _, _ in FINDINGS:
             zones[domain] = zone(domain, body)
+        zones["walk.test"] = zone("walk.test", WALK)
         cls.nsd = NsdServer(zones).start()
 
     @classmethod
@@ -126,6 +132,16 @@ class Doctor(unittest.TestCase):
             times.append(seconds)
         print(f"\ndoctor clean.test wall time: {', '.join(f'{t:.3f}s' for t in times)}")
         self.assertLess(min(times), 5.0)  # target < 1 s; generous under sanitizers on a busy machine
+
+    def test_dmarc_policy_domain_found_by_the_tree_walk(self):
+        _, report, _ = self.doctor("a.b.walk.test")
+        by_check = {f["check"]: f for f in report["findings"]}
+        found = by_check["dmarc.policy_domain"]
+        self.assertIn("policy domain walk.test (its organizational domain), organizational domain walk.test",
+                      found["problem"])
+        self.assertIn("asked: a.b.walk.test, b.walk.test, walk.test, test", found["problem"])
+        self.assertEqual(by_check["dmarc.missing"]["severity"], "info")
+        self.assertIn("applies with policy quarantine (its sp= tag", by_check["dmarc.missing"]["problem"])
 
     def test_one_zone_per_finding(self):
         for domain, _, check, severity in FINDINGS:

@@ -401,6 +401,77 @@ TEST(DoctorDmarc, RecordAtTheApex) {
   EXPECT_EQ(only(r, "dmarc.missing").severity, Severity::warn);
 }
 
+// RFC 9989 §4.10: the DNS Tree Walk finds the policy and the organizational domain; no PSL.
+TEST(DoctorDmarc, TheTreeWalkNamesThePolicyDomain) {
+  const auto own = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"),
+                       options_for("d.test"));
+  const auto& mine = only(own, "dmarc.policy_domain");
+  EXPECT_EQ(mine.severity, Severity::info);
+  EXPECT_NE(mine.problem.find("policy domain d.test (the domain itself), organizational domain d.test"),
+            std::string::npos) << mine.problem;
+  EXPECT_NE(only(own, "dmarc.ok").problem.find("policy domain d.test, organizational domain d.test"),
+            std::string::npos);
+  // A subdomain three labels down without records of its own: the walk asks each name up to the
+  // top and the record of d.test applies (its np= for a name that does not exist).
+  const auto deep = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; sp=none; np=quarantine\"\n"
+                                     "x.y IN TXT \"v=spf1 -all\"\n"),
+                        options_for("x.y.d.test"));
+  const auto& walk = only(deep, "dmarc.policy_domain");
+  EXPECT_NE(walk.problem.find("policy domain d.test (its organizational domain), organizational domain d.test"),
+            std::string::npos) << walk.problem;
+  EXPECT_NE(walk.problem.find("asked: x.y.d.test, y.d.test, d.test, test"), std::string::npos) << walk.problem;
+  const auto& missing = only(deep, "dmarc.missing");
+  EXPECT_EQ(missing.severity, Severity::info);
+  EXPECT_NE(missing.problem.find("applies with policy none (its sp= tag;"), std::string::npos) << missing.problem;
+  const auto gone = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; sp=none; np=quarantine\"\n"),
+                        options_for("nothere.d.test"));
+  EXPECT_NE(only(gone, "dmarc.missing").problem.find("applies with policy quarantine (its np= tag;"), std::string::npos)
+      << dump(gone);
+}
+
+TEST(DoctorDmarc, APublicSuffixDomainRecordAndPsdFlags) {
+  // psd=y at d.test: shop.d.test is an organizational domain; without a record of its own the
+  // public suffix domain's record applies (RFC 9989 §4.10.1).
+  const auto r = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; psd=y\"\n"
+                                 "shop IN TXT \"v=spf1 -all\"\n"),
+                     options_for("shop.d.test"));
+  const auto& f = only(r, "dmarc.policy_domain");
+  EXPECT_NE(f.problem.find("policy domain d.test (its public suffix domain), organizational domain shop.d.test"),
+            std::string::npos) << f.problem;
+  // psd=y at the domain itself is a warning, psd=n a note; t=y a warning.
+  const auto psd_y = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; psd=y\"\n"),
+                         options_for("d.test"));
+  EXPECT_EQ(only(psd_y, "dmarc.psd").severity, Severity::warn);
+  const auto psd_n = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; psd=n; t=y\"\n"),
+                         options_for("d.test"));
+  EXPECT_EQ(only(psd_n, "dmarc.psd").severity, Severity::info);
+  const auto& testing = only(psd_n, "dmarc.testing");
+  EXPECT_EQ(testing.severity, Severity::warn);
+  EXPECT_NE(testing.problem.find("one level below p=reject"), std::string::npos);
+  EXPECT_FALSE(has_error(psd_n));
+}
+
+TEST(DoctorDmarc, ReportDestinationsInTheSameOrganizationalDomainByTheWalk) {
+  // reports.d.test has no record: its walk reaches d.test, the same organizational domain.
+  const auto same = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:r@reports.d.test\"\n"),
+                        options_for("d.test"));
+  EXPECT_TRUE(with_id(same, "dmarc.report_auth").empty()) << dump(same);
+  EXPECT_EQ(only(same, "dmarc.ok").severity, Severity::ok);
+  // With psd=n at reports.d.test it is an organizational domain of its own: external.
+  const auto own = run(d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:r@reports.d.test\"\n"
+                                   "_dmarc.reports IN TXT \"v=DMARC1; p=none; psd=n\"\n"),
+                       options_for("d.test"));
+  EXPECT_EQ(only(own, "dmarc.report_auth").subject, "d.test._report._dmarc.reports.d.test");
+}
+
+TEST(DoctorDmarc, AWalkThatCannotFinishIsUnknown) {
+  Scenario s = d(kOkMail + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\nsub IN TXT \"v=spf1 -all\"\n");
+  s.timeouts.insert({"_dmarc.d.test", dns::RecordType::txt});
+  const auto r = run(s, options_for("sub.d.test"));
+  EXPECT_EQ(only(r, "dmarc.unknown").severity, Severity::unknown);
+  EXPECT_TRUE(with_id(r, "dmarc.missing").empty());
+}
+
 TEST(DoctorDmarc, TimeoutIsUnknown) {
   Scenario s = clean();
   s.timeouts.insert({"_dmarc.clean.test", dns::RecordType::txt});
