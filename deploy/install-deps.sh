@@ -35,6 +35,7 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 echo "install-deps: installing ${missing[*]}"
 $SUDO apt-get update
-# postfix is installed only for its smtp-sink/smtp-source load tools; never configured or started.
+# postfix: its smtp-sink/smtp-source load tools, and private instances the interop tests and the
+# bench start from their own config directories; the system instance is never configured or started.
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
