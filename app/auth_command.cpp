@@ -45,6 +45,7 @@ int auth_command(const AuthCommandOptions& o) {
   // reply domain and signing keys come from the configuration, when one is given.
   std::optional<routing::ReplyRouting> reply;
   std::vector<std::string> key_domains;
+  bool arc = false;
   if (!o.config_path.empty()) {
     auto loaded = config::load_file(o.config_path);
     if (!loaded) {
@@ -55,6 +56,7 @@ int auth_command(const AuthCommandOptions& o) {
     hostname = loaded->server.hostname;
     reply = routing::ReplyRouting::from(*loaded);
     for (const auto& k : loaded->dkim_keys) key_domains.push_back(k.domain);
+    arc = loaded->arc.enabled;
   }
   if (settings.authserv_id.empty()) settings.authserv_id = hostname;
   const std::string mail_from = o.mail_from == "<>" ? std::string() : o.mail_from;
@@ -115,7 +117,8 @@ int auth_command(const AuthCommandOptions& o) {
   if (decision.action == auth::Enforcement::Action::accept) {
     const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
     const FromRewritePlan rw =
-        plan_from_rewrite(message, results->dmarc, config::FromRewriteMode::when_needed, reply, key_domains, today);
+        plan_from_rewrite(message, *results, config::FromRewriteMode::when_needed, reply, key_domains, today,
+                          prepended_field_names(arc, !key_domains.empty()));
     fmt::print("From rewrite: {} ({})", rw.decision.rewrite ? "yes" : "no", rw.decision.reason);
     if (rw.decision.rewrite) fmt::print(" -> <{}>", rw.reply_address.str());
     fmt::print("\n");

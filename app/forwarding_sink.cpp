@@ -340,8 +340,9 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   }
   const auto today = forwarding_->reply ? forwarding_->reply->today()
                                         : std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::vector<std::string> prepended = prepended_field_names(forwarding_->arc.has_value(), !key_domains.empty());
   const FromRewritePlan from_plan =
-      plan_from_rewrite(msg, auth_results.dmarc, plan.from_rewrite, forwarding_->reply, key_domains, today);
+      plan_from_rewrite(msg, auth_results, plan.from_rewrite, forwarding_->reply, key_domains, today, prepended);
   std::optional<core::Message> rewritten;
   if (from_plan.rewritten) {
     rewritten.emplace(*from_plan.rewritten);

@@ -4,8 +4,10 @@
 // fields with §2.1.1 line lengths and §2.2.3 folding.
 #include "app/from_rewrite.hpp"
 
+#include <algorithm>
 #include <optional>
 
+#include "auth/tag_list.hpp"
 #include "core/ascii.hpp"
 #include "srs/reply_address.hpp"
 
@@ -314,13 +316,65 @@ bool signs_for(const std::vector<std::string>& key_domains, std::string_view dom
   return false;
 }
 
-FromRewritePlan plan_from_rewrite(const core::Message& message, const auth::DmarcOutcome& dmarc,
+std::vector<std::string> prepended_field_names(bool arc, bool signs) {
+  std::vector<std::string> names = {"Authentication-Results", "Received"};
+  if (arc) {
+    for (const char* n : {"ARC-Authentication-Results", "ARC-Message-Signature", "ARC-Seal"}) names.emplace_back(n);
+  }
+  if (signs) names.emplace_back("DKIM-Signature");
+  return names;
+}
+
+bool survives_prepended(const core::Message& message, size_t index, const std::vector<std::string>& prepended) {
+  const auto signatures = message.find("DKIM-Signature");
+  if (index >= signatures.size()) return false;
+  auto tags = auth::parse_tag_list(message.field_value(*signatures[index]));
+  if (!tags) return false;
+  const std::string* h = tags->find("h");
+  if (h == nullptr) return false;
+  const std::string list = auth::strip_fws(*h);
+  for (const auto& name : prepended) {
+    size_t signed_count = 0;
+    for (size_t start = 0; start <= list.size();) {
+      const size_t colon = std::min(list.find(':', start), list.size());
+      if (core::ascii_iequals(std::string_view(list).substr(start, colon - start), name)) ++signed_count;
+      start = colon + 1;
+    }
+    if (signed_count > message.find(name).size()) return false;
+  }
+  return true;
+}
+
+FromRewritePlan plan_from_rewrite(const core::Message& message, const auth::AuthResults& results,
                                   config::FromRewriteMode mode, const std::optional<routing::ReplyRouting>& reply,
-                                  const std::vector<std::string>& key_domains, std::chrono::sys_days today) {
+                                  const std::vector<std::string>& key_domains, std::chrono::sys_days today,
+                                  const std::vector<std::string>& prepended) {
+  const auth::DmarcOutcome& dmarc = results.dmarc;
   FromRewritePlan plan;
   FromRewriteFacts facts;
   facts.mode = mode;
   facts.dmarc = &dmarc;
+  if (dmarc.dkim_aligned) {
+    // The candidates: passing signatures of the author domain or of its organizational domain
+    // (relaxed alignment; a strict record's subdomain signature is counted too, which can only
+    // keep a From that would have been kept before this check).
+    const std::string from = core::ascii_lower(dmarc.from_domain);
+    const std::string org = core::ascii_lower(dmarc.org_domain.empty() ? dmarc.from_domain : dmarc.org_domain);
+    const auto related = [&](std::string d) {
+      d = core::ascii_lower(d);
+      return d == from || d == org ||
+             (d.size() > org.size() && d.compare(d.size() - org.size(), org.size(), org) == 0 &&
+              d[d.size() - org.size() - 1] == '.');
+    };
+    facts.dkim_survives = false;
+    for (size_t i = 0; i < results.dkim.size(); ++i) {
+      const auto& s = results.dkim[i];
+      if (s.result == auth::DkimResult::pass && related(s.domain) && survives_prepended(message, i, prepended)) {
+        facts.dkim_survives = true;
+        break;
+      }
+    }
+  }
   facts.has_signing_key = reply && signs_for(key_domains, reply->domain);
   if (mode != config::FromRewriteMode::never) {
     auto author = parse_author(message);

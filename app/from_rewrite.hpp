@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/from_rewrite_decision.hpp"
+#include "auth/results.hpp"
 #include "core/address.hpp"
 #include "core/expected.hpp"
 #include "core/message.hpp"
@@ -51,22 +52,35 @@ std::string rewritten_display(const AuthorMailbox& author, std::string_view via_
 std::string rewrite_from(const core::Message& message, const AuthorMailbox& author,
                          const core::Address& reply_address, std::string_view via_domain);
 
+// The names of the fields the relay prepends to every forwarded message (our trace field and
+// Authentication-Results; the ARC set when `arc`; our DKIM-Signature fields when `signs`).
+std::vector<std::string> prepended_field_names(bool arc, bool signs);
+
+// Whether the `index`-th DKIM-Signature field of `message` still verifies once fields named in
+// `prepended` are added on top: RFC 6376 §5.4.2 selects fields from the bottom up and signs a
+// name listed in h= more often than the message has such fields as absent (over-signing), so
+// a field of that name added above breaks the signature; otherwise what we add is not covered.
+bool survives_prepended(const core::Message& message, size_t index, const std::vector<std::string>& prepended);
+
 // Whether one of our DKIM signing domains aligns with `domain` (relaxed, RFC 9989 §4.4.1
 // without the Tree Walk: the same name or a parent of it), ASCII case ignored.
 bool signs_for(const std::vector<std::string>& key_domains, std::string_view domain);
 
 // The whole plan for one message: the author parsed, the reply address made (a too-long or
-// unencodable author stops it), the decision taken; `rewritten` is the new raw message when
-// the decision is to rewrite.
+// unencodable author stops it), whether an aligned author DKIM pass survives the fields in
+// `prepended` (the passing signatures whose d= is the author domain or shares its
+// organizational domain), the decision taken; `rewritten` is the new raw message when the
+// decision is to rewrite.
 struct FromRewritePlan {
   FromRewriteDecision decision;
   std::optional<AuthorMailbox> author;
   core::Address reply_address;
   std::optional<std::string> rewritten;
 };
-FromRewritePlan plan_from_rewrite(const core::Message& message, const auth::DmarcOutcome& dmarc,
+FromRewritePlan plan_from_rewrite(const core::Message& message, const auth::AuthResults& results,
                                   config::FromRewriteMode mode, const std::optional<routing::ReplyRouting>& reply,
-                                  const std::vector<std::string>& key_domains, std::chrono::sys_days today);
+                                  const std::vector<std::string>& key_domains, std::chrono::sys_days today,
+                                  const std::vector<std::string>& prepended);
 
 // Folds one header field (no CRLF at its end) as described above; the result ends in CRLF.
 std::string fold_field(std::string_view line);

@@ -39,7 +39,7 @@ FromRewriteDecision decide_from_rewrite(const FromRewriteFacts& f) {
   if (f.mode == config::FromRewriteMode::always) return {true, "always"};
   if (f.dmarc == nullptr) return {false, "dmarc-error"};
   const auth::DmarcOutcome& d = *f.dmarc;
-  if (d.dkim_aligned) return {false, "dkim-aligned"};
+  if (d.dkim_aligned && f.dkim_survives) return {false, "dkim-aligned"};
   if (d.result == DmarcResult::temperror || d.result == DmarcResult::permerror) return {false, "dmarc-error"};
   if (d.result == DmarcResult::none) return {false, "no-policy"};
   // RFC 9989 §4.7 "t": t=y asks receivers to apply the policy one level below.
@@ -47,7 +47,7 @@ FromRewriteDecision decide_from_rewrite(const FromRewriteFacts& f) {
   if (d.testing) applied = applied == DmarcPolicy::reject ? DmarcPolicy::quarantine : DmarcPolicy::none;
   if (applied == DmarcPolicy::none) return {false, d.policy != DmarcPolicy::none ? "policy-testing" : "policy-none"};
   if (d.result != DmarcResult::pass) return {false, "dmarc-fail"};
-  return {true, "spf-only-aligned"};
+  return {true, d.dkim_aligned ? "dkim-breaks" : "spf-only-aligned"};
 }
 
 config::FromRewriteMode combine_modes(config::FromRewriteMode a, config::FromRewriteMode b) {

@@ -28,12 +28,15 @@ struct FromRewriteFacts {
   // A reply domain is configured ([from_rewrite] domain, [srs] secrets) and one of our DKIM
   // keys signs for it (same domain or a parent: relaxed alignment, RFC 9989 §4.4.1).
   bool has_signing_key = false;
+  // An aligned author DKIM pass (dmarc->dkim_aligned) still verifies over the message as we
+  // send it: no such signature over-signs (RFC 6376 §5.4.2) a field name we prepend.
+  bool dkim_survives = true;
 };
 
 struct FromRewriteDecision {
   bool rewrite = false;
   // One word for logs, Authentication-Results and `hikyaku auth`:
-  //   rewrite: "always", "spf-only-aligned"
+  //   rewrite: "always", "spf-only-aligned", "dkim-breaks"
   //   keep:    "never", "dkim-aligned", "policy-none", "policy-testing", "no-policy",
   //            "dmarc-fail", "dmarc-error", "no-signing-key", "multiple-from",
   //            "multiple-authors", "group", "from-syntax", "address-too-long",
@@ -46,13 +49,16 @@ struct FromRewriteDecision {
 //  2. the header is not rewritable                 keep    multiple-from, group, ...
 //  3. no key signs for the reply domain            keep    no-signing-key
 //  4. mode always                                  rewrite always
-//  5. an aligned DKIM pass (survives forwarding)   keep    dkim-aligned
+//  5. an aligned DKIM pass that survives what we   keep    dkim-aligned
+//     prepend (carries DMARC downstream)
 //  6. DMARC temperror/permerror                    keep    dmarc-error (the policy is unknown)
 //  7. no DMARC record                              keep    no-policy
 //  8. p=none, or t=y lowering quarantine to none   keep    policy-none / policy-testing
 //  9. DMARC fail here (unauthenticated, accepted     keep    dmarc-fail: our signature must not
 //     by local policy)                                      lend it the DMARC pass it lacks
 // 10. pass by aligned SPF alone                    rewrite spf-only-aligned
+//     or by an aligned DKIM signature our fields     rewrite dkim-breaks
+//     would break
 FromRewriteDecision decide_from_rewrite(const FromRewriteFacts& facts);
 
 // Of several recipients' modes, the one that rewrites least: one message goes to all of them,

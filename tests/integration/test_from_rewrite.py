@@ -238,6 +238,23 @@ class FromRewrite(RelayTestCase):
         self.assertEqual(verdict["dmarc"], "pass", verdict)
         self.assertTrue(r.wait_for_log("from_rewrite=dkim-aligned"), r.read_log()[-3000:])
 
+    def test_author_signature_our_fields_would_break_is_rewritten(self):
+        # The author over-signs Authentication-Results (named in h= with none present, RFC 6376
+        # §5.4.2): our A-R on top breaks its signature downstream, so it carries no DMARC there.
+        r = self.start()
+        original = message("Bob <bob@signed.example>")
+        signed = dkim.sign(original, b"s1", b"signed.example", self.author_key,
+                           include_headers=[b"from", b"to", b"subject", b"date", b"message-id",
+                                            b"authentication-results"]) + original
+        reply = self.send(signed, "bob@signed.example", client_ip="203.0.113.5")  # SPF fails
+        self.assertTrue(reply.startswith("250"), reply)
+        msg = self.arrived()
+        verdict = self.evaluator.evaluate(msg["data"], msg["mail_from"])
+        self.assertNotIn("signed.example", verdict["dkim_pass"])  # broken on the way, as predicted
+        self.assertEqual(verdict["from_domain"], FWD)
+        self.assertEqual(verdict["dmarc"], "pass", verdict)
+        self.assertTrue(r.wait_for_log("from_rewrite=dkim-breaks"), r.read_log()[-3000:])
+
     def rewritten_address(self, r):
         reply = self.send(message("Alice <alice@spfonly.example>"), "alice@spfonly.example")
         self.assertTrue(reply.startswith("250"), reply)

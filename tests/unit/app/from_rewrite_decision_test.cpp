@@ -105,6 +105,20 @@ TEST(FromRewriteDecision, WithoutADmarcVerdictNothingIsRewrittenUnlessAlways) {
   EXPECT_TRUE(decide_from_rewrite(FromRewriteFacts{A, nullptr, OK, true}).rewrite);
 }
 
+TEST(FromRewriteDecision, AnAlignedSignatureOurFieldsWouldBreakCarriesNothing) {
+  // dkim_survives = false: the aligned author signature over-signs a field we prepend.
+  const auto decide = [](const DmarcOutcome& d, FromRewriteMode mode = W) {
+    return decide_from_rewrite(FromRewriteFacts{mode, &d, OK, true, false});
+  };
+  EXPECT_TRUE(decide(kDkimReject).rewrite);
+  EXPECT_EQ(decide(kDkimReject).reason, "dkim-breaks");
+  EXPECT_EQ(decide(kBothReject).reason, "dkim-breaks");
+  EXPECT_EQ(decide(dmarc(DmarcResult::pass, DmarcPolicy::none, false, true)).reason, "policy-none");
+  EXPECT_EQ(decide(kDkimReject, N).reason, "never");
+  // A signature that survives keeps the From, as the table says.
+  EXPECT_EQ(decide_from_rewrite(FromRewriteFacts{W, &kDkimReject, OK, true, true}).reason, "dkim-aligned");
+}
+
 TEST(FromRewriteDecision, CombinedModesRewriteLeast) {
   EXPECT_EQ(combine_modes(A, W), W);
   EXPECT_EQ(combine_modes(W, A), W);

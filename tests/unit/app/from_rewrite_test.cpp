@@ -160,6 +160,29 @@ TEST(FromRewrite, WhatIsNotRewritten) {
   ASSERT_TRUE(parse_author(m).has_value());
 }
 
+TEST(FromRewrite, AuthorSignatureSurvivesWhatWePrependUnlessItOverSignsIt) {
+  const std::vector<std::string> ours = prepended_field_names(/*arc=*/true, /*signs=*/true);
+  ASSERT_EQ(ours.size(), 6u);
+  const auto message = [](const std::string& h, const std::string& more = "") {
+    return core::Message("DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s1;\r\n\th=" + h +
+                         "; bh=AAAA; b=AAAA\r\n" + more + "From: a@example.org\r\n" + kTail);
+  };
+  EXPECT_TRUE(survives_prepended(message("from:to:subject"), 0, ours));
+  // Fields named once for each instance present: ours on top is not covered.
+  EXPECT_TRUE(survives_prepended(message("from:Received", "Received: by x\r\n"), 0, ours));
+  // Named more often than present (over-signed, RFC 6376 §5.4.2): ours on top is covered.
+  EXPECT_FALSE(survives_prepended(message("from:received:received", "Received: by x\r\n"), 0, ours));
+  EXPECT_FALSE(survives_prepended(message("from:Authentication-Results"), 0, ours));
+  EXPECT_FALSE(survives_prepended(message("from:arc-seal"), 0, ours));
+  EXPECT_TRUE(survives_prepended(message("from:arc-seal"), 0, prepended_field_names(false, true)));
+  // The signature field itself counts as one present: named twice, ours on top is covered.
+  EXPECT_TRUE(survives_prepended(message("from:dkim-signature"), 0, ours));
+  EXPECT_FALSE(survives_prepended(message("from : dkim-signature : DKIM-Signature"), 0, ours));  // FWS in h=
+  EXPECT_TRUE(survives_prepended(message("from:dkim-signature"), 0, prepended_field_names(true, false)));
+  EXPECT_FALSE(survives_prepended(message("from:to"), 1, ours));  // no second signature
+  EXPECT_FALSE(survives_prepended(core::Message("DKIM-Signature: v=1; d=x\r\nFrom: a@b\r\n\r\n"), 0, ours));
+}
+
 TEST(FromRewrite, SigningDomainAlignment) {
   EXPECT_TRUE(signs_for({"fwd.example"}, "fwd.example"));
   EXPECT_TRUE(signs_for({"other.example", "FWD.example"}, "fwd.EXAMPLE"));
