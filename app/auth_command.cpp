@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "app/from_rewrite.hpp"
 #include "app/offline_dns.hpp"
 #include "auth/arc_vouch.hpp"
 #include "auth/authentication_results.hpp"
@@ -40,6 +41,11 @@ const char* action_name(auth::Enforcement::Action a) {
 int auth_command(const AuthCommandOptions& o) {
   config::AuthConfig settings;
   std::string hostname = host_name();
+  // From rewriting as the relay would decide it under the default mode ("when-needed"): the
+  // reply domain and signing keys come from the configuration, when one is given.
+  std::optional<routing::ReplyRouting> reply;
+  std::vector<std::string> key_domains;
+  bool arc = false;
   if (!o.config_path.empty()) {
     auto loaded = config::load_file(o.config_path);
     if (!loaded) {
@@ -48,6 +54,9 @@ int auth_command(const AuthCommandOptions& o) {
     }
     settings = loaded->auth;
     hostname = loaded->server.hostname;
+    reply = routing::ReplyRouting::from(*loaded);
+    for (const auto& k : loaded->dkim_keys) key_domains.push_back(k.domain);
+    arc = loaded->arc.enabled;
   }
   if (settings.authserv_id.empty()) settings.authserv_id = hostname;
   const std::string mail_from = o.mail_from == "<>" ? std::string() : o.mail_from;
@@ -105,6 +114,15 @@ int auth_command(const AuthCommandOptions& o) {
   fmt::print("Action: {}{}\n", action_name(decision.action),
              decision.action == auth::Enforcement::Action::accept ? "" : ": " + decision.reply.summary());
   if (!decision.note.empty()) fmt::print("Note: {}\n", decision.note);
+  if (decision.action == auth::Enforcement::Action::accept) {
+    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    const FromRewritePlan rw =
+        plan_from_rewrite(message, *results, config::FromRewriteMode::when_needed, reply, key_domains, today,
+                          prepended_field_names(arc, !key_domains.empty()));
+    fmt::print("From rewrite: {} ({})", rw.decision.rewrite ? "yes" : "no", rw.decision.reason);
+    if (rw.decision.rewrite) fmt::print(" -> <{}>", rw.reply_address.str());
+    fmt::print("\n");
+  }
   return decision.action == auth::Enforcement::Action::accept ? 0 : 1;
 }
 

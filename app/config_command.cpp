@@ -90,6 +90,7 @@ void render_domains(const config::Config& c, std::string& out) {
                        toml_string(d.subaddress_separator));
     if (d.dmarc_enforce) out += fmt::format("dmarc_enforce = {}\n", boolean(*d.dmarc_enforce));
     if (d.quarantine) out += fmt::format("quarantine = {}\n", quarantine(*d.quarantine));
+    out += fmt::format("from_rewrite = \"{}\"\n", config::to_string(d.from_rewrite));
     for (const auto& rule : d.rules) {
       out += fmt::format("\n[[domain.rule]]\naddress = {}\n", toml_string(rule.address));
       const auto& t = rule.target;
@@ -104,6 +105,7 @@ void render_domains(const config::Config& c, std::string& out) {
           out += fmt::format("action = \"reject\"\ncode = {}\ntext = {}\n", t.reply_code, toml_string(t.reply_text));
           break;
       }
+      if (rule.from_rewrite) out += fmt::format("from_rewrite = \"{}\"\n", config::to_string(*rule.from_rewrite));
     }
   }
 }
@@ -205,6 +207,10 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("srs", "max_failed_reversals", number(static_cast<unsigned long long>(c.srs.max_failed_reversals)));
   add("srs", "failed_reversal_window", duration(c.srs.failed_reversal_window));
 
+  add("from_rewrite", "domain", toml_string(c.from_rewrite.domain));
+  if (!c.from_rewrite.domain.empty() && c.from_rewrite.domain == c.srs.domain) s.back().note = "same as srs.domain";
+  add("from_rewrite", "reply_max_age", duration(c.from_rewrite.reply_max_age));
+
   add("arc", "enabled", boolean(c.arc.enabled));
   add("arc", "domain", toml_string(c.arc.domain));
   add("arc", "selector", toml_string(c.arc.selector));
@@ -290,12 +296,14 @@ std::vector<std::string> domain_summaries(const config::Config& c) {
                   : d.catch_all->action == config::RouteAction::drop  ? "drop"
                                                                        : fmt::format("reject {}", d.catch_all->reply_code);
     }
-    out.push_back(fmt::format("domain {}: rules={} catch-all={} subaddressing={} dmarc={}", d.name, d.rules.size(),
+    out.push_back(fmt::format("domain {}: rules={} catch-all={} subaddressing={} dmarc={} from_rewrite={}", d.name,
+                              d.rules.size(),
                               catch_all,
                               d.subaddressing ? "\"" + d.subaddress_separator + "\"" : std::string("off"),
                               !enforce ? "not enforced"
                               : q == config::QuarantineAction::reject ? "enforced (quarantine refused)"
-                                                                      : "enforced"));
+                                                                      : "enforced",
+                              config::to_string(d.from_rewrite)));
   }
   return out;
 }

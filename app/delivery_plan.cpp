@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "app/from_rewrite_decision.hpp"
+
 namespace hikyaku::app {
 
 size_t DeliveryPlan::recipient_count() const {
@@ -22,6 +24,7 @@ DeliveryPlan plan_delivery(const core::Envelope& env, const routing::Router& rou
       continue;
     }
     if (decision.disposition != routing::Disposition::forward) continue;
+    plan.from_rewrite = combine_modes(plan.from_rewrite, decision.from_rewrite);
     for (const auto& dest : decision.destinations) {
       if (!seen.insert(dest.local + "@" + dest.domain).second) continue;
       plan.originals.emplace(dest.str(), rcpt.str_as_sent());

@@ -23,6 +23,9 @@ struct DeliveryPlan {
   // Each destination (Address::str()) -> the RCPT TO address (as sent) that first named it: what
   // the sender may be told instead of the private forwarding target (RFC 3461 §4.2 ORCPT).
   std::map<std::string, std::string> originals;
+  // From rewriting for the one copy all destinations get: of the forwarded recipients' modes
+  // the one that rewrites least (app/from_rewrite_decision combine_modes).
+  config::FromRewriteMode from_rewrite = config::FromRewriteMode::always;
   bool empty() const { return groups.empty(); }
   size_t recipient_count() const;
 };

@@ -17,6 +17,7 @@
 #include "auth/arc_vouch.hpp"
 #include "auth/dnsbl.hpp"
 #include "app/delivery_plan.hpp"
+#include "app/from_rewrite.hpp"
 #include "app/queue_delivery.hpp"
 #include "app/message_metrics.hpp"
 #include "app/outcome_log.hpp"
@@ -331,22 +332,43 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
     log_outcome(env, msg, decision.reply, refused ? "refused" : "deferred", std::chrono::steady_clock::now() - start);
     co_return decision.reply;
   }
+  // From rewriting (RFC 7960 §3.2.3), before anything of ours is added: the ARC set and our
+  // DKIM signatures below then cover the rewritten From, whose domain our keys align with.
+  std::vector<std::string> key_domains;
+  if (forwarding_->dkim_keys && forwarding_->signer) {
+    for (const auto& key : forwarding_->dkim_keys->keys()) key_domains.push_back(key.domain());
+  }
+  const auto today = forwarding_->reply ? forwarding_->reply->today()
+                                        : std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::vector<std::string> prepended = prepended_field_names(forwarding_->arc.has_value(), !key_domains.empty());
+  const FromRewritePlan from_plan =
+      plan_from_rewrite(msg, auth_results, plan.from_rewrite, forwarding_->reply, key_domains, today, prepended);
+  std::optional<core::Message> rewritten;
+  if (from_plan.rewritten) {
+    rewritten.emplace(*from_plan.rewritten);
+    spdlog::info("{}: from rewritten ({}): <{}> -> <{}>", env.transaction_id, from_plan.decision.reason,
+                 log_safe(from_plan.author->address.str()), from_plan.reply_address.str());
+  }
+  const core::Message& source = rewritten ? *rewritten : msg;
+  const std::string_view rewrite_reason = from_plan.decision.reason;
   // RFC 5321 §4.4: a relay prepends its trace field, and RFC 8601 §5 our Authentication-Results
   // above it, after removing any that claim our authserv-id. The body and the author's headers
-  // stay as they are, so the author's own DKIM signature still verifies downstream.
+  // stay as they are (unless the From is rewritten above), so the author's own DKIM signature
+  // still verifies downstream.
   const auth::SmtpIdentities identities{env.mail_from.is_null() ? std::string() : env.mail_from.str(),
                                         env.session.helo};
   std::string prefix =
-      auth::render_authentication_results(auth_results, config_->auth.authserv_id, identities) +
+      auth::render_authentication_results(auth_results, config_->auth.authserv_id, identities,
+                                          from_plan.rewritten ? rewrite_reason : std::string_view()) +
       received_header(env, config_->server.hostname, std::chrono::system_clock::now());
   // The one copy of the message after DATA: our fields and the message (less any
   // Authentication-Results claiming our authserv-id) in one buffer with room for the ARC set and
   // the DKIM signatures, which are then inserted in place.
   constexpr size_t kRoomForOurFields = 64 * 1024;
   std::string raw;
-  raw.reserve(prefix.size() + msg.size() + kRoomForOurFields);
+  raw.reserve(prefix.size() + source.size() + kRoomForOurFields);
   raw += prefix;
-  auth::append_without_authentication_results(msg, config_->auth.authserv_id, raw);
+  auth::append_without_authentication_results(source, config_->auth.authserv_id, raw);
   core::Message outgoing(std::move(raw));
   // DESIGN §1 step 5 order: ARC set, then the DKIM signatures on top of it. The AMS and the
   // DKIM signatures cover the same body, relaxed: it is hashed once for all of them.
@@ -357,7 +379,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   }
   if (auto signatures = co_await sign(outgoing, body_hash); !signatures) {
     auto reply = core::SmtpReply::make(451, "4.3.0", "Error: signing failed, try again later");
-    log_outcome(env, msg, reply, "deferred", std::chrono::steady_clock::now() - start);
+    log_outcome(env, msg, reply, "deferred", std::chrono::steady_clock::now() - start, rewrite_reason);
     co_return reply;
   } else if (!signatures->empty()) {
     outgoing = std::move(outgoing).prepend(*signatures);
@@ -391,7 +413,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
                result.status == MessageStatus::queued && reply.code / 100 != 2
                    ? std::string_view("spool-failed")
                    : status_name(result.status),
-               std::chrono::steady_clock::now() - start, checks, unfinished);
+               std::chrono::steady_clock::now() - start, checks, unfinished, rewrite_reason);
   co_return reply;
 }
 

@@ -26,6 +26,8 @@ struct ForwardingContext {
   std::shared_ptr<dns::Resolver> resolver;
   relay::DomainDeliveryOptions delivery;
   std::optional<routing::SrsRouting> srs;  // MAIL FROM is rewritten when set
+  // [from_rewrite]: the reply addresses a rewritten From gets; unset: no From is rewritten.
+  std::optional<routing::ReplyRouting> reply;
   // Failed reversals at RCPT per client (set with srs; counts start afresh on a reload).
   std::shared_ptr<SrsReversalThrottle> srs_throttle;
   // DKIM signing as the forwarding domain (DESIGN §1 step 5): every configured key signs.

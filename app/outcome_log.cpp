@@ -82,23 +82,25 @@ void count_session_attempt(const relay::ConnectionOutcome& d) {
 }  // namespace
 
 void log_outcome(const core::Envelope& env, const core::Message& msg, const core::SmtpReply& reply,
-                 std::string_view status, std::chrono::steady_clock::duration delay) {
+                 std::string_view status, std::chrono::steady_clock::duration delay,
+                 std::string_view from_rewrite) {
   std::string to;
   for (const auto& r : env.recipients) to += (to.empty() ? "<" : ",<") + r.str() + ">";
   const double seconds = std::chrono::duration<double>(delay).count();
   count_message(env, msg, reply, status);  // every message outcome passes here once
   metrics::process().data_reply.with({}).observe(seconds);
-  spdlog::info("{}: client=[{}] from=<{}> to={} message-id={} size={} tls={} status={} reply={} delay={:.3f}s",
+  spdlog::info("{}: client=[{}] from=<{}> to={} message-id={} size={} tls={} status={} reply={} delay={:.3f}s{}{}",
                env.transaction_id, env.session.client_ip, env.mail_from.str(), to, message_id(msg), msg.size(),
                env.session.tls ? env.session.tls_version : "no", status, quoted(reply.summary()),
-               seconds);
+               seconds, from_rewrite.empty() ? "" : " from_rewrite=", log_safe(from_rewrite));
 }
 
 void log_delivery(const core::Envelope& env, const core::Message& msg, const core::Address& sender,
                   const std::vector<relay::DomainOutcome>& outcomes, const core::SmtpReply& reply,
                   std::string_view status, std::chrono::steady_clock::duration delay,
-                  std::chrono::steady_clock::duration checks, const std::vector<bool>& unfinished) {
-  log_outcome(env, msg, reply, status, delay);
+                  std::chrono::steady_clock::duration checks, const std::vector<bool>& unfinished,
+                  std::string_view from_rewrite) {
+  log_outcome(env, msg, reply, status, delay, from_rewrite);
   for (size_t i = 0; i < outcomes.size(); ++i) {
     const auto& o = outcomes[i];
     const auto& d = o.decided;

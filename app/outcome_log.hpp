@@ -14,8 +14,11 @@ namespace hikyaku::app {
 
 void log_recipient_decision(const core::Envelope& env, const core::Address& rcpt,
                             const routing::RouteDecision& decision);
+// `from_rewrite`: the From rewrite decision's reason word (app/from_rewrite_decision), logged
+// as from_rewrite=WORD when given (the words that rewrite are "always" and "spf-only-aligned").
 void log_outcome(const core::Envelope& env, const core::Message& msg, const core::SmtpReply& reply,
-                 std::string_view status, std::chrono::steady_clock::duration delay);
+                 std::string_view status, std::chrono::steady_clock::duration delay,
+                 std::string_view from_rewrite = {});
 // The outcome of a forwarded message: the line above plus, per destination domain, the
 // upstream host, address, TLS, delays= (`checks`: from the end of data to the hand-over to the
 // destinations; no queue wait in the session), its reply, the recipients and every address
@@ -24,6 +27,7 @@ void log_outcome(const core::Envelope& env, const core::Message& msg, const core
 void log_delivery(const core::Envelope& env, const core::Message& msg, const core::Address& sender,
                   const std::vector<relay::DomainOutcome>& outcomes, const core::SmtpReply& reply,
                   std::string_view status, std::chrono::steady_clock::duration delay,
-                  std::chrono::steady_clock::duration checks, const std::vector<bool>& unfinished = {});
+                  std::chrono::steady_clock::duration checks, const std::vector<bool>& unfinished = {},
+                  std::string_view from_rewrite = {});
 
 }  // namespace hikyaku::app

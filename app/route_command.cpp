@@ -91,13 +91,17 @@ int route_command(const RouteCommandOptions& o) {
   }
   env.smtputf8 = rcpt.utf8_local || env.mail_from.utf8_local;
   const auto srs = routing::SrsRouting::from(loaded->srs);
-  const routing::Router router(loaded->domains, srs, loaded->server.postmaster);
+  const routing::Router router(loaded->domains, srs, loaded->server.postmaster,
+                               routing::ReplyRouting::from(*loaded));
   const routing::RouteDecision decision = router.route(env, rcpt);
 
   fmt::print("recipient: <{}>{}\n", rcpt.str(), reading_of(rcpt, typed));
   fmt::print("match: {}\n", match_text(decision, rcpt));
   fmt::print("action: {}\n", disposition_name(decision.disposition));
   for (const auto& d : decision.destinations) fmt::print("destination: <{}>\n", d.str());
+  if (decision.disposition == routing::Disposition::forward) {
+    fmt::print("from rewrite: {}\n", config::to_string(decision.from_rewrite));
+  }
   fmt::print("rcpt reply: {}\n", decision.reply.summary());
   if (decision.disposition == routing::Disposition::forward) {
     if (env.mail_from.is_null()) {

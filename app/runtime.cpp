@@ -45,7 +45,8 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     env->tls = *tls;
   }
   auto srs = routing::SrsRouting::from(config->srs);
-  auto router = std::make_shared<const routing::Router>(config->domains, srs, config->server.postmaster);
+  auto reply = routing::ReplyRouting::from(*config);
+  auto router = std::make_shared<const routing::Router>(config->domains, srs, config->server.postmaster, reply);
   auto unbound = dns::UnboundResolver::create(
       executor, dns::UnboundOptions{config->dns.servers, config->dns.timeout, {}, config->dns.trust_anchor_file});
   if (!unbound) return core::unexpected(config->source_path + ": [dns]: " + unbound.error());
@@ -77,6 +78,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
         relay::MtaStsCache::Clock::now, std::move(store));
   }
   forwarding->srs = srs;
+  forwarding->reply = reply;
   if (srs) {
     forwarding->srs_throttle = std::make_shared<SrsReversalThrottle>(
         config->srs.max_failed_reversals,

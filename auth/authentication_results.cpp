@@ -254,12 +254,17 @@ std::string ar_value(std::string_view text) {
 
 std::string render_authentication_results(const AuthResults& results,
                                           std::string_view authserv_id,
-                                          const SmtpIdentities& smtp) {
+                                          const SmtpIdentities& smtp,
+                                          std::string_view from_rewritten) {
   std::vector<Resinfo> resinfos;
   resinfos.push_back(spf_resinfo(results.spf, smtp));
   for (auto& r : dkim_resinfos(results.dkim)) resinfos.push_back(std::move(r));
   resinfos.push_back(arc_resinfo(results.arc));
   resinfos.push_back(dmarc_resinfo(results.dmarc));
+  if (!from_rewritten.empty()) {
+    const std::string word = sanitise(from_rewritten);
+    if (is_token(word)) resinfos.back().push_back("(From rewritten: " + word + ")");
+  }
   return fold("Authentication-Results: " + ar_value(authserv_id), resinfos);
 }
 

@@ -25,10 +25,13 @@ struct SmtpIdentities {
 // [t=y]; policy domain D [(organizational domain|public suffix domain)])" (p = the policy that
 // applies, dis = what it asks for this message, D = where the Tree Walk found the record),
 // header.from when the From domain is known, and on pass/fail policy.dmarc (the policy after
-// t=y).
+// t=y). `from_rewritten`: the reason word when we rewrite the From (app/from_rewrite), added
+// at the end of the dmarc resinfo as "(From rewritten: WORD)" (an RFC 8601 §2.2 comment), so
+// the receiver knows header.from names the author, not the From it sees.
 std::string render_authentication_results(const AuthResults& results,
                                           std::string_view authserv_id,
-                                          const SmtpIdentities& smtp);
+                                          const SmtpIdentities& smtp,
+                                          std::string_view from_rewritten = {});
 
 // RFC 8601 §2.2 value: `text` as is when it is a token (RFC 2045 §5.1), else a quoted-string
 // (RFC 5322 §3.2.4). Control characters (CR, LF, NUL, ...) become '?'; longer than 256 octets

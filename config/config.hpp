@@ -206,6 +206,24 @@ struct SrsConfig {
   Duration failed_reversal_window = std::chrono::hours(1);
 };
 
+// From rewriting (DMARC mitigation, RFC 7960 §3.2.3): whether the RFC5322.From of a forwarded
+// message is replaced by a reply address at the forwarding domain. "when-needed": only when
+// the author's DMARC policy is quarantine or reject and no aligned author DKIM signature would
+// carry DMARC at the destination (SPF cannot survive forwarding).
+enum class FromRewriteMode { never, when_needed, always };
+const char* to_string(FromRewriteMode m);  // "never", "when-needed", "always"
+
+struct FromRewriteConfig {
+  // The domain of the reply addresses a rewritten From gets, which our DKIM keys must sign for
+  // (else nothing is rewritten: "no-signing-key"). Empty: [srs] domain. Mail to its reply
+  // addresses (FR=...@domain) is routed back to the author. The HMAC keys are [srs] secrets
+  // (one list to rotate; the MAC input is kept apart from SRS's, see srs/reply_address.hpp).
+  std::string domain;
+  // How long a reply address stays valid: people reply to mail weeks later, so longer than
+  // [srs] max_age (bounces come within days). At most 1000 days: the day stamp wraps at 1024.
+  Duration reply_max_age = std::chrono::hours(24 * 90);
+};
+
 struct DkimKeyConfig {
   std::string domain;
   std::string selector;
@@ -277,6 +295,7 @@ struct RouteTarget {
 struct RuleConfig {
   std::string address;                     // local part, as configured
   RouteTarget target;
+  std::optional<FromRewriteMode> from_rewrite;  // unset: the domain's
   int line = 0;
 };
 
@@ -289,6 +308,7 @@ struct DomainConfig {
   // Per-domain DMARC overrides of [auth] dmarc_enforce / quarantine; unset: the [auth] value.
   std::optional<bool> dmarc_enforce;
   std::optional<QuarantineAction> quarantine;
+  FromRewriteMode from_rewrite = FromRewriteMode::when_needed;
   int line = 0;
 };
 
@@ -330,6 +350,7 @@ struct Config {
   RelayConfig relay;
   AuthConfig auth;
   SrsConfig srs;
+  FromRewriteConfig from_rewrite;
   std::vector<DkimKeyConfig> dkim_keys;
   ArcConfig arc;
   QueueConfig queue;

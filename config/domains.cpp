@@ -137,6 +137,8 @@ void read_rules(TableReader& r, DomainConfig& domain) {
       rr.error_here("address is required");
     }
     read_target(rr, "forward", "needs forward = [...] or action", rule.target);
+    FromRewriteMode mode = FromRewriteMode::when_needed;
+    if (read_from_rewrite_mode(rr, mode)) rule.from_rewrite = mode;
     rr.finish();
     domain.rules.push_back(std::move(rule));
   }
@@ -190,6 +192,7 @@ void read_domains(TableReader& root, std::vector<DomainConfig>& out) {
     if (r.read_bool("dmarc_enforce", enforce)) domain.dmarc_enforce = enforce;
     QuarantineAction quarantine = QuarantineAction::forward;
     if (read_quarantine_action(r, quarantine)) domain.quarantine = quarantine;
+    read_from_rewrite_mode(r, domain.from_rewrite);
     read_rules(r, domain);
     r.finish();
     out.push_back(std::move(domain));

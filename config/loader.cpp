@@ -46,6 +46,7 @@ void read_config(const toml::table& document, const std::filesystem::path& base,
   section(root, "relay", [&](TableReader& r) { detail::read_relay(r, base, cfg.relay); });
   section(root, "auth", [&](TableReader& r) { detail::read_auth(r, cfg.auth, cfg.server.user); });
   section(root, "srs", [&](TableReader& r) { detail::read_srs(r, cfg.srs); });
+  section(root, "from_rewrite", [&](TableReader& r) { detail::read_from_rewrite(r, cfg.from_rewrite); });
   section(root, "dkim", [&](TableReader& r) { detail::read_dkim(r, base, cfg.dkim_keys); });
   section(root, "arc", [&](TableReader& r) { detail::read_arc(r, base, cfg.arc); });
   section(root, "queue", [&](TableReader& r) { detail::read_queue(r, base, cfg.queue); });
@@ -58,6 +59,7 @@ void read_config(const toml::table& document, const std::filesystem::path& base,
   // Names that default to the server's own hostname.
   if (cfg.relay.helo_name.empty()) cfg.relay.helo_name = cfg.server.hostname;
   if (cfg.auth.authserv_id.empty()) cfg.auth.authserv_id = cfg.server.hostname;
+  if (cfg.from_rewrite.domain.empty()) cfg.from_rewrite.domain = cfg.srs.domain;
   // What served domains publish, from the rest of the configuration unless given.
   if (cfg.doctor.inbound_mx.empty()) cfg.doctor.inbound_mx.push_back(InboundMx{10, cfg.server.hostname});
   if (cfg.doctor.spf_include.empty()) {

@@ -360,6 +360,37 @@ void read_srs(TableReader& r, SrsConfig& out) {
   if (!r.has("domain") && !secrets.empty()) r.error_here("domain is required when secrets are set");
 }
 
+bool read_from_rewrite_mode(TableReader& r, FromRewriteMode& out) {
+  std::string mode;
+  if (!r.read_string("from_rewrite", mode)) return false;
+  if (mode == "never") {
+    out = FromRewriteMode::never;
+  } else if (mode == "when-needed") {
+    out = FromRewriteMode::when_needed;
+  } else if (mode == "always") {
+    out = FromRewriteMode::always;
+  } else {
+    r.error(line_of_key(r, "from_rewrite"), "from_rewrite",
+            "unknown mode " + quote(mode) + ": expected \"never\", \"when-needed\" or \"always\"");
+    return false;
+  }
+  return true;
+}
+
+void read_from_rewrite(TableReader& r, FromRewriteConfig& out) {
+  read_domain_name(r, "domain", out.domain);
+  Duration max_age = out.reply_max_age;
+  if (r.read_duration("reply_max_age", max_age, false)) {
+    // The reply address carries the day mod 1024 (srs/hash): a longer age would wrap.
+    if (max_age < std::chrono::hours(24) || max_age > std::chrono::hours(24 * 1000)) {
+      r.error(line_of_key(r, "reply_max_age"), "reply_max_age",
+              "must be from 1d to 1000d (the address carries the day modulo 1024)");
+    } else {
+      out.reply_max_age = max_age;
+    }
+  }
+}
+
 void read_dkim(TableReader& r, const fs::path& base, std::vector<DkimKeyConfig>& out) {
   const toml::array* keys = r.read_table_array("key");
   if (keys == nullptr) return;
@@ -578,3 +609,16 @@ void read_doctor(TableReader& r, const fs::path& base, DoctorConfig& out) {
 }
 
 }  // namespace hikyaku::config::detail
+
+namespace hikyaku::config {
+
+const char* to_string(FromRewriteMode m) {
+  switch (m) {
+    case FromRewriteMode::never: return "never";
+    case FromRewriteMode::when_needed: return "when-needed";
+    case FromRewriteMode::always: return "always";
+  }
+  return "when-needed";
+}
+
+}  // namespace hikyaku::config

@@ -17,6 +17,7 @@ void read_relay(TableReader& r, const std::filesystem::path& base, RelayConfig& 
 // server_user: [server] user, which the SPF helpers must not share.
 void read_auth(TableReader& r, AuthConfig& out, const std::string& server_user);
 void read_srs(TableReader& r, SrsConfig& out);
+void read_from_rewrite(TableReader& r, FromRewriteConfig& out);
 void read_dkim(TableReader& r, const std::filesystem::path& base, std::vector<DkimKeyConfig>& out);
 void read_arc(TableReader& r, const std::filesystem::path& base, ArcConfig& out);
 void read_queue(TableReader& r, const std::filesystem::path& base, QueueConfig& out);
@@ -29,6 +30,8 @@ void read_domains(TableReader& root, std::vector<DomainConfig>& out);
 // Shared helpers.
 // `quarantine = "forward" | "reject"` of [auth] and [[domain]]; true when present and valid.
 bool read_quarantine_action(TableReader& r, QuarantineAction& out);
+// `from_rewrite = "never" | "when-needed" | "always"` of [[domain]] and [[domain.rule]].
+bool read_from_rewrite_mode(TableReader& r, FromRewriteMode& out);
 // A domain name converted to lowercase A-labels (IDNA 2008 via core::domain_to_ascii).
 bool read_domain_name(TableReader& r, std::string_view key, std::string& out);
 // `"NAME" is not a valid domain name` (or too long), for a core::domain_to_ascii failure.

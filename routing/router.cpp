@@ -19,6 +19,7 @@ using core::SmtpReply;
 
 struct Target {
   config::RouteAction action = config::RouteAction::reject;
+  config::FromRewriteMode from_rewrite = config::FromRewriteMode::when_needed;
   std::vector<Address> destinations;  // parsed once, for forward
   SmtpReply reply;                    // the RCPT reply
 };
@@ -154,6 +155,7 @@ RouteDecision decide(const Target& t, std::string matched) {
   }
   d.reply = t.reply;
   d.matched = std::move(matched);
+  d.from_rewrite = t.from_rewrite;
   return d;
 }
 
@@ -163,6 +165,7 @@ struct Router::Impl {
   std::vector<DomainTable> domains;  // in configuration order; the first is the default
   std::unordered_map<std::string, size_t> by_name;
   std::optional<SrsRouting> srs;
+  std::optional<ReplyRouting> reply;
   std::optional<Target> postmaster;  // [server] postmaster, forward
 
   const DomainTable* find(const std::string& ascii) const {
@@ -172,9 +175,10 @@ struct Router::Impl {
 };
 
 Router::Router(const std::vector<config::DomainConfig>& domains, std::optional<SrsRouting> srs,
-               const std::string& postmaster) {
+               const std::string& postmaster, std::optional<ReplyRouting> reply) {
   auto impl = std::make_shared<Impl>();
   impl->srs = std::move(srs);
+  impl->reply = std::move(reply);
   if (!postmaster.empty()) {
     config::RouteTarget operator_mailbox;
     operator_mailbox.action = config::RouteAction::forward;
@@ -193,9 +197,14 @@ Router::Router(const std::vector<config::DomainConfig>& domains, std::optional<S
     for (const auto& rule : dc.rules) {
       auto key = rule_key(rule.address, t.ascii);
       if (!key) continue;
-      t.rules.emplace(std::move(*key), build_target(rule.target));  // the first rule wins
+      Target target = build_target(rule.target);
+      target.from_rewrite = rule.from_rewrite.value_or(dc.from_rewrite);
+      t.rules.emplace(std::move(*key), std::move(target));  // the first rule wins
     }
-    if (dc.catch_all) t.catch_all = build_target(*dc.catch_all);
+    if (dc.catch_all) {
+      t.catch_all = build_target(*dc.catch_all);
+      t.catch_all->from_rewrite = dc.from_rewrite;
+    }
     impl->by_name.emplace(t.ascii, impl->domains.size());
     impl->domains.push_back(std::move(t));
   }
@@ -215,6 +224,9 @@ std::optional<DomainPolicy> Router::domain_policy(const std::string& ascii_domai
 // The envelope is not consulted yet; it is part of the signature so that sender-dependent
 // routing (SRS bounce reversal) needs no interface change.
 RouteDecision Router::route(const core::Envelope& env, const Address& rcpt) const {
+  if (impl_->reply) {
+    if (auto reply = route_reply_address(*impl_->reply, rcpt)) return std::move(*reply);
+  }
   if (impl_->srs) {
     if (auto bounce = route_srs_bounce(*impl_->srs, env, rcpt)) return std::move(*bounce);
   }

@@ -11,6 +11,7 @@
 #include "core/address.hpp"
 #include "core/envelope.hpp"
 #include "core/smtp_reply.hpp"
+#include "routing/reply_route.hpp"
 #include "routing/srs_bounce.hpp"
 
 namespace hikyaku::routing {
@@ -31,6 +32,9 @@ struct RouteDecision {
   // An address in the SRS domain that did not reverse (forged or damaged hash, expired,
   // malformed): the session counts these per client ([srs] max_failed_reversals).
   bool srs_reversal_failed = false;
+  // From rewriting for this recipient ([[domain.rule]] from_rewrite, else its [[domain]]'s;
+  // when-needed for SRS bounces and reply addresses).
+  config::FromRewriteMode from_rewrite = config::FromRewriteMode::when_needed;
 };
 
 // A served domain's overrides of [auth] settings (unset: the [auth] value applies).
@@ -46,8 +50,11 @@ class Router {
   // With `srs`, RCPT to the SRS domain is reversed to the original sender (routing/srs_bounce).
   // `postmaster` ([server] postmaster, may be empty): where postmaster@ and abuse@ of a served
   // domain without a rule for them, and the bare "Postmaster", are forwarded (RFC 5321 §4.5.1).
+  // With `reply`, RCPT to a reply address of a rewritten From goes to its author
+  // (routing/reply_route), before the SRS domain and the served domains are looked at.
   explicit Router(const std::vector<config::DomainConfig>& domains,
-                  std::optional<SrsRouting> srs = std::nullopt, const std::string& postmaster = {});
+                  std::optional<SrsRouting> srs = std::nullopt, const std::string& postmaster = {},
+                  std::optional<ReplyRouting> reply = std::nullopt);
   RouteDecision route(const core::Envelope& env, const core::Address& rcpt) const;
   bool serves(const std::string& ascii_domain) const;
   // The overrides of a domain we serve; nullopt for any other domain.

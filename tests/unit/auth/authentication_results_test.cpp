@@ -54,6 +54,23 @@ TEST(AuthResultsRender, ExactFolded) {
   expect_well_formed(f);
 }
 
+TEST(AuthResultsRender, FromRewrittenCommentEndsTheDmarcResinfo) {
+  const std::string f = render_authentication_results(sample(), "mx.hikyaku.example",
+                                                      {"alice@example.com", "mail.example.com"}, "spf-only-aligned");
+  EXPECT_EQ(f,
+            "Authentication-Results: mx.hikyaku.example;\r\n"
+            "\tspf=pass smtp.mailfrom=alice@example.com;\r\n"
+            "\tdkim=pass header.d=example.com header.s=sel header.b=abcdefgh; arc=none;\r\n"
+            "\tdmarc=pass (p=REJECT dis=NONE; policy domain example.com)\r\n"
+            "\theader.from=example.com policy.dmarc=reject\r\n"
+            "\t(From rewritten: spf-only-aligned)\r\n");
+  expect_well_formed(f);
+  // Only a reason word goes in: anything else is left out rather than quoted into a comment.
+  const std::string hostile = render_authentication_results(sample(), "mx.example", {"a@example.com", "h"},
+                                                            "x) dmarc=pass (");
+  EXPECT_EQ(hostile.find("From rewritten"), std::string::npos);
+}
+
 TEST(AuthResultsRender, FailuresNullSenderAndNoSignature) {
   AuthResults r;
   r.spf.mail_from = {SpfResult::softfail, "postmaster@helo.example", "helo.example", ""};

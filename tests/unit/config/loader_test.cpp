@@ -137,6 +137,9 @@ TEST(ConfigShipped, EveryKeyTheLoaderKnowsIsDocumented) {
                         "accept_legacy_hash",
                         "max_failed_reversals",
                         "failed_reversal_window",
+                        "[from_rewrite]",
+                        "reply_max_age",
+                        "from_rewrite = \"when-needed\"",
                         "[[dkim.key]]",
                         "selector",
                         "algorithm",
@@ -473,6 +476,47 @@ TEST(ConfigFile, ErrorsNameTheFileAsGiven) {
   ASSERT_FALSE(loaded.has_value());
   ASSERT_EQ(loaded.error().size(), 1u);
   EXPECT_EQ(loaded.error()[0].text(), path + ":3: server.max_recipients: must be at least 1");
+}
+
+}  // namespace
+}  // namespace hikyaku::config
+
+namespace hikyaku::config {
+namespace {
+
+TEST(ConfigFromRewrite, DefaultsToWhenNeededAndTheSrsDomain) {
+  const Config c = load_ok(
+      "[srs]\ndomain = \"fwd.example.net\"\nsecrets = [\"s\"]\n"
+      "[[domain]]\nname = \"example.com\"\n[[domain.rule]]\naddress = \"info\"\nforward = [\"a@b.example\"]\n");
+  EXPECT_EQ(c.from_rewrite.domain, "fwd.example.net");
+  EXPECT_EQ(c.from_rewrite.reply_max_age, std::chrono::hours(24 * 90));
+  ASSERT_EQ(c.domains.size(), 1u);
+  EXPECT_EQ(c.domains[0].from_rewrite, FromRewriteMode::when_needed);
+  EXPECT_FALSE(c.domains[0].rules[0].from_rewrite.has_value());
+  EXPECT_EQ(load_ok("").from_rewrite.domain, "");
+}
+
+TEST(ConfigFromRewrite, EveryKeySet) {
+  const Config c = load_ok(
+      "[from_rewrite]\ndomain = \"Reply.Example.NET\"\nreply_max_age = \"1000d\"\n"
+      "[[domain]]\nname = \"example.com\"\nfrom_rewrite = \"never\"\n"
+      "[[domain.rule]]\naddress = \"info\"\nforward = [\"a@b.example\"]\nfrom_rewrite = \"always\"\n"
+      "[[domain.rule]]\naddress = \"x\"\nforward = [\"a@b.example\"]\nfrom_rewrite = \"when-needed\"\n");
+  EXPECT_EQ(c.from_rewrite.domain, "reply.example.net");
+  EXPECT_EQ(c.from_rewrite.reply_max_age, std::chrono::hours(24 * 1000));
+  EXPECT_EQ(c.domains[0].from_rewrite, FromRewriteMode::never);
+  EXPECT_EQ(c.domains[0].rules[0].from_rewrite, std::optional<FromRewriteMode>(FromRewriteMode::always));
+  EXPECT_EQ(c.domains[0].rules[1].from_rewrite, std::optional<FromRewriteMode>(FromRewriteMode::when_needed));
+  EXPECT_STREQ(to_string(FromRewriteMode::when_needed), "when-needed");
+}
+
+TEST(ConfigFromRewrite, ReplyMaxAgeAtItsBoundaries) {
+  EXPECT_EQ(load_ok("[from_rewrite]\nreply_max_age = \"1d\"\n").from_rewrite.reply_max_age, std::chrono::hours(24));
+  EXPECT_EQ(load_ok("[from_rewrite]\nreply_max_age = \"24h\"\n").from_rewrite.reply_max_age, std::chrono::hours(24));
+  EXPECT_FALSE(testing::errors_of("[from_rewrite]\nreply_max_age = \"86399s\"\n").empty());
+  EXPECT_EQ(load_ok("[from_rewrite]\nreply_max_age = \"999d\"\n").from_rewrite.reply_max_age, std::chrono::hours(24 * 999));
+  EXPECT_EQ(load_ok("[from_rewrite]\nreply_max_age = \"1000d\"\n").from_rewrite.reply_max_age, std::chrono::hours(24 * 1000));
+  EXPECT_FALSE(testing::errors_of("[from_rewrite]\nreply_max_age = \"1001d\"\n").empty());
 }
 
 }  // namespace
