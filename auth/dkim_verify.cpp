@@ -69,6 +69,18 @@ const std::string& pick_record(const std::vector<std::string>& texts) {
   return texts.front();
 }
 
+// Whether DER bytes open as a PKCS#1 RSAPublicKey (SEQUENCE whose first element is an INTEGER,
+// RFC 8017 §A.1.1) rather than a SubjectPublicKeyInfo (SEQUENCE whose first element is the
+// AlgorithmIdentifier SEQUENCE, RFC 5280 §4.1). A look at two tags, not a decode: OpenSSL 3's
+// decoder set-up per key costs more than the rest of a verification (issue 13).
+bool is_pkcs1_shaped(std::string_view der) {
+  if (der.size() < 2 || static_cast<unsigned char>(der[0]) != 0x30) return false;
+  const auto first_len = static_cast<unsigned char>(der[1]);
+  size_t at = 2;
+  if (first_len & 0x80) at += first_len & 0x7f;  // long form: that many length octets follow
+  return at < der.size() && static_cast<unsigned char>(der[at]) == 0x02;
+}
+
 // RFC 6376 §3.6.1 defines an RSA p= as an RSAPublicKey; nearly every publisher uses a
 // SubjectPublicKeyInfo, and libopendkim reads only that. A record whose p= is a PKCS#1
 // RSAPublicKey is handed over with p= rewritten as the equivalent SubjectPublicKeyInfo.
@@ -79,13 +91,8 @@ std::string with_spki_key(const std::string& record) {
   const std::string* p = tags->find("p");
   if (p == nullptr || p->empty() || (k != nullptr && *k != "rsa")) return record;
   const auto der = base64_decode(*p);
-  if (!der) return record;
+  if (!der || !is_pkcs1_shaped(*der)) return record;  // a SubjectPublicKeyInfo, or not a key
   const auto* in = reinterpret_cast<const unsigned char*>(der->data());
-  if (EVP_PKEY* spki = d2i_PUBKEY(nullptr, &in, static_cast<long>(der->size()))) {
-    EVP_PKEY_free(spki);
-    return record;  // already a SubjectPublicKeyInfo
-  }
-  in = reinterpret_cast<const unsigned char*>(der->data());
   EVP_PKEY* rsa = d2i_PublicKey(EVP_PKEY_RSA, nullptr, &in, static_cast<long>(der->size()));
   if (rsa == nullptr) return record;
   unsigned char* out = nullptr;
