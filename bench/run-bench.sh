@@ -170,6 +170,16 @@ ns IN A 127.0.0.1
 _dmarc IN TXT "v=DMARC1; p=reject"
 s1._domainkey IN TXT $(txt_rr "$origin_txt")
 ZONE
+# The parent of origin.example: the DMARC tree walk (RFC 9989 §4.10) asks _dmarc.example, which
+# the public DNS answers NXDOMAIN (cached); without this zone NSD refuses it and every message
+# paid a SERVFAIL, which is never cached.
+cat > "$work/example.zone" <<ZONE
+\$ORIGIN example.
+\$TTL 3600
+@  IN SOA ns.origin.example. hostmaster.origin.example. 1 3600 600 86400 60
+@  IN NS ns.origin.example.
+origin IN NS ns.origin.example.
+ZONE
 for z in dest check; do
   cat > "$work/$z.zone" <<ZONE
 \$ORIGIN $z.bench.
@@ -222,6 +232,9 @@ server:
   rrl-ratelimit: 0
 remote-control:
   control-enable: no
+zone:
+  name: "example"
+  zonefile: "example.zone"
 zone:
   name: "origin.example"
   zonefile: "origin.zone"
