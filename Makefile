@@ -51,8 +51,9 @@ soak: build
 COUNT ?= 5000
 SLOW_COUNT ?=
 PERF ?= 0
+PERF_CONFIGS ?= full
 bench: build
-	COUNT=$(COUNT) SLOW_COUNT=$(SLOW_COUNT) PERF=$(PERF) bash bench/run-bench.sh
+	COUNT=$(COUNT) SLOW_COUNT=$(SLOW_COUNT) PERF=$(PERF) PERF_CONFIGS="$(PERF_CONFIGS)" bash bench/run-bench.sh
 
 # libFuzzer binaries (clang) for every parser; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60

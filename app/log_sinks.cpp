@@ -41,7 +41,7 @@ void JsonSink::sink_it_(const spdlog::details::log_msg& msg) {
   const std::string_view text(msg.payload.data(), msg.payload.size());
   const auto level = spdlog::level::to_string_view(msg.level);
   std::string line = render_json(parse_log_line(text), rfc3339_millis(msg.time),
-                                 std::string_view(level.data(), level.size()), static_cast<long>(::getpid()), text);
+                                 std::string_view(level.data(), level.size()), pid_, text);
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), out_);
 }
@@ -51,7 +51,8 @@ bool journal_socket_present() {
   return ::stat("/run/systemd/journal/socket", &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-JournaldSink::JournaldSink(std::FILE* fallback, Send send) : fallback_(fallback), send_(std::move(send)) {
+JournaldSink::JournaldSink(std::FILE* fallback, Send send)
+    : fallback_(fallback), send_(std::move(send)), pid_(::getpid()) {
   if (!send_) {
     send_ = [present = journal_socket_present()](const std::vector<std::string>& fields) {
       if (!present) return -ENOENT;
@@ -67,7 +68,7 @@ void JournaldSink::sink_it_(const spdlog::details::log_msg& msg) {
   const std::string_view text(msg.payload.data(), msg.payload.size());
   if (send_(journal_fields(parse_log_line(text), syslog_priority(msg.level), text)) >= 0) return;
   const auto level = spdlog::level::to_string_view(msg.level);
-  const std::string line = fmt::format("{} hikyaku[{}] {}: {}\n", rfc3339_millis(msg.time), ::getpid(),
+  const std::string line = fmt::format("{} hikyaku[{}] {}: {}\n", rfc3339_millis(msg.time), pid_,
                                        std::string_view(level.data(), level.size()), text);
   std::fwrite(line.data(), 1, line.size(), fallback_);
 }

@@ -2,6 +2,7 @@
 // [log] target = "journald" (native journal fields through sd_journal_sendv). Both parse each
 // line with parse_log_line, so no log call has to change.
 #pragma once
+#include <unistd.h>
 #include <cstdio>
 #include <functional>
 #include <mutex>
@@ -20,7 +21,7 @@ int syslog_priority(spdlog::level::level_enum level);
 
 class JsonSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  explicit JsonSink(std::FILE* out) : out_(out) {}
+  explicit JsonSink(std::FILE* out) : out_(out), pid_(::getpid()) {}
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -28,6 +29,7 @@ class JsonSink final : public spdlog::sinks::base_sink<std::mutex> {
 
  private:
   std::FILE* out_;
+  long pid_;  // taken once: getpid() is a system call on every line otherwise
 };
 
 // Whether journald's socket (/run/systemd/journal/socket) is there.
@@ -49,6 +51,7 @@ class JournaldSink final : public spdlog::sinks::base_sink<std::mutex> {
  private:
   std::FILE* fallback_;
   Send send_;
+  long pid_;
 };
 
 }  // namespace hikyaku::app

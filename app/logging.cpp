@@ -2,8 +2,11 @@
 // JSON lines ([log] format = "json"), or the journal ([log] target = "journald").
 #include "app/logging.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -19,7 +22,9 @@ void setup_logging(const config::LogConfig& log) {
     logger = std::make_shared<spdlog::logger>("hikyaku", std::make_shared<JsonSink>(stderr));
   } else {
     logger = spdlog::stderr_logger_mt("hikyaku");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ hikyaku[%P] %l: %v", spdlog::pattern_time_type::utc);
+    // The pid written into the pattern once: spdlog's %P calls getpid() (a system call) per line.
+    logger->set_pattern(fmt::format("%Y-%m-%dT%H:%M:%S.%eZ hikyaku[{}] %l: %v", ::getpid()),
+                        spdlog::pattern_time_type::utc);
   }
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);

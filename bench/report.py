@@ -126,9 +126,11 @@ if validation:
     print("\nWhat one message carried at the destination (checked with python3-dkim):\n")
     for name, what in validation.items():
         print(f"- {name}: {what}")
-if os.path.exists(os.path.join(d, "perf-top.txt")):
-    print("\nperf record of the full run (hikyaku's threads), top symbols:\n\n```")
-    print(open(os.path.join(d, "perf-top.txt")).read().rstrip())
-    if os.path.exists(os.path.join(d, "perf-dso.txt")):
-        print(open(os.path.join(d, "perf-dso.txt")).read().rstrip())
+for top in sorted(f for f in os.listdir(d) if f.startswith("perf-top-") and f.endswith(".txt")):
+    cfg = top[len("perf-top-"):-len(".txt")]
+    print(f"\nperf record of the {cfg} run (hikyaku's threads), top symbols:\n\n```")
+    print(open(os.path.join(d, top)).read().rstrip())
+    dso = os.path.join(d, f"perf-dso-{cfg}.txt")
+    if os.path.exists(dso):
+        print(open(dso).read().rstrip())
     print("```")

@@ -23,7 +23,7 @@
 # and delays=a: the checks, upstream time excluded) with the exact means of its /metrics
 # histograms (the checks, connection setup and transmission stages).
 # Environment: COUNT (5000: H, plain, postfix), SLOW_COUNT (2000: the others), SESSIONS (20),
-# SIZE (4096), CONFIGS, PERF=1 (perf record of the full run), CRYPTO=0 (skip openssl speed),
+# SIZE (4096), CONFIGS, PERF=1 (perf record of the runs named in PERF_CONFIGS, default full, with PERF_OPTS, default -F 999 -g), CRYPTO=0 (skip openssl speed),
 # IDLE_SESSIONS (10000), LARGE_MIB (25), BENCH_OUT (results directory; default
 # /tmp/hikyaku-bench/DATE). Run as root: `make bench`, or bench/run-bench.sh after `make build`.
 set -euo pipefail
@@ -36,10 +36,12 @@ SESSIONS=${SESSIONS:-20}
 SIZE=${SIZE:-4096}
 CONFIGS=${CONFIGS:-"H plain full ed25519 full-1core postfix postfix-milters postfix-rspamd idle large"}
 PERF=${PERF:-0}
+PERF_CONFIGS=${PERF_CONFIGS:-full}
+PERF_OPTS=${PERF_OPTS:-}
 CRYPTO=${CRYPTO:-1}
 IDLE_SESSIONS=${IDLE_SESSIONS:-10000}
 LARGE_MIB=${LARGE_MIB:-25}
-export COUNT SLOW_COUNT SESSIONS SIZE CONFIGS PERF CRYPTO IDLE_SESSIONS LARGE_MIB
+export COUNT SLOW_COUNT SESSIONS SIZE CONFIGS PERF PERF_CONFIGS PERF_OPTS CRYPTO IDLE_SESSIONS LARGE_MIB
 
 bin=$root/build/release/app/hikyaku
 load=$root/build/bench/smtp-load
@@ -168,6 +170,16 @@ ns IN A 127.0.0.1
 _dmarc IN TXT "v=DMARC1; p=reject"
 s1._domainkey IN TXT $(txt_rr "$origin_txt")
 ZONE
+# The parent of origin.example: the DMARC tree walk (RFC 9989 §4.10) asks _dmarc.example, which
+# the public DNS answers NXDOMAIN (cached); without this zone NSD refuses it and every message
+# paid a SERVFAIL, which is never cached.
+cat > "$work/example.zone" <<ZONE
+\$ORIGIN example.
+\$TTL 3600
+@  IN SOA ns.origin.example. hostmaster.origin.example. 1 3600 600 86400 60
+@  IN NS ns.origin.example.
+origin IN NS ns.origin.example.
+ZONE
 for z in dest check; do
   cat > "$work/$z.zone" <<ZONE
 \$ORIGIN $z.bench.
@@ -220,6 +232,9 @@ server:
   rrl-ratelimit: 0
 remote-control:
   control-enable: no
+zone:
+  name: "example"
+  zonefile: "example.zone"
 zone:
   name: "origin.example"
   zonefile: "origin.zone"
@@ -403,17 +418,17 @@ run_hikyaku() {  # CONFIG
   start_hikyaku "$mode" "$cpus" "hikyaku-$cfg"
   validate "$cfg" 127.0.0.1:$hk_proxy
   local perf_pid=""
-  if [ "$cfg" = full ] && [ "$PERF" = 1 ]; then
-    perf record -F 999 -g -p "$hk_pid" -o "$OUT/perf.data" > "$work/perf.log" 2>&1 &
+  if [ "$PERF" = 1 ] && [[ " $PERF_CONFIGS " == *" $cfg "* ]]; then
+    perf record ${PERF_OPTS:--F 999 -g} -p "$hk_pid" -o "$OUT/perf-$cfg.data" > "$work/perf.log" 2>&1 &
     perf_pid=$!
   fi
   measure "$cfg" "$n" 127.0.0.1:$hk_proxy "$work/hikyaku-$cfg.log" "$hk_pid"
   if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid"; wait "$perf_pid" || true
-    perf report -i "$OUT/perf.data" --stdio --no-children -g none --sort dso,symbol --percent-limit 0.5 2>/dev/null \
-      | grep -v '^#' | grep '%' | sed -e 's/  */ /g' -e 's/[ -]*$//' | head -30 > "$OUT/perf-top.txt" || true
-    { echo "by object:"; perf report -i "$OUT/perf.data" --stdio --no-children -g none --sort dso 2>/dev/null \
-      | grep -v '^#' | grep '%' | sed -e 's/  */ /g' -e 's/[ -]*$//' | head -8; } > "$OUT/perf-dso.txt" || true
+    perf report -i "$OUT/perf-$cfg.data" --stdio --no-children -g none --sort dso,symbol --percent-limit 0.5 2>/dev/null \
+      | grep -v '^#' | grep '%' | sed -e 's/  */ /g' -e 's/[ -]*$//' | head -30 > "$OUT/perf-top-$cfg.txt" || true
+    { echo "by object:"; perf report -i "$OUT/perf-$cfg.data" --stdio --no-children -g none --sort dso 2>/dev/null \
+      | grep -v '^#' | grep '%' | sed -e 's/  */ /g' -e 's/[ -]*$//' | head -8; } > "$OUT/perf-dso-$cfg.txt" || true
   fi
   if [ "$cfg" = full ]; then  # the latency target is at half the maximum rate
     local half; half=$(tail -1 "$OUT/results.jsonl" | $PY -c 'import json,sys; print(int(json.load(sys.stdin)["msg_per_s"] / 2) or 1)')

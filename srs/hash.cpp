@@ -4,10 +4,15 @@
 #include "srs/hash.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/ascii.hpp"
 
@@ -25,6 +30,53 @@ constexpr std::string_view kBase64Url =
 int day_slot(std::chrono::sys_days day) {
   const long long d = day.time_since_epoch().count();
   return static_cast<int>(((d % kTimeSlots) + kTimeSlots) % kTimeSlots);
+}
+
+struct MacFree {
+  void operator()(EVP_MAC* m) const { EVP_MAC_free(m); }
+};
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
+
+// HMAC (RFC 2104) as fetched once from the default provider: HMAC() would fetch the MAC and
+// SHA-1 from the provider store, under its locks, on every call.
+EVP_MAC* hmac() {
+  static const std::unique_ptr<EVP_MAC, MacFree> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  return mac.get();
+}
+
+// HMAC-SHA1 of `message` under `secret` into `out` (EVP_MAX_MD_SIZE bytes); its length, or 0 on
+// failure. Each thread keeps a keyed context per secret (a few: the signing secret and those
+// still accepted) and duplicates it for every MAC.
+size_t hmac_sha1(std::string_view secret, std::string_view message, unsigned char* out) {
+  constexpr size_t kMaxKeyedContexts = 8;
+  thread_local std::vector<std::pair<std::string, MacCtx>> keyed;
+  EVP_MAC_CTX* keyed_ctx = nullptr;
+  for (const auto& [s, ctx] : keyed) {
+    if (s == secret) keyed_ctx = ctx.get();
+  }
+  if (keyed_ctx == nullptr) {
+    if (hmac() == nullptr) return 0;
+    MacCtx ctx(EVP_MAC_CTX_new(hmac()));
+    char digest[] = "SHA1";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_END};
+    // A null key pointer is not allowed even for an empty secret: point at a byte then.
+    static const unsigned char empty_key = 0;
+    const auto* key = secret.empty() ? &empty_key : reinterpret_cast<const unsigned char*>(secret.data());
+    if (!ctx || EVP_MAC_init(ctx.get(), key, secret.size(), params) != 1) return 0;
+    if (keyed.size() >= kMaxKeyedContexts) keyed.clear();
+    keyed.emplace_back(std::string(secret), std::move(ctx));
+    keyed_ctx = keyed.back().second.get();
+  }
+  MacCtx ctx(EVP_MAC_CTX_dup(keyed_ctx));
+  size_t len = 0;
+  if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out, &len, EVP_MAX_MD_SIZE) != 1) {
+    return 0;
+  }
+  return len;
 }
 
 char fold_alphabet(char c) {
@@ -64,17 +116,7 @@ std::string make_hash(std::string_view secret, std::initializer_list<std::string
     for (const char c : f) message += core::ascii_lower(c);
   }
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int mac_len = 0;
-  // HMAC() (one-shot) is not deprecated in OpenSSL 3; a null key pointer is not allowed even
-  // for an empty secret, so point at a static byte then.
-  static const unsigned char empty_key = 0;
-  const void* key = secret.empty() ? static_cast<const void*>(&empty_key) : secret.data();
-  const unsigned char* msg = message.empty()
-                                 ? &empty_key
-                                 : reinterpret_cast<const unsigned char*>(message.data());
-  if (HMAC(EVP_sha1(), key, static_cast<int>(secret.size()), msg, message.size(), mac.data(),
-           &mac_len) == nullptr ||
-      mac_len < 8) {
+  if (hmac_sha1(secret, message, mac.data()) < 8) {
     return {};  // never matches hash_matches (needs 4 characters)
   }
   // The first 8 MAC bytes, big-endian: base64 character i is bits 63-6i .. 58-6i (the first 3
