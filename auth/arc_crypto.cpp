@@ -115,9 +115,11 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<char*>(md), len);
 }
 
-core::Expected<std::shared_ptr<EVP_PKEY>, std::string> public_key_from_record(
-    SigAlgorithm alg, std::string_view key_record) {
-  struct ClearErrors {  // failed decodes leave entries on OpenSSL's thread error queue
+core::Expected<bool, std::string> verify_with_key_record(SigAlgorithm alg,
+                                                         std::string_view key_record,
+                                                         std::string_view data,
+                                                         std::string_view signature) {
+  struct ClearErrors {  // failed decodes/verifies leave entries on OpenSSL's thread error queue
     ~ClearErrors() { ERR_clear_error(); }
   } clear_errors;
   auto tags = parse_tag_list(key_record);
@@ -146,28 +148,19 @@ core::Expected<std::shared_ptr<EVP_PKEY>, std::string> public_key_from_record(
   if (alg == SigAlgorithm::rsa_sha256 && EVP_PKEY_get_bits(key.get()) < 1024) {
     return core::unexpected(std::string("RSA key under 1024 bits"));
   }
-  return std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free);
-}
-
-core::Expected<bool, std::string> verify_with_public_key(SigAlgorithm alg, EVP_PKEY* key,
-                                                         std::string_view data,
-                                                         std::string_view signature) {
-  struct ClearErrors {  // a failed verify leaves entries on OpenSSL's thread error queue
-    ~ClearErrors() { ERR_clear_error(); }
-  } clear_errors;
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx) return core::unexpected(std::string("out of memory"));
   const auto* sig = reinterpret_cast<const unsigned char*>(signature.data());
   int rc = 0;
   if (alg == SigAlgorithm::rsa_sha256) {
-    if (EVP_DigestVerifyInit(ctx.get(), nullptr, sha256_md(), nullptr, key) != 1) {
+    if (EVP_DigestVerifyInit(ctx.get(), nullptr, sha256_md(), nullptr, key.get()) != 1) {
       return core::unexpected(std::string("verify init failed"));
     }
     rc = EVP_DigestVerify(ctx.get(), sig, signature.size(),
                           reinterpret_cast<const unsigned char*>(data.data()), data.size());
   } else {
     const std::string digest = sha256(data);
-    if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1) {
+    if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
       return core::unexpected(std::string("verify init failed"));
     }
     rc = EVP_DigestVerify(ctx.get(), sig, signature.size(),
@@ -175,15 +168,6 @@ core::Expected<bool, std::string> verify_with_public_key(SigAlgorithm alg, EVP_P
   }
   if (rc != 1) return core::unexpected(std::string("signature mismatch"));
   return true;
-}
-
-core::Expected<bool, std::string> verify_with_key_record(SigAlgorithm alg,
-                                                         std::string_view key_record,
-                                                         std::string_view data,
-                                                         std::string_view signature) {
-  auto key = public_key_from_record(alg, key_record);
-  if (!key) return core::unexpected(key.error());
-  return verify_with_public_key(alg, key->get(), data, signature);
 }
 
 std::string base64_encode(std::string_view bin) {

@@ -34,18 +34,6 @@ core::Expected<bool, std::string> verify_with_key_record(SigAlgorithm alg,
                                                          std::string_view data,
                                                          std::string_view signature);
 
-// The public key of a DKIM key TXT record for `alg`, after the record's checks (v=DKIM1 first,
-// k= matching a=, h= allowing sha256, s= allowing email, a non-empty p=; RFC 8301 §3.2: RSA of
-// 1024 bits or more). The error is the one-line reason verify_with_key_record gives.
-core::Expected<std::shared_ptr<EVP_PKEY>, std::string> public_key_from_record(
-    SigAlgorithm alg, std::string_view key_record);
-
-// Verifies `signature` over `data` with a public key of `alg` (public_key_from_record). Safe to
-// call from several threads with the same key (each call has its own EVP_MD_CTX).
-core::Expected<bool, std::string> verify_with_public_key(SigAlgorithm alg, EVP_PKEY* key,
-                                                         std::string_view data,
-                                                         std::string_view signature);
-
 // Base64 without line breaks (RFC 6376 §2.4), for b= and bh=.
 std::string base64_encode(std::string_view bin);
 

@@ -17,8 +17,6 @@
 #include <string_view>
 
 #include "auth/arc_crypto.hpp"
-#include "auth/body_hash.hpp"
-#include "auth/dkim_canon.hpp"
 #include "auth/tag_list.hpp"
 #include "core/ascii.hpp"
 
@@ -250,97 +248,7 @@ Decision after_library(DKIM_SIGINFO* sig, const MessageContext& ctx, const DkimS
   return {DkimResult::pass, ""};
 }
 
-// The canonical body hashes of one message, each taken once (simple and relaxed, no l=).
-class BodyDigests {
- public:
-  explicit BodyDigests(std::string_view body) : body_(body) {}
-  const std::string& get(Canon c) {
-    auto& slot = c == Canon::relaxed ? relaxed_ : simple_;
-    if (!slot) slot = body_hash(c, body_).digest;
-    return *slot;
-  }
-
- private:
-  std::string_view body_;
-  std::optional<std::string> simple_, relaxed_;
-};
-
-bool domain_within(std::string_view identity_domain, std::string_view d) {
-  if (identity_domain.size() == d.size()) return core::ascii_iequals(identity_domain, d);
-  return identity_domain.size() > d.size() &&
-         identity_domain[identity_domain.size() - d.size() - 1] == '.' &&
-         core::ascii_iequals(identity_domain.substr(identity_domain.size() - d.size()), d);
-}
-
-// RFC 6376 §6.1.3 for one signature whose tags the library's header phase accepted: true when
-// the body hash (§3.7, bh=) and the signature over the selected header fields (§3.7, h=, b=)
-// verify with the published key. Anything unusual (l=, a key record with t= or g=, i= outside
-// d=, h= without From, a key that fails its checks) is left to the library: false means
-// "not decided here", never "fail".
-bool passes_here(const DkimVerifier& verifier, const core::Message& message,
-                 const DkimSignatureRef& ref, const DkimKeyRecords& keys, BodyDigests& digests) {
-  const auto alg = parse_sig_algorithm(ref.algorithm);
-  if (!alg) return false;
-  const auto tags = parse_tag_list(message.field_value(message.fields()[ref.field_index]));
-  if (!tags) return false;
-  const std::string* v = tags->find("v");
-  const std::string* b = tags->find("b");
-  const std::string* bh = tags->find("bh");
-  const std::string* d = tags->find("d");
-  const std::string* h = tags->find("h");
-  if (v == nullptr || *v != "1" || b == nullptr || bh == nullptr || d == nullptr || h == nullptr ||
-      tags->find("s") == nullptr || tags->find("l") != nullptr) {
-    return false;
-  }
-  if (const std::string* i = tags->find("i")) {
-    const size_t at = i->rfind('@');
-    if (at == std::string::npos || !domain_within(std::string_view(*i).substr(at + 1), *d)) return false;
-  }
-  CanonPair canon;  // RFC 6376 §3.5: no c= is simple/simple
-  if (const std::string* c = tags->find("c")) {
-    const auto parsed = parse_canon(*c);
-    if (!parsed) return false;
-    canon = *parsed;
-  }
-  const auto names = split_header_names(*h);
-  bool signs_from = false;
-  for (const auto& n : names) signs_from = signs_from || n == "from";  // §5.4: From is required
-  if (!signs_from) return false;
-  const auto it = keys.find(ref.key_name);
-  if (it == keys.end() || it->second.status != DkimKeyRecord::Status::found || it->second.texts.empty()) {
-    return false;
-  }
-  const std::string& record = pick_record(it->second.texts);
-  const auto record_tags = parse_tag_list(record);
-  if (!record_tags || record_tags->find("t") != nullptr || record_tags->find("g") != nullptr) return false;
-  const auto key = verifier.public_key(*alg, record);
-  if (!key) return false;
-  const auto want_bh = base64_decode(*bh);
-  const auto signature = base64_decode(*b);
-  if (!want_bh || !signature || signature->empty() || *want_bh != digests.get(canon.body)) return false;
-  const std::string data = signed_header_data(message, canon.header, names,
-                                              message.field_text(message.fields()[ref.field_index]));
-  return verify_with_public_key(*alg, key.get(), data, *signature).has_value();
-}
-
 }  // namespace
-
-std::shared_ptr<EVP_PKEY> DkimVerifier::public_key(SigAlgorithm alg, const std::string& record) const {
-  // At most this many keys are kept; past it the cache starts again (a new sender's key costs
-  // one parse more, nothing else).
-  constexpr size_t kMaxCachedKeys = 1024;
-  std::string cache_key = (alg == SigAlgorithm::rsa_sha256 ? "r:" : "e:") + record;
-  {
-    const std::lock_guard<std::mutex> lock(keys_mutex_);
-    if (const auto it = keys_.find(cache_key); it != keys_.end()) return it->second;
-  }
-  auto parsed = public_key_from_record(alg, record);
-  if (!parsed) return nullptr;
-  const std::lock_guard<std::mutex> lock(keys_mutex_);
-  if (keys_.size() >= kMaxCachedKeys) keys_.clear();
-  keys_.emplace(std::move(cache_key), *parsed);
-  return *parsed;
-}
 
 void DkimVerifier::LibClose::operator()(dkim_lib* lib) const { dkim_close(lib); }
 
@@ -441,20 +349,6 @@ DkimVerdict DkimVerifier::verify(const core::Message& message, const DkimKeyReco
     }
     if (decided[i]) {
       dkim_sig_ignore(sig);
-    } else {
-      any_left = true;
-    }
-  }
-  if (!any_left) return verdict;
-  // A pass is decided here with a cached key (the library would decode the key again for every
-  // message); the library's end of message runs only for the signatures left.
-  BodyDigests digests(message.body());
-  any_left = false;
-  for (size_t i = 0; i < refs.size(); ++i) {
-    if (decided[i]) continue;
-    if (passes_here(*this, message, refs[i], keys, digests)) {
-      decide(i, {DkimResult::pass, ""});
-      dkim_sig_ignore(sigs[i]);
     } else {
       any_left = true;
     }

@@ -1,19 +1,11 @@
 // DKIM verification over libopendkim (RFC 6376 §6 verifier actions; RFC 8463 Ed25519-SHA256;
 // RFC 8301 §3.1 no rsa-sha1, §3.2 RSA keys of 1024 bits and more), one result per
 // DKIM-Signature in the words of RFC 8601 §2.7.1. Keys come pre-fetched (dkim_key_fetch.hpp):
-// the library never does DNS. A signature the library's header phase accepted is first checked
-// here (body hash, header hash, cached public key); a pass here is final, anything else goes on
-// to the library's end-of-message processing, which gives the verdict and its reason.
+// the library never does DNS.
 #pragma once
-#include <openssl/types.h>
-
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <string>
 
-#include "auth/arc_crypto.hpp"
 #include "auth/dkim_signatures.hpp"
 #include "auth/results.hpp"
 #include "core/message.hpp"
@@ -52,15 +44,6 @@ class DkimVerifier {
     void operator()(dkim_lib* lib) const;
   };
   std::unique_ptr<dkim_lib, LibClose> lib_;
-  // Public keys parsed from key records, by algorithm and record text (the same text is the
-  // same key, whatever its TTL): OpenSSL 3 decodes a key slower than it verifies a signature.
-  mutable std::mutex keys_mutex_;
-  mutable std::map<std::string, std::shared_ptr<EVP_PKEY>> keys_;
-
- public:
-  // The parsed key of `record` for `alg`, from the cache or parsed now; null when the record
-  // fails a check of public_key_from_record (the library then decides, with its reason).
-  std::shared_ptr<EVP_PKEY> public_key(SigAlgorithm alg, const std::string& record) const;
 };
 
 // Allowed clock skew for a t= in the future (RFC 6376 §3.5 t=: verifiers MAY ignore such).
