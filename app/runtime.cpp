@@ -111,6 +111,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     forwarding->spf = std::make_shared<auth::SpfHelperPool>(executor, forwarding->resolver, spf);
   }
   forwarding->queue = services.queue;
+  if (config->reports.tls_reports) forwarding->tls_reports = services.tls_reports;
   if (forwarding_out) *forwarding_out = forwarding;
   env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()
       -> std::unique_ptr<smtpd::MessageSink> {
