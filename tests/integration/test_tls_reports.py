@@ -55,16 +55,20 @@ STS_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx.sts.test\r\nmax_age: 864
 class ReportEndpoint:
     """HTTPS on a loopback address taking POSTed reports."""
 
-    def __init__(self, address, cert, key):
+    def __init__(self, address, cert, key, failures=0):
+        """The first `failures` POSTs are answered 500."""
         self.posts = []
         posts = self.posts
+        left = [failures]
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", "0"))
                 posts.append({"path": self.path, "type": self.headers.get("Content-Type"),
                               "body": self.rfile.read(length)})
-                self.send_response(200)
+                failing = left[0] > 0
+                left[0] -= 1
+                self.send_response(500 if failing else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -291,6 +295,50 @@ class TlsReports(RelayTestCase):
         self.assertEqual(none["summary"], {"total-successful-session-count": 0,
                                            "total-failure-session-count": 1})
         self.assertEqual(none["failure-details"][0]["result-type"], "starttls-not-supported")
+
+    def test_a_failed_post_keeps_the_day_without_mailing_twice(self):
+        cert, key, _ = self.pki.leaf("mx.plain.test")
+        sink = self.sink("127.0.0.37", server_context(cert, key))
+        reports_sink = self.sink("127.0.0.34")
+        endpoint = ReportEndpoint("127.0.0.35", *self.pki.leaf("rpt.reports.test")[:2], failures=1)
+        self.servers.append(endpoint)
+        head = "$TTL 60\n@ IN SOA ns h 1 3600 600 86400 60\n@ IN NS ns\nns IN A 127.0.0.1\n"
+        self.nsd = NsdServer({
+            "plain.test": ("$ORIGIN plain.test.\n" + head + "@ IN MX 10 mx\nmx IN A 127.0.0.37\n" +
+                           rpt_record(endpoint.port)),
+            "reports.test": ("$ORIGIN reports.test.\n" + head + "@ IN MX 10 mx\nmx IN A 127.0.0.34\n"
+                             "rpt IN A 127.0.0.35\n"),
+            "origin.example": ORIGIN_ZONE}).start()
+        r = self.relay(dns=self.nsd.address, relay_port=self.port,
+                       relay_extra=f'tls_ca_file = "{self.pki.ca_path}"\n',
+                       domains_extra="[reports]\ntls_reports = true\n" + RULES)
+        _, reply = send(r, ["plain@hikyaku.example"])
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertTrue(sink.messages[0]["tls"])
+        self.wait_for_counts(r, {"plain.test": (1, 0)})
+        # The POST fails: the mail is queued, the day is kept.
+        code, out, err = self.tls_report(r, "--send")
+        self.assertEqual(code, 0, err)
+        self.assertIn("0 day(s) of reports sent", out)
+        self.assertEqual(len(endpoint.posts), 1)
+        self.assertIn("HTTP status 500", r.read_log())
+        self.assertEqual(self.pending_counts(r), {"plain.test": (1, 0)})
+        self.assertTrue(reports_sink.wait_for(1, timeout=60), r.read_log()[-3000:])
+        # The next run posts again and does not mail the same report a second time.
+        code, out, err = self.tls_report(r, "--send")
+        self.assertEqual(code, 0, err)
+        self.assertIn("1 day(s) of reports sent", out)
+        self.assertEqual(len(endpoint.posts), 2)
+        self.assertEqual(endpoint.posts[0]["body"], endpoint.posts[1]["body"])
+        log = r.read_log()
+        self.assertEqual(log.count("sent to mailto:tlsrpt@reports.test"), 1, log[-3000:])
+        self.assertEqual(log.count(f"sent to https://rpt.reports.test:{endpoint.port}/v1/tlsrpt"), 1)
+        self.assertEqual(self.pending_counts(r), {})
+        # Out of range: a bad --day is a usage error.
+        code, _, err = self.tls_report(r, "--day", "2026-13-01")
+        self.assertEqual(code, 2)
+        self.assertIn("YYYY-MM-DD", err)
+        self.assertEqual(len(reports_sink.messages), 1)
 
     def test_a_domain_without_a_tls_rpt_record_is_not_recorded(self):
         cert, key, _ = self.pki.leaf("mx.plain.test")
