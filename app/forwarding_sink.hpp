@@ -11,6 +11,7 @@
 #include "auth/spf_helper_pool.hpp"
 #include "app/data_reply.hpp"
 #include "app/srs_reversal_throttle.hpp"
+#include "app/tls_report_recorder.hpp"
 #include "dkim/key_store.hpp"
 #include "dkim/signer.hpp"
 #include "dns/resolver.hpp"
@@ -42,6 +43,8 @@ struct ForwardingContext {
   // The durable queue (process-wide, on the event-loop thread); null: a mixed outcome cannot
   // be kept and is answered as if the spool were full.
   queue::QueueRunner* queue = nullptr;
+  // RFC 8460: every delivery's TLS sessions counted for the daily reports; null: off.
+  std::shared_ptr<TlsReportRecorder> tls_reports;
 };
 
 struct FanOut;  // the destinations of one message being delivered (forwarding_sink.cpp)

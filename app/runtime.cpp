@@ -118,6 +118,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     forwarding->spf = std::make_shared<auth::SpfHelperPool>(executor, forwarding->resolver, spf);
   }
   forwarding->queue = services.queue;
+  if (config->reports.tls_reports) forwarding->tls_reports = services.tls_reports;
   if (forwarding_out) *forwarding_out = forwarding;
   env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()
       -> std::unique_ptr<smtpd::MessageSink> {
@@ -162,6 +163,13 @@ std::vector<std::string> restart_only_changes(const config::Config& running, con
   if (running.server.reload_on_change != file.server.reload_on_change) out.push_back("server.reload_on_change");
   if (running.log.format != file.log.format) out.push_back("log.format");
   if (running.log.target != file.log.target) out.push_back("log.target");
+  // The report stores and their schedule are set up at start (the sender and names are not).
+  const auto& rw = running.reports;
+  const auto& rf = file.reports;
+  if (!rw.tls_reports && rf.tls_reports) out.push_back("reports.tls_reports");
+  if (rw.max_bytes_per_day != rf.max_bytes_per_day) out.push_back("reports.max_bytes_per_day");
+  if (rw.fsync_batch != rf.fsync_batch) out.push_back("reports.fsync_batch");
+  if (rw.send_delay != rf.send_delay) out.push_back("reports.send_delay");
   return out;
 }
 

@@ -18,6 +18,9 @@
 #include "app/metrics_wiring.hpp"
 #include "app/privileges.hpp"
 #include "app/queue_delivery.hpp"
+#include "app/report_scheduler.hpp"
+#include "app/tls_report_recorder.hpp"
+#include "app/tls_report_sender.hpp"
 #include "app/runtime.hpp"
 #include "app/service_notify.hpp"
 #include "app/user_access.hpp"
@@ -99,6 +102,11 @@ int serve(const std::string& config_path) {
   asio::thread_pool spool_writer(1);
   queue::QueueRunner queue_runner(io.get_executor(), queue_options(*config), queue_delivery,
                                   &spool_writer);
+  // RFC 8460 ([reports] tls_reports, read at start like [queue]): sessions are counted into a
+  // store under the spool, attached once privileges are dropped (the files are the service
+  // user's).
+  std::shared_ptr<TlsReportRecorder> tls_recorder;
+  if (config->reports.tls_reports) tls_recorder = std::make_shared<TlsReportRecorder>(nullptr, &spool_workers);
   // While we still have root: the launcher that starts each SPF helper as its own user
   // (DESIGN §3), so no helper shares the service user's access to keys and spool.
   std::shared_ptr<auth::SpfLauncher> spf_launcher;
@@ -128,6 +136,7 @@ int serve(const std::string& config_path) {
                                  .spf_helpers = true,
                                  .spf_launcher = spf_launcher,
                                  .queue = &queue_runner,
+                                 .tls_reports = tls_recorder,
                                  .inflight = &inflight};
   std::shared_ptr<const ForwardingContext> forwarding;
   auto env = build_environment(config, io.get_executor(), services, &forwarding);
@@ -183,10 +192,38 @@ int serve(const std::string& config_path) {
     spdlog::error("queue: cannot use the spool: {}; mixed outcomes will get 452 4.3.1",
                   scanned.error().message);
   }
+  // The daily reports ([reports]): stores under <spool>/reports/, sent after 00:00 UTC and at
+  // start for days missed while stopped; `hikyaku tls-report --send` sends at once.
+  ReportScheduler report_scheduler(io.get_executor(),
+                                   std::chrono::duration_cast<std::chrono::seconds>(config->reports.send_delay));
+  std::shared_ptr<reports::DailyStore> tls_store;
+  if (tls_recorder) {
+    auto store = reports::DailyStore::open({config->queue.directory + "/reports/tls",
+                                            config->reports.max_bytes_per_day, config->reports.fsync_batch});
+    if (store) {
+      tls_store = std::make_shared<reports::DailyStore>(std::move(*store));
+      tls_recorder->attach(tls_store);
+      report_scheduler.add("tls", tls_store.get(), [&runtime, &queue_runner, &spool_workers, tls_store](
+                                                       const std::string& day) {
+        TlsReportSendContext ctx;
+        ctx.config = runtime.current() ? runtime.current()->config : nullptr;
+        if (auto fwd = runtime.forwarding()) {
+          ctx.resolver = fwd->resolver;
+          ctx.tls = fwd->delivery.client.tls_context;
+          ctx.queue = ReportQueueContext{fwd->signer, fwd->dkim_keys, &queue_runner, &spool_workers};
+        }
+        return send_tls_reports(std::move(ctx), *tls_store, day);
+      });
+    } else {
+      spdlog::error("reports: {}; TLS reports are off", store.error());
+    }
+  }
   queue::ControlServer control(io.get_executor(), queue_runner);
+  control.on_send_reports([&report_scheduler] { return report_scheduler.send_now(); });
   if (auto why = control.listen(config->queue.control_socket_path()); !why.empty()) {
     spdlog::error("queue: {}; `hikyaku queue` will read the spool directly", why);
   }
+  report_scheduler.start();
   spdlog::info("hikyaku {} started: {} domain(s), STARTTLS {}", kVersion, config->domains.size(),
                config->server.tls ? "on" : "off");
   for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);
@@ -220,8 +257,9 @@ int serve(const std::string& config_path) {
     service.stopping();
     const auto grace = runtime.current()->config->server.shutdown_grace;
     spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control] {
+    server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control, &report_scheduler] {
       spdlog::info("all sessions ended; exiting");
+      report_scheduler.stop();
       queue_runner.stop();
       control.stop();
       const bool idle_upstreams = pool.size() > 0;
@@ -238,6 +276,8 @@ int serve(const std::string& config_path) {
   std::signal(SIGPIPE, SIG_IGN);
 
   io.run();
+  report_scheduler.stop();
+  if (tls_store) tls_store->flush();
   queue_runner.stop();
   control.stop();
   runtime.clear();

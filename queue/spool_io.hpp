@@ -54,6 +54,7 @@ inline constexpr std::string_view kReasonSuffix = ".reason";
 inline constexpr std::string_view kKnownSubdirectories[] = {
     kCorruptDirName,
     "mta-sts",  // the relay's MTA-STS policy cache (app/mta_sts_spool_store.hpp, RFC 8461 §5.1)
+    "reports",  // the daily report stores (reports/daily_store: reports/<kind>/<day>.log)
 };
 
 // An exclusive flock on <dir>/.lock, released when destroyed (or when the process ends).
