@@ -17,6 +17,8 @@
 
 namespace hikyaku::app {
 
+class DmarcReportRecorder;
+
 // What outlives every configuration: the upstream connection pool, the DKIM library and the
 // worker threads for CPU-heavy library calls. Any may be null (`hikyaku check` has none).
 struct ProcessServices {
@@ -30,6 +32,7 @@ struct ProcessServices {
   // Started while the process had root: SPF helpers then run as [auth] spf_helper_user.
   std::shared_ptr<auth::SpfLauncher> spf_launcher;
   queue::QueueRunner* queue = nullptr;  // the durable queue (serve only)
+  DmarcReportRecorder* dmarc_reports = nullptr;  // DMARC aggregate report records (serve only)
   // The budget of message bytes in memory, across reloads; its limit follows the config in force.
   smtpd::InflightBudget* inflight = nullptr;
 };

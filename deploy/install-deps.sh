@@ -23,6 +23,7 @@ PACKAGES=(
   # outbound TLS tests: a DNSSEC-signed zone (ldns-keygen, ldns-signzone) for DANE, and
   # certificates made in the test (valid, expired, for other names)
   ldnsutils python3-cryptography
+  libxml2-utils    # xmllint validates the DMARC aggregate reports sent against RFC 9990's schema
 )
 
 missing=()
