@@ -225,6 +225,14 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("metrics", "request_timeout", duration(c.metrics.request_timeout));
   add("metrics", "max_request_header", number(c.metrics.max_request_header));
   add("metrics", "dns_failing_for", duration(c.metrics.dns_failing_for));
+  const auto& rp = c.reports;
+  add("reports", "sender", toml_string(rp.sender));
+  add("reports", "max_bytes_per_day", number(rp.max_bytes_per_day));
+  add("reports", "fsync_batch", number(rp.fsync_batch));
+  add("reports", "send_delay", duration(rp.send_delay));
+  add("reports", "organization_name", toml_string(rp.organization_name));
+  add("reports", "contact_info", toml_string(rp.contact_info));
+  add("reports", "tls_reports", boolean(rp.tls_reports));
   add("log", "level", toml_string(c.log.level));
   add("log", "format", toml_string(c.log.format));
   add("log", "target", toml_string(c.log.target));

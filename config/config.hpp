@@ -246,6 +246,32 @@ struct QueueConfig {
   }
 };
 
+// [reports]: the daily aggregate reports we send (RFC 8460 TLS-RPT; DMARC aggregate reports add
+// their own keys below in a block of their own). Records are kept per UTC day in
+// <queue.directory>/reports/<kind>/ and sent once a day, DKIM-signed as the forwarding domain.
+struct ReportsConfig {
+  // From and MAIL FROM of the reports: an address, or a local part completed with "@" and the
+  // forwarding domain (srs.domain, else the first [[dkim.key]] domain, else server.hostname).
+  std::string sender = "reports";
+  // A day's record file never grows past this (a flood of failing destinations cannot fill the
+  // spool's disk); records past it are dropped and counted. 64 MiB holds about 300,000 records.
+  uint64_t max_bytes_per_day = 64ull * 1024 * 1024;
+  // Records written between two fsyncs (also at the daily run and at stop): a crash loses at most
+  // this many, and the hot path pays one fsync per batch, not per delivery.
+  size_t fsync_batch = 64;
+  // How long after 00:00 UTC the day's reports are made (RFC 8460 §4.1 asks for the 24-hour UTC
+  // day; a little later, so the day's last deliveries are in).
+  Duration send_delay = std::chrono::minutes(5);
+  // RFC 8460 §4.4 organization-name and contact-info; "" means server.hostname / the sender.
+  std::string organization_name;
+  std::string contact_info;
+  // RFC 8460: count TLS sessions per destination policy and report them to each destination's
+  // _smtp._tls rua (a TXT lookup per destination domain, cached an hour).
+  bool tls_reports = false;
+  // The address sender resolved to (filled by the loader).
+  std::string sender_address;
+};
+
 // [metrics] max_request_header below this cannot hold "GET /metrics HTTP/1.1" and a Host field.
 inline constexpr int64_t kMinRequestHeader = 256;
 
@@ -334,6 +360,7 @@ struct Config {
   ArcConfig arc;
   QueueConfig queue;
   MetricsConfig metrics;
+  ReportsConfig reports;
   LogConfig log;
   DoctorConfig doctor;
   std::vector<DomainConfig> domains;

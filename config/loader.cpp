@@ -50,6 +50,7 @@ void read_config(const toml::table& document, const std::filesystem::path& base,
   section(root, "arc", [&](TableReader& r) { detail::read_arc(r, base, cfg.arc); });
   section(root, "queue", [&](TableReader& r) { detail::read_queue(r, base, cfg.queue); });
   section(root, "metrics", [&](TableReader& r) { detail::read_metrics(r, cfg.metrics); });
+  section(root, "reports", [&](TableReader& r) { detail::read_reports(r, cfg.reports); });
   section(root, "log", [&](TableReader& r) { detail::read_log(r, cfg.log); });
   section(root, "doctor", [&](TableReader& r) { detail::read_doctor(r, base, cfg.doctor); });
   detail::read_domains(root, cfg.domains);
@@ -62,6 +63,15 @@ void read_config(const toml::table& document, const std::filesystem::path& base,
   if (cfg.doctor.inbound_mx.empty()) cfg.doctor.inbound_mx.push_back(InboundMx{10, cfg.server.hostname});
   if (cfg.doctor.spf_include.empty()) {
     cfg.doctor.spf_include = cfg.srs.domain.empty() ? cfg.server.hostname : cfg.srs.domain;
+  }
+  // The reports' sender: a bare local part is at the forwarding domain.
+  if (cfg.reports.sender.find('@') == std::string::npos) {
+    std::string domain = cfg.srs.domain;
+    if (domain.empty() && !cfg.dkim_keys.empty()) domain = cfg.dkim_keys.front().domain;
+    if (domain.empty()) domain = cfg.server.hostname;
+    cfg.reports.sender_address = cfg.reports.sender + "@" + domain;
+  } else {
+    cfg.reports.sender_address = cfg.reports.sender;
   }
   if (cfg.doctor.egress_prefixes.empty()) {
     for (const auto& ip : cfg.relay.source_ipv4) cfg.doctor.egress_prefixes.push_back(ip + "/32");

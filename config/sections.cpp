@@ -463,6 +463,26 @@ void read_metrics(TableReader& r, MetricsConfig& out) {
   out.listen = parsed->text();
 }
 
+// [reports] (the TLS-RPT keys; the DMARC report keys follow in their own block).
+void read_reports(TableReader& r, ReportsConfig& out) {
+  if (r.read_string("sender", out.sender)) {
+    const auto at = out.sender.find('@');
+    const bool ok = !out.sender.empty() && out.sender.find_first_of(" <>\r\n\"") == std::string::npos &&
+                    at != 0 && (at == std::string::npos || out.sender.find('@', at + 1) == std::string::npos) &&
+                    (at == std::string::npos || at + 1 < out.sender.size());
+    if (!ok) {
+      r.error(line_of_key(r, "sender"), "sender",
+              "bad sender " + quote(out.sender) + " (a local part, or an address local@domain)");
+    }
+  }
+  r.read_count("max_bytes_per_day", out.max_bytes_per_day, 1024, "a day must hold some records");
+  r.read_count("fsync_batch", out.fsync_batch, 1);
+  r.read_duration("send_delay", out.send_delay, true);
+  r.read_string("organization_name", out.organization_name);
+  r.read_string("contact_info", out.contact_info);
+  r.read_bool("tls_reports", out.tls_reports);
+}
+
 // One of `allowed` for `key`; anything else is an error at its line naming the choices.
 static void read_choice(TableReader& r, std::string_view key, std::initializer_list<std::string_view> allowed,
                         std::string_view expected, std::string& out) {

@@ -21,6 +21,7 @@ void read_dkim(TableReader& r, const std::filesystem::path& base, std::vector<Dk
 void read_arc(TableReader& r, const std::filesystem::path& base, ArcConfig& out);
 void read_queue(TableReader& r, const std::filesystem::path& base, QueueConfig& out);
 void read_metrics(TableReader& r, MetricsConfig& out);
+void read_reports(TableReader& r, ReportsConfig& out);
 void read_log(TableReader& r, LogConfig& out);
 void read_doctor(TableReader& r, const std::filesystem::path& base, DoctorConfig& out);
 // The [[domain]] array of the top-level table `root`, with its rules and catch-alls.

@@ -11,6 +11,7 @@ PACKAGES=(
   libunbound-dev dns-root-data
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsystemd-dev   # sd_notify (readiness, reload, watchdog) and the journald log sink
+  zlib1g-dev       # gzip of the daily TLS/DMARC aggregate reports (reports/report_message)
   # unit tests, sanitizers, fuzzers
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   # integration tests and benchmarks: real peers
@@ -23,6 +24,7 @@ PACKAGES=(
   # outbound TLS tests: a DNSSEC-signed zone (ldns-keygen, ldns-signzone) for DANE, and
   # certificates made in the test (valid, expired, for other names)
   ldnsutils python3-cryptography
+  python3-jsonschema  # TLS reports validated against the RFC 8460 JSON schema
   libxml2-utils    # xmllint validates the DMARC aggregate reports sent against RFC 9990's schema
 )
 

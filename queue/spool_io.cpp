@@ -192,7 +192,7 @@ core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir) {
     struct stat st {};
     const bool stat_ok = ::lstat(path.c_str(), &st) == 0;
     if (stat_ok && S_ISSOCK(st.st_mode)) continue;  // the control socket
-    if (stat_ok && S_ISDIR(st.st_mode) && name == kCorruptDirName) continue;
+    if (stat_ok && S_ISDIR(st.st_mode) && (name == kCorruptDirName || name == kReportsDirName)) continue;
     if (!stat_ok || !S_ISREG(st.st_mode)) {
       out.problems.push_back({name, "not a regular file"});
       continue;

@@ -50,6 +50,9 @@ inline constexpr std::string_view kLockFileName = ".lock";
 // does not report it.
 inline constexpr std::string_view kCorruptDirName = "corrupt";
 inline constexpr std::string_view kReasonSuffix = ".reason";
+// The daily report stores (reports/daily_store: <dir>/reports/<kind>/<day>.log) live inside the
+// spool directory; scan() does not report it.
+inline constexpr std::string_view kReportsDirName = "reports";
 
 // An exclusive flock on <dir>/.lock, released when destroyed (or when the process ends).
 class SpoolLock {
@@ -72,8 +75,8 @@ class SpoolLock {
 // the error is locked_elsewhere().
 core::Expected<SpoolLock, SpoolIoError> lock_spool(const std::string& dir);
 
-// Reads every regular file in dir (the lock file, the corrupt/ directory and sockets, such as
-// the control socket, are skipped silently), keeping only the metadata: entries come back
+// Reads every regular file in dir (the lock file, the corrupt/ and reports/ directories and
+// sockets, such as the control socket, are skipped silently), keeping only the metadata: entries come back
 // without their message (SpoolMetadataReader), so memory stays bounded by the headers. Fails
 // only when dir itself cannot be read.
 core::Expected<ScanResult, SpoolIoError> scan(const std::string& dir);

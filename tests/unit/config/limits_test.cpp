@@ -61,6 +61,9 @@ INSTANTIATE_TEST_SUITE_P(
                                "must be from 4 to 10 (4 is libsrs2's length, 10 the 60 bits a "
                                "hash can carry here)"},
                       Boundary{"srs.max_failed_reversals", 0, "must be at least 1"},
+                      Boundary{"reports.max_bytes_per_day", 1023,
+                               "must be at least 1024 (a day must hold some records)"},
+                      Boundary{"reports.fsync_batch", 0, "must be at least 1"},
                       Boundary{"metrics.max_request_header", 255,
                                "must be at least 256 (a request line and a Host field must fit)"}),
     [](const ::testing::TestParamInfo<Boundary>& info) {
@@ -68,6 +71,22 @@ INSTANTIATE_TEST_SUITE_P(
       for (auto& c : name) c = c == '.' ? '_' : c;
       return name;
     });
+
+TEST(ConfigLimits, ReportsDefaultsAndTheSenderAtTheForwardingDomain) {
+  const auto defaults = load_string("[srs]\ndomain = \"fwd.example.net\"\nsecrets = [\"s\"]\n", "t.toml");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->reports.max_bytes_per_day, 64ull * 1024 * 1024);
+  EXPECT_EQ(defaults->reports.fsync_batch, 64u);
+  EXPECT_FALSE(defaults->reports.tls_reports);
+  EXPECT_EQ(defaults->reports.sender_address, "reports@fwd.example.net");
+  const auto given = load_string("[reports]\nsender = \"tlsrpt@ops.example\"\nmax_bytes_per_day = 1024\n"
+                          "fsync_batch = 1\ntls_reports = true\n", "t.toml");
+  ASSERT_TRUE(given);
+  EXPECT_EQ(given->reports.sender_address, "tlsrpt@ops.example");
+  EXPECT_EQ(given->reports.max_bytes_per_day, 1024u);
+  EXPECT_EQ(given->reports.fsync_batch, 1u);
+  EXPECT_TRUE(given->reports.tls_reports);
+}
 
 TEST(ConfigLimits, ValuesAreStoredExactly) {
   auto loaded =

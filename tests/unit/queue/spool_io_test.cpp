@@ -191,6 +191,22 @@ TEST_F(SpoolIo, ScanSkipsTheLockFileAndTheControlSocket) {
   EXPECT_TRUE(r->problems.empty()) << r->problems.front().name << ": " << r->problems.front().reason;
 }
 
+TEST_F(SpoolIo, ScanSkipsTheReportsDirectoryButNotAFileOfThatName) {
+  fs::create_directories(dir_ + "/reports/tls");
+  put("reports/tls/2026-12-07.log", "x\n");
+  ASSERT_TRUE(write_durably(dir_, "a1", encode(entry("a1"))));
+  auto r = scan(dir_);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->entries.size(), 1u);
+  EXPECT_TRUE(r->problems.empty()) << r->problems.front().name << ": " << r->problems.front().reason;
+  // Another directory is still a problem.
+  fs::create_directory(dir_ + "/reportsx");
+  r = scan(dir_);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->problems.size(), 1u);
+  EXPECT_EQ(r->problems[0].name, "reportsx");
+}
+
 TEST(SpoolIoError, NoSpaceIsRecognised) {
   EXPECT_TRUE((SpoolIoError{ENOSPC, "write"}).no_space());
   EXPECT_TRUE((SpoolIoError{EDQUOT, "write"}).no_space());
