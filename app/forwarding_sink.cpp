@@ -323,7 +323,7 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   const auth::Enforcement decision = auth::decide(auth_results, enforcement, vouch);
   log_auth(env, auth_results, decision);
   // RFC 9990: every message evaluated, accepted or refused, counts in the day's report.
-  if (forwarding_->dmarc_reports) {
+  if (forwarding_->dmarc_reports && config_->reports.dmarc_reports) {
     const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
                                    std::chrono::system_clock::now().time_since_epoch()).count();
     forwarding_->dmarc_reports->record(env, auth_results, decision, enforcement, vouch, now_s);

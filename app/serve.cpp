@@ -13,11 +13,14 @@
 
 #include "app/config_command.hpp"
 #include "app/config_watcher.hpp"
+#include "app/dmarc_report_recorder.hpp"
+#include "app/dmarc_reports_wiring.hpp"
 #include "app/logging.hpp"
 #include "app/metrics_server.hpp"
 #include "app/metrics_wiring.hpp"
 #include "app/privileges.hpp"
 #include "app/queue_delivery.hpp"
+#include "app/report_scheduler.hpp"
 #include "app/runtime.hpp"
 #include "app/service_notify.hpp"
 #include "app/user_access.hpp"
@@ -99,6 +102,15 @@ int serve(const std::string& config_path) {
   asio::thread_pool spool_writer(1);
   queue::QueueRunner queue_runner(io.get_executor(), queue_options(*config), queue_delivery,
                                   &spool_writer);
+  // RFC 9990 DMARC aggregate reports: each evaluation recorded into the day's store (opened
+  // below, once privileges are dropped and before any session runs; [reports] dmarc_reports of
+  // the configuration in force decides per message), the days sent by the report scheduler.
+  std::unique_ptr<reports::DailyStore> dmarc_store;
+  DmarcReportRecorder dmarc_recorder([&dmarc_store](std::int64_t now, std::string_view line) {
+    return dmarc_store && dmarc_store->append(now, line);
+  });
+  ReportScheduler report_scheduler(io.get_executor(),
+                                   std::chrono::duration_cast<std::chrono::seconds>(config->reports.send_delay));
   // While we still have root: the launcher that starts each SPF helper as its own user
   // (DESIGN §3), so no helper shares the service user's access to keys and spool.
   std::shared_ptr<auth::SpfLauncher> spf_launcher;
@@ -128,6 +140,7 @@ int serve(const std::string& config_path) {
                                  .spf_helpers = true,
                                  .spf_launcher = spf_launcher,
                                  .queue = &queue_runner,
+                                 .dmarc_reports = &dmarc_recorder,
                                  .inflight = &inflight};
   std::shared_ptr<const ForwardingContext> forwarding;
   auto env = build_environment(config, io.get_executor(), services, &forwarding);
@@ -183,6 +196,27 @@ int serve(const std::string& config_path) {
     spdlog::error("queue: cannot use the spool: {}; mixed outcomes will get 452 4.3.1",
                   scanned.error().message);
   }
+  if (auto store = open_dmarc_store(*config); store) {
+    dmarc_store = std::move(*store);
+    // The day's reports are made with the configuration and forwarding context in force.
+    report_scheduler.add("dmarc", dmarc_store.get(),
+                         [&runtime, &signer, &queue_runner, &spool_workers, store = dmarc_store.get()](
+                             const std::string& day) {
+                           const auto forwarding = runtime.forwarding();
+                           const auto env = runtime.current();
+                           const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                                        std::chrono::system_clock::now().time_since_epoch())
+                                                        .count();
+                           return send_dmarc_day(*store, forwarding ? forwarding->resolver : nullptr,
+                                                 env ? env->config : nullptr,
+                                                 ReportQueueContext{&signer, forwarding ? forwarding->dkim_keys : nullptr,
+                                                                    &queue_runner, &spool_workers},
+                                                 day, now);
+                         });
+  } else {
+    spdlog::error("dmarc reports: {}; no DMARC evaluation is recorded", store.error());
+  }
+  report_scheduler.start();
   queue::ControlServer control(io.get_executor(), queue_runner);
   if (auto why = control.listen(config->queue.control_socket_path()); !why.empty()) {
     spdlog::error("queue: {}; `hikyaku queue` will read the spool directly", why);
@@ -220,8 +254,10 @@ int serve(const std::string& config_path) {
     service.stopping();
     const auto grace = runtime.current()->config->server.shutdown_grace;
     spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control] {
+    server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control, &report_scheduler, &dmarc_store] {
       spdlog::info("all sessions ended; exiting");
+      report_scheduler.stop();
+      if (dmarc_store) dmarc_store->flush();
       queue_runner.stop();
       control.stop();
       const bool idle_upstreams = pool.size() > 0;

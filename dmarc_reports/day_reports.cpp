@@ -26,7 +26,7 @@ DayReports build_day_reports(std::string_view day, const std::vector<std::string
     DayReport d;
     const std::string id = report_id(reporter.domain, domain, day);
     d.report = aggregate(domain, list,
-                         ReportMetadata{reporter.domain, reporter.email, id, range->first, range->second,
+                         ReportMetadata{reporter.org_name, reporter.email, id, range->first, range->second,
                                         reporter.generator});
     d.xml = report_xml(d.report);
     d.filename = report_filename(reporter.domain, domain, range->first, range->second, id);

@@ -14,8 +14,9 @@ namespace hikyaku::dmarc_reports {
 
 // Who reports (RFC 9990 report_metadata, filename "receiver", Subject "Submitter").
 struct Reporter {
-  std::string domain;     // the forwarding domain: receiver, submitter and org_name
-  std::string email;      // the reports sender address (report_metadata email)
+  std::string domain;     // the forwarding domain: filename receiver and Subject submitter
+  std::string org_name;   // report_metadata org_name
+  std::string email;      // report_metadata email: the contact address
   std::string generator;  // "Hikyaku 0.1.0"
 };
 

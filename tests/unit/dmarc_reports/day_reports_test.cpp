@@ -20,7 +20,7 @@ std::string line(const std::string& policy_domain, const std::string& ip) {
 }
 
 TEST(DayReports, OneReportPerPolicyDomainWithItsNames) {
-  const Reporter reporter{"fwd.example.net", "reports@fwd.example.net", "Hikyaku test"};
+  const Reporter reporter{"fwd.example.net", "Example Forwarding", "reports@fwd.example.net", "Hikyaku test"};
   const std::vector<std::string> lines = {line("a.example", "192.0.2.1"), "garbage", line("b.example", "192.0.2.2"),
                                           line("a.example", "192.0.2.1"), "dmarc1\tfrom=torn"};
   const DayReports day = build_day_reports("2026-12-07", lines, reporter);
@@ -40,6 +40,7 @@ TEST(DayReports, OneReportPerPolicyDomainWithItsNames) {
   EXPECT_EQ(a.subject, "Report Domain: a.example Submitter: fwd.example.net Report-ID: " + id);
   EXPECT_NE(a.xml.find("<report_id>" + id + "</report_id>"), std::string::npos);
   EXPECT_NE(a.xml.find("<email>reports@fwd.example.net</email>"), std::string::npos);
+  EXPECT_NE(a.xml.find("<org_name>Example Forwarding</org_name>"), std::string::npos);
   EXPECT_EQ(day.reports[1].report.policy_domain, "b.example");
   EXPECT_NE(day.reports[1].report.metadata.report_id, id);
   EXPECT_TRUE(build_day_reports("2026-13-01", lines, reporter).reports.empty());
