@@ -128,12 +128,14 @@ asio::awaitable<std::shared_ptr<FanOut>> deliver_all(
         executor,
         relay::deliver_to_domain(executor, *fwd->resolver, plan.groups[i].domain, std::move(tx),
                                  fwd->delivery),
-        [state, i, party, fwd](std::exception_ptr e, relay::DomainOutcome outcome) {
+        [state, i, party, fwd, executor](std::exception_ptr e, relay::DomainOutcome outcome) {
           // A delivery that ended without reaching its final "." releases the others (abort).
           party->withdraw();
           if (e) {
             // A bug, not a mail outcome: fill_missing() makes this group temporary.
             outcome.decided.result.recipients.clear();
+          } else if (fwd->tls_reports) {
+            fwd->tls_reports->observe(executor, fwd->resolver, outcome);  // RFC 8460
           }
           if (state->late) return state->late(i, std::move(outcome));
           state->outcomes[i] = std::move(outcome);

@@ -12,6 +12,7 @@
 #include "app/data_reply.hpp"
 #include "app/dmarc_report_recorder.hpp"
 #include "app/srs_reversal_throttle.hpp"
+#include "app/tls_report_recorder.hpp"
 #include "dkim/key_store.hpp"
 #include "dkim/signer.hpp"
 #include "dns/resolver.hpp"
@@ -44,6 +45,8 @@ struct ForwardingContext {
   // Each DMARC evaluation recorded for the aggregate reports (RFC 9990; process-wide); null:
   // none recorded. [reports] dmarc_reports of the configuration in force switches it.
   DmarcReportRecorder* dmarc_reports = nullptr;
+  // RFC 8460: every delivery's TLS sessions counted for the daily reports; null: off.
+  std::shared_ptr<TlsReportRecorder> tls_reports;
 };
 
 struct FanOut;  // the destinations of one message being delivered (forwarding_sink.cpp)

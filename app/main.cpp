@@ -17,6 +17,7 @@
 #include "app/route_command.hpp"
 #include "app/tls_policy_command.hpp"
 #include "app/dmarc_report_command.hpp"
+#include "app/tls_report_command.hpp"
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
 #include "app/version.hpp"
@@ -206,6 +207,14 @@ int main(int argc, char** argv) {
   tls_policy->add_option("DOMAIN", tls_policy_options.domain, "the destination domain")->required();
   tls_policy->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
 
+  hikyaku::app::TlsReportCommandOptions tls_report_options;
+  auto* tls_report = cli.add_subcommand(
+      "tls-report", "the day's RFC 8460 TLS reports (JSON, one per policy domain) from the store, not sent");
+  tls_report->add_option("--day", tls_report_options.day, "the UTC day YYYY-MM-DD (default today)");
+  tls_report->add_flag("--send", tls_report_options.send,
+                       "have the running server send every stored day's reports now, today's included");
+  tls_report->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+
   auto* queue = cli.add_subcommand("queue", "inspect and drive the queue (the running server's, or the spool)");
   queue->require_subcommand(1);
   std::string queue_id;
@@ -290,6 +299,10 @@ int main(int argc, char** argv) {
   if (*tls_policy) {
     tls_policy_options.config_path = config_path;
     return hikyaku::app::tls_policy_command(tls_policy_options);
+  }
+  if (*tls_report) {
+    tls_report_options.config_path = config_path;
+    return hikyaku::app::tls_report_command(tls_report_options);
   }
   if (*srs) return hikyaku::app::srs_command(config_path, bool(*srs_forward), address);
   return 2;

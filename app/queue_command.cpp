@@ -225,6 +225,11 @@ Exchange ask_running_server(const std::string& path, const queue::ControlRequest
 
 }  // namespace
 
+std::optional<std::string> ask_control_socket(const std::string& path, const std::string& request,
+                                              std::string& error) {
+  return ask_server(path, request, error);
+}
+
 int queue_command(const std::string& config_path, QueueVerb verb, const std::string& queue_id) {
   auto loaded = config::load_file(config_path);
   if (!loaded) {

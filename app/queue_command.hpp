@@ -2,6 +2,7 @@
 // socket ([queue] control_socket), or the spool itself when no server answers there (not drain).
 #pragma once
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace hikyaku::app {
@@ -21,5 +22,10 @@ struct DrainOptions {
 // server's queue is empty (exit 0) or the timeout passes (exit 1, the entries left listed).
 // Exit 2 when no server answers or the config is unusable: an offline spool cannot drain.
 int queue_drain_command(const std::string& config_path, const DrainOptions& options);
+
+// One request line to the running server's control socket at `path`, and its whole response;
+// nullopt when nothing listens there, "" with `error` set when the exchange failed.
+std::optional<std::string> ask_control_socket(const std::string& path, const std::string& request,
+                                              std::string& error);
 
 }  // namespace hikyaku::app

@@ -77,6 +77,7 @@ asio::awaitable<queue::AttemptResult> RelayDelivery::deliver(queue::DeliveryJob 
   tx.eight_bit = job.eight_bit || has_non_ascii(*job.message);
   relay::DomainOutcome outcome = co_await relay::deliver_to_domain(
       executor_, *fwd->resolver, job.domain, std::move(tx), fwd->delivery);
+  if (fwd->tls_reports) fwd->tls_reports->observe(executor_, fwd->resolver, outcome);  // RFC 8460
   queue::AttemptResult out = to_attempt(outcome);
   for (auto& b : bad.recipients) out.recipients.push_back(std::move(b));
   co_return out;

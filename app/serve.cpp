@@ -21,6 +21,8 @@
 #include "app/privileges.hpp"
 #include "app/queue_delivery.hpp"
 #include "app/report_scheduler.hpp"
+#include "app/tls_report_recorder.hpp"
+#include "app/tls_report_sender.hpp"
 #include "app/runtime.hpp"
 #include "app/service_notify.hpp"
 #include "app/user_access.hpp"
@@ -111,6 +113,11 @@ int serve(const std::string& config_path) {
   });
   ReportScheduler report_scheduler(io.get_executor(),
                                    std::chrono::duration_cast<std::chrono::seconds>(config->reports.send_delay));
+  // RFC 8460 ([reports] tls_reports, read at start like [queue]): sessions are counted into a
+  // store under the spool, attached once privileges are dropped (the files are the service
+  // user's).
+  std::shared_ptr<TlsReportRecorder> tls_recorder;
+  if (config->reports.tls_reports) tls_recorder = std::make_shared<TlsReportRecorder>(nullptr, &spool_workers);
   // While we still have root: the launcher that starts each SPF helper as its own user
   // (DESIGN §3), so no helper shares the service user's access to keys and spool.
   std::shared_ptr<auth::SpfLauncher> spf_launcher;
@@ -141,6 +148,7 @@ int serve(const std::string& config_path) {
                                  .spf_launcher = spf_launcher,
                                  .queue = &queue_runner,
                                  .dmarc_reports = &dmarc_recorder,
+                                 .tls_reports = tls_recorder,
                                  .inflight = &inflight};
   std::shared_ptr<const ForwardingContext> forwarding;
   auto env = build_environment(config, io.get_executor(), services, &forwarding);
@@ -196,6 +204,30 @@ int serve(const std::string& config_path) {
     spdlog::error("queue: cannot use the spool: {}; mixed outcomes will get 452 4.3.1",
                   scanned.error().message);
   }
+  // The daily reports ([reports]): stores under <spool>/reports/, sent after 00:00 UTC and at
+  // start for days missed while stopped; `hikyaku tls-report --send` sends at once.
+  std::shared_ptr<reports::DailyStore> tls_store;
+  if (tls_recorder) {
+    auto store = reports::DailyStore::open({config->queue.directory + "/reports/tls",
+                                            config->reports.max_bytes_per_day, config->reports.fsync_batch});
+    if (store) {
+      tls_store = std::make_shared<reports::DailyStore>(std::move(*store));
+      tls_recorder->attach(tls_store);
+      report_scheduler.add("tls", tls_store.get(), [&runtime, &queue_runner, &spool_workers, tls_store](
+                                                       const std::string& day) {
+        TlsReportSendContext ctx;
+        ctx.config = runtime.current() ? runtime.current()->config : nullptr;
+        if (auto fwd = runtime.forwarding()) {
+          ctx.resolver = fwd->resolver;
+          ctx.tls = fwd->delivery.client.tls_context;
+          ctx.queue = ReportQueueContext{fwd->signer, fwd->dkim_keys, &queue_runner, &spool_workers};
+        }
+        return send_tls_reports(std::move(ctx), *tls_store, day);
+      });
+    } else {
+      spdlog::error("reports: {}; TLS reports are off", store.error());
+    }
+  }
   if (auto store = open_dmarc_store(*config); store) {
     dmarc_store = std::move(*store);
     // The day's reports are made with the configuration and forwarding context in force.
@@ -216,11 +248,12 @@ int serve(const std::string& config_path) {
   } else {
     spdlog::error("dmarc reports: {}; no DMARC evaluation is recorded", store.error());
   }
-  report_scheduler.start();
   queue::ControlServer control(io.get_executor(), queue_runner);
+  control.on_send_reports([&report_scheduler] { return report_scheduler.send_now(); });
   if (auto why = control.listen(config->queue.control_socket_path()); !why.empty()) {
     spdlog::error("queue: {}; `hikyaku queue` will read the spool directly", why);
   }
+  report_scheduler.start();
   spdlog::info("hikyaku {} started: {} domain(s), STARTTLS {}", kVersion, config->domains.size(),
                config->server.tls ? "on" : "off");
   for (const auto& line : domain_summaries(*config)) spdlog::info("{}", line);
@@ -274,6 +307,9 @@ int serve(const std::string& config_path) {
   std::signal(SIGPIPE, SIG_IGN);
 
   io.run();
+  report_scheduler.stop();
+  if (tls_store) tls_store->flush();
+  if (dmarc_store) dmarc_store->flush();
   queue_runner.stop();
   control.stop();
   runtime.clear();

@@ -55,6 +55,7 @@ std::string render_request(const ControlRequest& request) {
     case ControlVerb::flush: return "FLUSH\n";
     case ControlVerb::remove: return "DELETE " + request.queue_id + "\n";
     case ControlVerb::drain: return "DRAIN\n";
+    case ControlVerb::reports: return "REPORTS\n";
   }
   return "LIST\n";
 }
@@ -73,6 +74,10 @@ core::Expected<ControlRequest, std::string> parse_request(std::string_view line)
     r.verb = ControlVerb::drain;
     return r;
   }
+  if (t.size() == 1 && t[0] == "REPORTS") {
+    r.verb = ControlVerb::reports;
+    return r;
+  }
   if (t[0] == "DELETE") {
     if (t.size() != 2 || !valid_queue_id(t[1])) {
       return core::unexpected(std::string("DELETE needs one queue id of [A-Za-z0-9._-]"));
@@ -81,7 +86,7 @@ core::Expected<ControlRequest, std::string> parse_request(std::string_view line)
     r.queue_id = std::string(t[1]);
     return r;
   }
-  return core::unexpected(std::string("unknown request (expected LIST, FLUSH, DRAIN or DELETE <id>)"));
+  return core::unexpected(std::string("unknown request (expected LIST, FLUSH, DRAIN, REPORTS or DELETE <id>)"));
 }
 
 std::string render_response(const ControlResponse& response) {

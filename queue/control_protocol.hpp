@@ -31,7 +31,7 @@ struct CorruptFile {
   bool operator==(const CorruptFile&) const = default;
 };
 
-enum class ControlVerb { list, flush, remove, drain };
+enum class ControlVerb { list, flush, remove, drain, reports };
 
 struct ControlRequest {
   ControlVerb verb = ControlVerb::list;
@@ -39,7 +39,9 @@ struct ControlRequest {
   bool operator==(const ControlRequest&) const = default;
 };
 
-// Requests: "LIST", "FLUSH", "DELETE <queue-id>", "DRAIN", each ending in LF. DRAIN is one
+// Requests: "LIST", "FLUSH", "DELETE <queue-id>", "DRAIN", "REPORTS", each ending in LF.
+// REPORTS sends every stored day of the daily reports now, today's included (`hikyaku
+// tls-report --send`); its count is the days sent. DRAIN is one
 // round of `hikyaku queue drain`: every entry due now (as FLUSH), answered with the entries
 // still queued (as LIST); the client repeats it until none is left. A queue id is 1-64 of
 // [A-Za-z0-9._-] (never "." or "..", never starting "tmp."): it names a spool file.

@@ -37,6 +37,10 @@ ControlResponse handle_request(QueueRunner& runner, const ControlRequest& reques
         r.error = "no such queue id: " + request.queue_id;
       }
       break;
+    case ControlVerb::reports:  // answered by ControlServer::serve (asynchronous)
+      r.ok = false;
+      r.error = "reports are not enabled ([reports])";
+      break;
   }
   return r;
 }
@@ -102,7 +106,10 @@ asio::awaitable<void> ControlServer::serve(asio::local::stream_protocol::socket 
     response.error = "no request line within limits";
   } else {
     auto request = parse_request(std::string_view(buffer).substr(0, n - 1));
-    if (request) {
+    if (request && request->verb == ControlVerb::reports && send_reports_) {
+      auto send = send_reports_;
+      response.count = co_await send();
+    } else if (request) {
       response = handle_request(runner_, *request);
     } else {
       response.ok = false;

@@ -2,6 +2,8 @@
 // socket, mode 0600, one request line per connection (queue/control_protocol), answered from
 // the QueueRunner on the event-loop thread. Every read is bounded in size and time.
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +25,8 @@ class ControlServer {
   std::string listen(const std::string& path);
   // Stops accepting and removes the socket file.
   void stop();
+  // What REPORTS runs (the daily reports sent now); without it REPORTS is an error reply.
+  void on_send_reports(std::function<asio::awaitable<std::uint64_t>()> send) { send_reports_ = std::move(send); }
 
  private:
   asio::awaitable<void> accept_loop();
@@ -32,6 +36,7 @@ class ControlServer {
   QueueRunner& runner_;
   asio::local::stream_protocol::acceptor acceptor_;
   std::string path_;
+  std::function<asio::awaitable<std::uint64_t>()> send_reports_;
 };
 
 }  // namespace hikyaku::queue

@@ -64,6 +64,8 @@ std::optional<TlsSessionRecord> tls_session_of(SmtpConnection& connection,
   TlsSessionRecord r;
   r.mx_host = connection.host();
   r.endpoint = connection.endpoint_text();
+  r.receiving_ip = connection.endpoint().address().to_string();
+  r.sending_ip = connection.local_ip();
   const TlsCheck& check = connection.tls_check();
   if (connection.tls()) {
     r.success = !check.checked || check.passed;
@@ -123,7 +125,11 @@ SmtpConnection::SmtpConnection(beast::tcp_stream stream, std::string host,
       }()),
       host_(std::move(host)),
       endpoint_(std::move(endpoint)),
-      options_(options) {}
+      options_(options) {
+  boost::system::error_code ec;
+  const auto local = stream_.lowest().socket().local_endpoint(ec);
+  if (!ec) local_ip_ = local.address().to_string();
+}
 
 std::string SmtpConnection::endpoint_text() const {
   return endpoint_string(endpoint_);

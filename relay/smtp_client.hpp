@@ -58,6 +58,8 @@ class SmtpConnection {
   const std::string& host() const { return host_; }
   const asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
   std::string endpoint_text() const;  // "192.0.2.1:25", "[2001:db8::1]:25"
+  // Our address on this connection ("" when the socket could not say): RFC 8460 sending-mta-ip.
+  const std::string& local_ip() const { return local_ip_; }
   bool tls_requested() const { return options_.starttls(); }
   const TlsRequirement& tls_requirement() const { return options_.tls; }
   // The certificate check of this connection's handshake (checked=false before or without one).
@@ -82,6 +84,7 @@ class SmtpConnection {
   ClientProtocol protocol_;
   std::string host_;
   asio::ip::tcp::endpoint endpoint_;
+  std::string local_ip_;
   ClientOptions options_;
   TlsCheck tls_check_;
   std::array<char, 4096> read_buffer_{};  // reads are bounded; the parser bounds the rest

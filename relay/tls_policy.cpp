@@ -3,6 +3,8 @@
 // deferral, never a plaintext delivery.
 #include "relay/tls_policy.hpp"
 
+#include <algorithm>
+
 namespace hikyaku::relay {
 namespace {
 
@@ -35,12 +37,26 @@ bool any_tlsa_records(const DomainTlsFacts& facts) {
 
 // RFC 7672 §2.2: a host whose TLSA lookup failed must not be used, whatever else applies,
 // since it may have DANE records an attacker is hiding.
+// RFC 8460 §4.3.2.1 dnssec-invalid: no valid records came back from the resolver.
 void mark_failed_lookups(DomainTlsPlan& plan, const DomainTlsFacts& facts) {
   for (size_t i = 0; i < facts.hosts.size(); ++i) {
     if (facts.hosts[i].tlsa_state != TlsaState::failed) continue;
     plan.hosts[i].use = false;
     plan.hosts[i].why = "TLSA lookup failed (" + facts.hosts[i].detail + "): not used (RFC 7672 §2.2)";
+    plan.policy_failures.push_back(
+        {PolicyType::tlsa, "dnssec-invalid", facts.hosts[i].host, facts.hosts[i].detail});
   }
+}
+
+// The RFC 8460 §4.3.2.2 result type an MTA-STS problem starts with ("sts-policy-fetch-error:
+// HTTP 404"); a problem without one (the TXT record itself) is a fetch error.
+std::string sts_result_type(const std::string& problem) {
+  const auto colon = problem.find(':');
+  const std::string head = problem.substr(0, colon);
+  if (head == "sts-policy-fetch-error" || head == "sts-policy-invalid" || head == "sts-webpki-invalid") {
+    return head;
+  }
+  return "sts-policy-fetch-error";
 }
 
 // DANE for a domain with TLSA records behind a secure MX RRset (RFC 7672 §2.2): hosts with
@@ -55,6 +71,14 @@ DomainTlsPlan plan_dane(const DomainTlsFacts& facts) {
     auto& h = plan.hosts[i];
     switch (f.tlsa_state) {
       case TlsaState::secure_records:
+        plan.mx_patterns.push_back(f.host);
+        for (const auto& r : f.tlsa) {
+          const std::string text = dns::to_string(r);
+          if (std::find(plan.policy_strings.begin(), plan.policy_strings.end(), text) ==
+              plan.policy_strings.end()) {
+            plan.policy_strings.push_back(text);
+          }
+        }
         for (const auto& r : f.tlsa) {
           if (is_usable_tlsa(r)) h.tlsa.push_back(r);
         }
@@ -68,6 +92,7 @@ DomainTlsPlan plan_dane(const DomainTlsFacts& facts) {
       case TlsaState::failed:
         h.use = false;
         h.why = "TLSA lookup failed (" + f.detail + "): not used (RFC 7672 §2.2)";
+        plan.policy_failures.push_back({PolicyType::tlsa, "dnssec-invalid", f.host, f.detail});
         break;
       default:
         h.use = false;
@@ -84,6 +109,8 @@ DomainTlsPlan plan_mta_sts(const DomainTlsFacts& facts, bool enforce) {
   const bool testing = !enforce;
   DomainTlsPlan plan = uniform(facts, TlsLevel::verify, "");
   plan.policy_type = PolicyType::sts;
+  plan.policy_strings = policy.lines;
+  plan.mx_patterns = policy.mx;
   for (auto& h : plan.hosts) {
     if (!policy_allows_mx(policy, h.host)) {
       if (testing) {
@@ -181,6 +208,7 @@ DomainTlsPlan plan_tls(TlsPolicyOverride override, const DomainTlsFacts& facts) 
         plan.why = facts.mx_secure ? "tls_policy = \"dane\" but no TLSA records are published"
                                    : "tls_policy = \"dane\" but the MX records are not DNSSEC-signed";
         plan.defer = plan.why;
+        plan.policy_failures.push_back({PolicyType::tlsa, "dane-required", "", plan.why});
       }
       break;
     case TlsPolicyOverride::mta_sts:
@@ -194,6 +222,8 @@ DomainTlsPlan plan_tls(TlsPolicyOverride override, const DomainTlsFacts& facts) 
         plan.why = "tls_policy = \"mta-sts\" but no MTA-STS policy is in force" +
                    (facts.mta_sts_problem.empty() ? std::string() : ": " + facts.mta_sts_problem);
         plan.defer = plan.why;
+        plan.policy_failures.push_back({PolicyType::sts, sts_result_type(facts.mta_sts_problem), "",
+                                        facts.mta_sts_problem.empty() ? plan.why : facts.mta_sts_problem});
       }
       break;
     case TlsPolicyOverride::automatic:
@@ -204,7 +234,12 @@ DomainTlsPlan plan_tls(TlsPolicyOverride override, const DomainTlsFacts& facts) 
         mark_failed_lookups(plan, facts);
       } else {
         plan = uniform(facts, TlsLevel::may, "no DANE or MTA-STS policy: opportunistic TLS");
-        if (!facts.mta_sts_problem.empty()) plan.why += " (MTA-STS: " + facts.mta_sts_problem + ")";
+        if (!facts.mta_sts_problem.empty()) {
+          plan.why += " (MTA-STS: " + facts.mta_sts_problem + ")";
+          // RFC 8460 §4.3.2.2: the domain has an MTA-STS record but its policy could not be had.
+          plan.policy_failures.push_back(
+              {PolicyType::sts, sts_result_type(facts.mta_sts_problem), "", facts.mta_sts_problem});
+        }
         mark_failed_lookups(plan, facts);
       }
       break;

@@ -76,8 +76,24 @@ struct HostTlsPlan {
 enum class PolicyType { tlsa, sts, no_policy_found };
 std::string_view to_string(PolicyType type);  // "no-policy-found"
 
+// A failure found before any connection, for a TLS report (RFC 8460 §4.3): counted as one
+// failed session of the policy of `type`.
+struct TlsPolicyFailure {
+  PolicyType type = PolicyType::no_policy_found;
+  std::string result_type;  // "dnssec-invalid", "dane-required", "sts-policy-fetch-error", ...
+  std::string host;         // the MX host it concerns; "" for the domain
+  std::string detail;
+  bool operator==(const TlsPolicyFailure&) const = default;
+};
+
 struct DomainTlsPlan {
   PolicyType policy_type = PolicyType::no_policy_found;
+  // RFC 8460 §4.4 "policy" of the plan: policy-string (the TLSA records in presentation form,
+  // or the MTA-STS policy's lines) and mx-host (the hosts with TLSA records, or the policy's mx
+  // patterns); both empty for no-policy-found.
+  std::vector<std::string> policy_strings;
+  std::vector<std::string> mx_patterns;
+  std::vector<TlsPolicyFailure> policy_failures;
   std::vector<HostTlsPlan> hosts;     // same order as the facts
   // No host may be used: a temporary failure, the message stays queued (never plaintext).
   std::optional<std::string> defer;

@@ -43,6 +43,8 @@ struct TlsCheck {
 struct TlsSessionRecord {
   std::string mx_host;
   std::string endpoint;     // "192.0.2.1:25", "[2001:db8::1]:25"
+  std::string receiving_ip;  // the endpoint's address alone (RFC 8460 receiving-ip)
+  std::string sending_ip;    // our address on the connection (sending-mta-ip); "" unknown
   bool success = false;
   std::string result_type;  // failure: RFC 8460 §4.3 ("starttls-not-supported", ...)
   std::string detail;

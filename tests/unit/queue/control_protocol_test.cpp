@@ -15,6 +15,8 @@ TEST(ControlProtocol, Requests) {
   EXPECT_EQ(parse_request("DRAIN")->verb, ControlVerb::drain);
   EXPECT_EQ(parse_request("DRAIN\r")->verb, ControlVerb::drain);
   EXPECT_EQ(render_request(*parse_request("DRAIN")), "DRAIN\n");
+  EXPECT_EQ(parse_request("REPORTS")->verb, ControlVerb::reports);
+  EXPECT_EQ(render_request(*parse_request("REPORTS")), "REPORTS\n");
   auto d = parse_request("DELETE 0190ABCDEF123.x-y_z");
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->verb, ControlVerb::remove);
@@ -30,7 +32,7 @@ TEST(ControlProtocol, Requests) {
 TEST(ControlProtocol, BadRequestsAreRefusedWithAReason) {
   for (const char* bad : {"", "list", "LIST extra", "DELETE", "DELETE a b", "DELETE ../etc/passwd",
                           "DELETE ..", "DELETE tmp.X", "DELETE a/b", "DELETE  x", "FLUSH ", "QUIT",
-                          "DRAIN ", "drain", "DRAIN 10m", "DRAIN Q1"}) {
+                          "DRAIN ", "drain", "DRAIN 10m", "DRAIN Q1", "REPORTS x", "reports"}) {
     auto r = parse_request(bad);
     EXPECT_FALSE(r.has_value()) << bad;
     if (!r) {

@@ -159,3 +159,57 @@ TEST(TlsPlan, OverrideNames) {
 
 }  // namespace
 }  // namespace hikyaku::relay
+
+namespace hikyaku::relay {
+namespace {
+
+// RFC 8460 §4.4: what a TLS report says the policy was, and the failures found before connecting.
+TEST(TlsPlanReport, DanePolicyIsItsRecordsAndHosts) {
+  DomainTlsFacts f{"example.com", true,
+                   {host("mx1.example.com", TlsaState::secure_records, {ee_sha256(), pkix_ee()}),
+                    host("mx2.example.com", TlsaState::secure_records, {ee_sha256()}),
+                    host("mx3.example.com", TlsaState::failed)},
+                   std::nullopt, ""};
+  const auto plan = plan_tls(TlsPolicyOverride::automatic, f);
+  EXPECT_EQ(plan.policy_type, PolicyType::tlsa);
+  // Every record as published (the unusable one too), once.
+  EXPECT_EQ(plan.policy_strings, (std::vector<std::string>{dns::to_string(ee_sha256()), dns::to_string(pkix_ee())}));
+  EXPECT_EQ(plan.mx_patterns, (std::vector<std::string>{"mx1.example.com", "mx2.example.com"}));
+  ASSERT_EQ(plan.policy_failures.size(), 1u);
+  EXPECT_EQ(plan.policy_failures[0].type, PolicyType::tlsa);
+  EXPECT_EQ(plan.policy_failures[0].result_type, "dnssec-invalid");
+  EXPECT_EQ(plan.policy_failures[0].host, "mx3.example.com");
+}
+
+TEST(TlsPlanReport, MtaStsPolicyIsItsLinesAndMxPatterns) {
+  DomainTlsFacts f{"example.com", false, {host("mx1.example.com", TlsaState::not_asked)},
+                   sts(MtaStsMode::enforce, {"*.example.com"}), ""};
+  f.mta_sts->lines = {"version: STSv1", "mode: enforce", "mx: *.example.com", "max_age: 86400"};
+  const auto plan = plan_tls(TlsPolicyOverride::automatic, f);
+  EXPECT_EQ(plan.policy_strings, f.mta_sts->lines);
+  EXPECT_EQ(plan.mx_patterns, (std::vector<std::string>{"*.example.com"}));
+  EXPECT_TRUE(plan.policy_failures.empty());
+}
+
+TEST(TlsPlanReport, AnMtaStsPolicyThatCouldNotBeHadIsAnStsFailure) {
+  DomainTlsFacts f{"example.com", false, {host("mx1.example.com", TlsaState::not_asked)}, std::nullopt,
+                   "sts-webpki-invalid: mta-sts.example.com: certificate has expired"};
+  auto plan = plan_tls(TlsPolicyOverride::automatic, f);
+  EXPECT_EQ(plan.policy_type, PolicyType::no_policy_found);
+  ASSERT_EQ(plan.policy_failures.size(), 1u);
+  EXPECT_EQ(plan.policy_failures[0].type, PolicyType::sts);
+  EXPECT_EQ(plan.policy_failures[0].result_type, "sts-webpki-invalid");
+  f.mta_sts_problem = "no _mta-sts record (SERVFAIL)";
+  plan = plan_tls(TlsPolicyOverride::automatic, f);
+  ASSERT_EQ(plan.policy_failures.size(), 1u);
+  EXPECT_EQ(plan.policy_failures[0].result_type, "sts-policy-fetch-error");
+  f.mta_sts_problem.clear();
+  EXPECT_TRUE(plan_tls(TlsPolicyOverride::automatic, f).policy_failures.empty());
+  // tls_policy "dane" where there is no DANE: dane-required.
+  const auto dane = plan_tls(TlsPolicyOverride::dane, f);
+  ASSERT_EQ(dane.policy_failures.size(), 1u);
+  EXPECT_EQ(dane.policy_failures[0].result_type, "dane-required");
+}
+
+}  // namespace
+}  // namespace hikyaku::relay
