@@ -239,6 +239,7 @@ std::vector<Setting> settings_of(const config::Config& c) {
   add("reports", "organization_name", toml_string(rp.organization_name));
   add("reports", "contact_info", toml_string(rp.contact_info));
   add("reports", "tls_reports", boolean(rp.tls_reports));
+  add("reports", "dmarc_reports", boolean(rp.dmarc_reports));
   add("log", "level", toml_string(c.log.level));
   add("log", "format", toml_string(c.log.format));
   add("log", "target", toml_string(c.log.target));

@@ -322,9 +322,15 @@ asio::awaitable<core::SmtpReply> ForwardingSink::on_message(const core::Envelope
   const auth::AuthResults auth_results = co_await authenticate(env, msg);
   const auto vouch = auth::trusted_dmarc_pass(msg, auth_results.arc, config_->auth.trusted_arc_sealers,
                                               auth_results.dmarc.from_domain);
-  const auth::Enforcement decision =
-      auth::decide(auth_results, enforcement_policy(config_->auth, *router_, env), vouch);
+  const auth::EnforcementPolicy enforcement = enforcement_policy(config_->auth, *router_, env);
+  const auth::Enforcement decision = auth::decide(auth_results, enforcement, vouch);
   log_auth(env, auth_results, decision);
+  // RFC 9990: every message evaluated, accepted or refused, counts in the day's report.
+  if (forwarding_->dmarc_reports && config_->reports.dmarc_reports) {
+    const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count();
+    forwarding_->dmarc_reports->record(env, auth_results, decision, enforcement, vouch, now_s);
+  }
   count_auth(auth_results);
   metrics::process().policy_actions.with({decision.action == auth::Enforcement::Action::accept   ? "accept"
                                           : decision.action == auth::Enforcement::Action::refuse ? "refuse"

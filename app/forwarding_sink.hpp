@@ -10,6 +10,7 @@
 #include "auth/results.hpp"
 #include "auth/spf_helper_pool.hpp"
 #include "app/data_reply.hpp"
+#include "app/dmarc_report_recorder.hpp"
 #include "app/srs_reversal_throttle.hpp"
 #include "app/tls_report_recorder.hpp"
 #include "dkim/key_store.hpp"
@@ -43,6 +44,9 @@ struct ForwardingContext {
   // The durable queue (process-wide, on the event-loop thread); null: a mixed outcome cannot
   // be kept and is answered as if the spool were full.
   queue::QueueRunner* queue = nullptr;
+  // Each DMARC evaluation recorded for the aggregate reports (RFC 9990; process-wide); null:
+  // none recorded. [reports] dmarc_reports of the configuration in force switches it.
+  DmarcReportRecorder* dmarc_reports = nullptr;
   // RFC 8460: every delivery's TLS sessions counted for the daily reports; null: off.
   std::shared_ptr<TlsReportRecorder> tls_reports;
 };

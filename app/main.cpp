@@ -16,6 +16,7 @@
 #include "app/queue_command.hpp"
 #include "app/route_command.hpp"
 #include "app/tls_policy_command.hpp"
+#include "app/dmarc_report_command.hpp"
 #include "app/tls_report_command.hpp"
 #include "app/serve.hpp"
 #include "app/srs_command.hpp"
@@ -197,6 +198,10 @@ int main(int argc, char** argv) {
   route->add_option("--from", route_options.sender, "the sender whose SRS form to show (default <>)");
   route->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
 
+  hikyaku::app::DmarcReportCommandOptions dmarc_report_options;
+  auto* dmarc_report = cli.add_subcommand("dmarc-report", "the DMARC aggregate reports (RFC 9990) a stored day would send, with their destinations, without sending");
+  dmarc_report->add_option("--day", dmarc_report_options.day, "the UTC day, YYYY-MM-DD (default: today)");
+  dmarc_report->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   hikyaku::app::TlsPolicyCommandOptions tls_policy_options;
   auto* tls_policy = cli.add_subcommand("tls-policy", "the outbound TLS (DANE, MTA-STS, opportunistic) the relay would enforce for a domain, and why");
   tls_policy->add_option("DOMAIN", tls_policy_options.domain, "the destination domain")->required();
@@ -286,6 +291,10 @@ int main(int argc, char** argv) {
   if (*route) {
     route_options.config_path = config_path;
     return hikyaku::app::route_command(route_options);
+  }
+  if (*dmarc_report) {
+    dmarc_report_options.config_path = config_path;
+    return hikyaku::app::dmarc_report_command(dmarc_report_options);
   }
   if (*tls_policy) {
     tls_policy_options.config_path = config_path;

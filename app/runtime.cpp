@@ -118,6 +118,7 @@ core::Expected<std::shared_ptr<const smtpd::SessionEnvironment>, std::string> bu
     forwarding->spf = std::make_shared<auth::SpfHelperPool>(executor, forwarding->resolver, spf);
   }
   forwarding->queue = services.queue;
+  forwarding->dmarc_reports = services.dmarc_reports;
   if (config->reports.tls_reports) forwarding->tls_reports = services.tls_reports;
   if (forwarding_out) *forwarding_out = forwarding;
   env->make_sink = [config, router, forwarding = std::shared_ptr<const ForwardingContext>(forwarding)]()

@@ -17,6 +17,7 @@
 
 namespace hikyaku::app {
 
+class DmarcReportRecorder;
 class TlsReportRecorder;
 
 // What outlives every configuration: the upstream connection pool, the DKIM library and the
@@ -32,6 +33,7 @@ struct ProcessServices {
   // Started while the process had root: SPF helpers then run as [auth] spf_helper_user.
   std::shared_ptr<auth::SpfLauncher> spf_launcher;
   queue::QueueRunner* queue = nullptr;  // the durable queue (serve only)
+  DmarcReportRecorder* dmarc_reports = nullptr;  // DMARC aggregate report records (serve only)
   // RFC 8460 session counting ([reports] tls_reports at start; serve only); null: off.
   std::shared_ptr<TlsReportRecorder> tls_reports;
   // The budget of message bytes in memory, across reloads; its limit follows the config in force.

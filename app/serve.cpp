@@ -13,6 +13,8 @@
 
 #include "app/config_command.hpp"
 #include "app/config_watcher.hpp"
+#include "app/dmarc_report_recorder.hpp"
+#include "app/dmarc_reports_wiring.hpp"
 #include "app/logging.hpp"
 #include "app/metrics_server.hpp"
 #include "app/metrics_wiring.hpp"
@@ -102,6 +104,15 @@ int serve(const std::string& config_path) {
   asio::thread_pool spool_writer(1);
   queue::QueueRunner queue_runner(io.get_executor(), queue_options(*config), queue_delivery,
                                   &spool_writer);
+  // RFC 9990 DMARC aggregate reports: each evaluation recorded into the day's store (opened
+  // below, once privileges are dropped and before any session runs; [reports] dmarc_reports of
+  // the configuration in force decides per message), the days sent by the report scheduler.
+  std::unique_ptr<reports::DailyStore> dmarc_store;
+  DmarcReportRecorder dmarc_recorder([&dmarc_store](std::int64_t now, std::string_view line) {
+    return dmarc_store && dmarc_store->append(now, line);
+  });
+  ReportScheduler report_scheduler(io.get_executor(),
+                                   std::chrono::duration_cast<std::chrono::seconds>(config->reports.send_delay));
   // RFC 8460 ([reports] tls_reports, read at start like [queue]): sessions are counted into a
   // store under the spool, attached once privileges are dropped (the files are the service
   // user's).
@@ -136,6 +147,7 @@ int serve(const std::string& config_path) {
                                  .spf_helpers = true,
                                  .spf_launcher = spf_launcher,
                                  .queue = &queue_runner,
+                                 .dmarc_reports = &dmarc_recorder,
                                  .tls_reports = tls_recorder,
                                  .inflight = &inflight};
   std::shared_ptr<const ForwardingContext> forwarding;
@@ -194,8 +206,6 @@ int serve(const std::string& config_path) {
   }
   // The daily reports ([reports]): stores under <spool>/reports/, sent after 00:00 UTC and at
   // start for days missed while stopped; `hikyaku tls-report --send` sends at once.
-  ReportScheduler report_scheduler(io.get_executor(),
-                                   std::chrono::duration_cast<std::chrono::seconds>(config->reports.send_delay));
   std::shared_ptr<reports::DailyStore> tls_store;
   if (tls_recorder) {
     auto store = reports::DailyStore::open({config->queue.directory + "/reports/tls",
@@ -217,6 +227,26 @@ int serve(const std::string& config_path) {
     } else {
       spdlog::error("reports: {}; TLS reports are off", store.error());
     }
+  }
+  if (auto store = open_dmarc_store(*config); store) {
+    dmarc_store = std::move(*store);
+    // The day's reports are made with the configuration and forwarding context in force.
+    report_scheduler.add("dmarc", dmarc_store.get(),
+                         [&runtime, &signer, &queue_runner, &spool_workers, store = dmarc_store.get()](
+                             const std::string& day) {
+                           const auto forwarding = runtime.forwarding();
+                           const auto env = runtime.current();
+                           const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                                        std::chrono::system_clock::now().time_since_epoch())
+                                                        .count();
+                           return send_dmarc_day(*store, forwarding ? forwarding->resolver : nullptr,
+                                                 env ? env->config : nullptr,
+                                                 ReportQueueContext{&signer, forwarding ? forwarding->dkim_keys : nullptr,
+                                                                    &queue_runner, &spool_workers},
+                                                 day, now);
+                         });
+  } else {
+    spdlog::error("dmarc reports: {}; no DMARC evaluation is recorded", store.error());
   }
   queue::ControlServer control(io.get_executor(), queue_runner);
   control.on_send_reports([&report_scheduler] { return report_scheduler.send_now(); });
@@ -257,9 +287,10 @@ int serve(const std::string& config_path) {
     service.stopping();
     const auto grace = runtime.current()->config->server.shutdown_grace;
     spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control, &report_scheduler] {
+    server.shutdown(grace, [&io, &pool, &runtime, &queue_runner, &control, &report_scheduler, &dmarc_store] {
       spdlog::info("all sessions ended; exiting");
       report_scheduler.stop();
+      if (dmarc_store) dmarc_store->flush();
       queue_runner.stop();
       control.stop();
       const bool idle_upstreams = pool.size() > 0;
@@ -278,6 +309,7 @@ int serve(const std::string& config_path) {
   io.run();
   report_scheduler.stop();
   if (tls_store) tls_store->flush();
+  if (dmarc_store) dmarc_store->flush();
   queue_runner.stop();
   control.stop();
   runtime.clear();

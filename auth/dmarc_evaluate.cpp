@@ -5,6 +5,7 @@
 #include "auth/dmarc_evaluate.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 namespace hikyaku::auth {
@@ -64,6 +65,7 @@ DmarcOutcome decide_dmarc(std::string_view from_domain, const DmarcRecordLookup&
   out.policy_tag = lookup.policy_tag;
   out.testing = rec.testing;
   out.notes = rec.notes;
+  out.record = std::make_shared<const DmarcRecord>(rec);
   add_author_org(orgs, from_domain, lookup);
   if (const auto it = orgs.find(normalise_domain(from_domain)); it != orgs.end() && it->second) {
     out.org_domain = *it->second;

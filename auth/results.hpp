@@ -2,6 +2,7 @@
 // SPF (RFC 7208 §2.6), DKIM (RFC 6376 §6.1, RFC 8601 §2.7.1), ARC (RFC 8617 §4.4) and DMARC
 // (RFC 9989 §4.10.1, §9.2). Temporary and permanent errors are kept apart.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ struct DkimSignatureOutcome {
 // One entry per DKIM-Signature field, in header order; empty means dkim=none.
 using DkimVerdict = std::vector<DkimSignatureOutcome>;
 
+struct DmarcRecord;  // auth/dmarc_record.hpp
+
 // RFC 9989 §9.2 result words.
 enum class DmarcResult { none, pass, fail, temperror, permerror };
 // p= / sp= / np= (RFC 9989 §4.7).
@@ -64,6 +67,9 @@ struct DmarcOutcome {
   bool dkim_aligned = false;  // a DKIM pass with an aligned d=
   std::string reason;         // for logs ("no aligned identifier", "...: SERVFAIL")
   std::vector<std::string> notes;  // what the record parser ignored ("pct=50 ignored: ...")
+  // The DMARC Policy Record that applied (null when none did): its rua= and published tags
+  // for aggregate reports (RFC 9990 policy_published).
+  std::shared_ptr<const DmarcRecord> record;
 };
 
 struct AuthResults {

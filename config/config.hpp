@@ -286,6 +286,10 @@ struct ReportsConfig {
   // RFC 8460: count TLS sessions per destination policy and report them to each destination's
   // _smtp._tls rua (a TXT lookup per destination domain, cached an hour).
   bool tls_reports = false;
+  // RFC 9990 DMARC aggregate reports as a receiver: every message whose DMARC Policy Record has
+  // a rua= is recorded (accepted or refused) and reported daily to the rua mailto: addresses
+  // its domain authorizes (external ones only with the _report._dmarc consent).
+  bool dmarc_reports = true;
   // The address sender resolved to (filled by the loader).
   std::string sender_address;
 };

@@ -512,6 +512,8 @@ void read_reports(TableReader& r, ReportsConfig& out) {
   r.read_string("organization_name", out.organization_name);
   r.read_string("contact_info", out.contact_info);
   r.read_bool("tls_reports", out.tls_reports);
+  // DMARC aggregate reports (RFC 9990).
+  r.read_bool("dmarc_reports", out.dmarc_reports);
 }
 
 // One of `allowed` for `key`; anything else is an error at its line naming the choices.

@@ -25,6 +25,7 @@ PACKAGES=(
   # certificates made in the test (valid, expired, for other names)
   ldnsutils python3-cryptography
   python3-jsonschema  # TLS reports validated against the RFC 8460 JSON schema
+  libxml2-utils    # xmllint validates the DMARC aggregate reports sent against RFC 9990's schema
 )
 
 missing=()

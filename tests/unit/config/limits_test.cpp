@@ -88,6 +88,15 @@ TEST(ConfigLimits, ReportsDefaultsAndTheSenderAtTheForwardingDomain) {
   EXPECT_TRUE(given->reports.tls_reports);
 }
 
+TEST(ConfigLimits, DmarcReportsOnByDefaultAndSwitchable) {
+  const auto defaults = load_string("", "t.toml");
+  ASSERT_TRUE(defaults);
+  EXPECT_TRUE(defaults->reports.dmarc_reports);
+  const auto off = load_string("[reports]\ndmarc_reports = false\n", "t.toml");
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->reports.dmarc_reports);
+}
+
 TEST(ConfigLimits, ValuesAreStoredExactly) {
   auto loaded =
       load_string("[server]\nmax_command_line = 512\nmax_text_line = 1000\nmax_recipients = 1\n", "t.toml");
