@@ -285,7 +285,7 @@ struct ReportsConfig {
   std::string contact_info;
   // RFC 8460: count TLS sessions per destination policy and report them to each destination's
   // _smtp._tls rua (a TXT lookup per destination domain, cached an hour).
-  bool tls_reports = false;
+  bool tls_reports = true;
   // RFC 9990 DMARC aggregate reports as a receiver: every message whose DMARC Policy Record has
   // a rua= is recorded (accepted or refused) and reported daily to the rua mailto: addresses
   // its domain authorizes (external ones only with the _report._dmarc consent).

@@ -77,15 +77,15 @@ TEST(ConfigLimits, ReportsDefaultsAndTheSenderAtTheForwardingDomain) {
   ASSERT_TRUE(defaults);
   EXPECT_EQ(defaults->reports.max_bytes_per_day, 64ull * 1024 * 1024);
   EXPECT_EQ(defaults->reports.fsync_batch, 64u);
-  EXPECT_FALSE(defaults->reports.tls_reports);
+  EXPECT_TRUE(defaults->reports.tls_reports);
   EXPECT_EQ(defaults->reports.sender_address, "reports@fwd.example.net");
   const auto given = load_string("[reports]\nsender = \"tlsrpt@ops.example\"\nmax_bytes_per_day = 1024\n"
-                          "fsync_batch = 1\ntls_reports = true\n", "t.toml");
+                          "fsync_batch = 1\ntls_reports = false\n", "t.toml");
   ASSERT_TRUE(given);
   EXPECT_EQ(given->reports.sender_address, "tlsrpt@ops.example");
   EXPECT_EQ(given->reports.max_bytes_per_day, 1024u);
   EXPECT_EQ(given->reports.fsync_batch, 1u);
-  EXPECT_TRUE(given->reports.tls_reports);
+  EXPECT_FALSE(given->reports.tls_reports);
 }
 
 TEST(ConfigLimits, DmarcReportsOnByDefaultAndSwitchable) {
