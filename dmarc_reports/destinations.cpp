@@ -10,35 +10,9 @@
 #include "auth/dmarc_tree_walk.hpp"
 #include "auth/org_domain.hpp"
 #include "core/address.hpp"
+#include "core/percent.hpp"
 
 namespace hikyaku::dmarc_reports {
-
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
-}  // namespace
 
 std::optional<MailtoDestination> parse_mailto(std::string_view uri) {
   constexpr std::string_view kScheme = "mailto:";
@@ -51,7 +25,7 @@ std::optional<MailtoDestination> parse_mailto(std::string_view uri) {
   // unencoded, so a '!' ends the address.
   if (const size_t bang = rest.find('!'); bang != std::string_view::npos) rest = rest.substr(0, bang);
   if (const size_t q = rest.find('?'); q != std::string_view::npos) rest = rest.substr(0, q);
-  const auto decoded = percent_decode(rest);
+  const auto decoded = core::percent_decode(rest);
   if (!decoded || decoded->empty() || decoded->find(',') != std::string::npos) return std::nullopt;
   for (const char c : *decoded) {
     const auto u = static_cast<unsigned char>(c);

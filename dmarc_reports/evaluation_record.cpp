@@ -8,6 +8,8 @@
 #include <map>
 #include <optional>
 
+#include "core/percent.hpp"
+
 namespace hikyaku::dmarc_reports {
 
 const char* to_string(Disposition d) {
@@ -54,13 +56,6 @@ std::string enc(std::string_view v) {
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 // Undoes enc(); nullopt on a bad escape or an octet that should have been escaped.
 std::optional<std::string> dec(std::string_view v) {
   std::string out;
@@ -69,8 +64,8 @@ std::optional<std::string> dec(std::string_view v) {
     const auto c = static_cast<unsigned char>(v[i]);
     if (c == '%') {
       if (i + 2 >= v.size()) return std::nullopt;
-      const int hi = hex_value(v[i + 1]);
-      const int lo = hex_value(v[i + 2]);
+      const int hi = core::hex_digit_value(v[i + 1]);
+      const int lo = core::hex_digit_value(v[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out += static_cast<char>(hi * 16 + lo);
       i += 2;

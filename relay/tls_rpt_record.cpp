@@ -3,35 +3,11 @@
 
 #include "core/address.hpp"
 #include "core/ascii.hpp"
+#include "core/percent.hpp"
 #include "relay/txt_fields.hpp"
 
 namespace hikyaku::relay {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// RFC 3986 §2.1 percent-decoding (the record must encode ',' and ';' in a URI, RFC 8460 §3).
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    const int hi = hex_value(s[i + 1]);
-    const int lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
 
 std::string_view trim_wsp(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -62,7 +38,7 @@ core::Expected<TlsRptRecord, std::string> parse_tls_rpt_record(std::string_view 
       const std::string_view uri = trim_wsp(rest.substr(0, comma));
       if (uri.empty()) return core::unexpected(std::string("empty URI in rua"));
       if (core::ascii_istarts_with(uri, "mailto:")) {
-        auto address = percent_decode(uri.substr(7));
+        auto address = core::percent_decode(uri.substr(7));
         if (!address || !core::parse_mailbox(*address, false)) {
           return core::unexpected("rua: not a mail address: " + std::string(uri));
         }

@@ -151,7 +151,10 @@ class PolicyServer:
         self.httpd.server_close()
 
 
-class OutboundTls(RelayTestCase):
+class TlsDestinationsTestCase(RelayTestCase):
+    """A relay test with the test's own CA (self.pki), sinks on one port (self.sink) and
+    servers and an NSD stopped at the end."""
+
     def setUp(self):
         super().setUp()
         self.pki = Pki(self.workdir)
@@ -173,6 +176,9 @@ class OutboundTls(RelayTestCase):
         s = AcceptingSink(host, self.port, tls_context=tls).start()
         self.sinks.append(s)
         return s
+
+
+class OutboundTls(TlsDestinationsTestCase):
 
     def dane_relay(self, tlsa, anchor_mismatch=False, relay_extra="", implicit_mx=False):
         """dane.test signed, MX mx.dane.test -> 127.0.0.31, TLSA `tlsa` (or none); with

@@ -24,11 +24,10 @@ import unittest
 import dkim
 import jsonschema
 
-from harness import HIKYAKU, RelayTestCase, free_port
+from harness import HIKYAKU
 from nsd_harness import NsdServer
-from sinks import AcceptingSink
 from test_forwarding import ORIGIN_ZONE, send
-from test_outbound_tls import PolicyServer, Pki, server_context, signed_zone
+from test_outbound_tls import PolicyServer, TlsDestinationsTestCase, server_context, signed_zone
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "tlsrpt-report.schema.json")
 
@@ -91,28 +90,7 @@ def rpt_record(endpoint_port):
             f'https://rpt.reports.test:{endpoint_port}/v1/tlsrpt"\n')
 
 
-class TlsReports(RelayTestCase):
-    def setUp(self):
-        super().setUp()
-        self.pki = Pki(self.workdir)
-        self.port = free_port()
-        self.sinks = []
-        self.servers = []
-        self.nsd = None
-
-    def tearDown(self):
-        for s in self.sinks:
-            s.stop()
-        for s in self.servers:
-            s.stop()
-        super().tearDown()
-        if self.nsd:
-            self.nsd.stop()
-
-    def sink(self, host, tls=None):
-        s = AcceptingSink(host, self.port, tls_context=tls).start()
-        self.sinks.append(s)
-        return s
+class TlsReports(TlsDestinationsTestCase):
 
     def dkim_key(self):
         pem = os.path.join(self.workdir, "rpt.pem")
