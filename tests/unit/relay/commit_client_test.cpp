@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 
 #include "fake_smtp_server.hpp"
 #include "loopback.hpp"
@@ -168,21 +169,30 @@ TEST(CommitClient, AFailedConnectionDropsItsPartyAndTheOtherCommits) {
 
 TEST(CommitClient, TheCallersDeadlineAbortsEveryoneEvenTheLateParty) {
   // A waits at the gate; B is slow. The caller's deadline aborts the gate before B gets to
-  // its hold: A closes at once, and B, arriving later, is told abort at once too.
+  // its hold: A closes at once, and B, arriving later, is told abort at once too. The deadline
+  // fires once A is at the gate (looked at every 5 ms, so a busy machine that is slow to get A
+  // there cannot let B arrive first); B's RCPT reply takes 2 s.
   asio::io_context io;
   FakeSmtpServer a(io, "127.0.0.1", {});
   ServerBehavior slow;
-  slow.rcpt_delay = 700ms;
+  slow.rcpt_delay = 2s;
   FakeSmtpServer b(io, "127.0.0.1", slow);
   auto gate = std::make_shared<CommitGate>(io.get_executor(), 2);
   auto patient = fast_options();
-  patient.timeouts.rcpt = 3s;
-  asio::steady_timer deadline(io, 300ms);
+  patient.timeouts.rcpt = 10s;
+  asio::steady_timer deadline(io);
   bool aborted_while_waiting = false;
-  deadline.async_wait([&](boost::system::error_code) {
+  std::function<void(boost::system::error_code)> on_tick = [&](boost::system::error_code) {
+    if (gate->arrived() == 0) {
+      deadline.expires_after(5ms);
+      deadline.async_wait(on_tick);
+      return;
+    }
     aborted_while_waiting = gate->arrived() == 1;
     gate->abort();
-  });
+  };
+  deadline.expires_after(5ms);
+  deadline.async_wait(on_tick);
   std::vector<asio::awaitable<ConnectionOutcome>> tasks;
   tasks.push_back(deliver_then_withdraw(io.get_executor(), "a.test", a.endpoint(),
                                         held_transaction(gate, "bob", "a.example"),
