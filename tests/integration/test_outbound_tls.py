@@ -111,7 +111,23 @@ def signed_zone(directory, origin, body):
     return zone_text, ds
 
 
-class PolicyServer:
+class LoopbackHttps:
+    """An HTTPS server on a loopback address with a certificate of the test's Pki, answering with
+    a BaseHTTPRequestHandler class in a thread of its own; self.port is its port."""
+
+    def serve(self, address, cert, key, handler):
+        self.httpd = http.server.HTTPServer((address, 0), handler)
+        self.httpd.socket = server_context(cert, key).wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class PolicyServer(LoopbackHttps):
     """HTTPS on a loopback address serving `policy` at /.well-known/mta-sts.txt."""
 
     def __init__(self, address, cert, key, policy, content_type="text/plain", delay=None):
@@ -139,16 +155,11 @@ class PolicyServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.HTTPServer((address, 0), Handler)
-        self.httpd.socket = server_context(cert, key).wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.serve(address, cert, key, Handler)
 
     def stop(self):
         self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().stop()
 
 
 class TlsDestinationsTestCase(RelayTestCase):

@@ -17,7 +17,6 @@ import http.server
 import json
 import os
 import subprocess
-import threading
 import time
 import unittest
 
@@ -27,7 +26,7 @@ import jsonschema
 from harness import HIKYAKU
 from nsd_harness import NsdServer
 from test_forwarding import ORIGIN_ZONE, send
-from test_outbound_tls import PolicyServer, TlsDestinationsTestCase, server_context, signed_zone
+from test_outbound_tls import LoopbackHttps, PolicyServer, TlsDestinationsTestCase, server_context, signed_zone
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "tlsrpt-report.schema.json")
 
@@ -51,7 +50,7 @@ forward = ["user@plain.test"]
 STS_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx.sts.test\r\nmax_age: 86400\r\n"
 
 
-class ReportEndpoint:
+class ReportEndpoint(LoopbackHttps):
     """HTTPS on a loopback address taking POSTed reports."""
 
     def __init__(self, address, cert, key, failures=0):
@@ -74,15 +73,7 @@ class ReportEndpoint:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.HTTPServer((address, 0), Handler)
-        self.httpd.socket = server_context(cert, key).wrap_socket(self.httpd.socket, server_side=True)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(address, cert, key, Handler)
 
 
 def rpt_record(endpoint_port):

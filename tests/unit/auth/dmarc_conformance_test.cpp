@@ -268,6 +268,7 @@ TEST(DmarcConformance, OpendmarcAlignment) {
     if (aligned == (row["expect"] == "0")) ++t.pass;
   }
   EXPECT_EQ(t.total, 10);
+  EXPECT_EQ(t.deviations, static_cast<int>(deviations.size()));  // every listed deviation is a case
 }
 
 TEST(DmarcConformance, OpendmarcFromDomain) {

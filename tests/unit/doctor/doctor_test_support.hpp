@@ -114,4 +114,29 @@ inline std::string dump(const Diagnosis& d) {
   return all;
 }
 
+// ---- Shared scenarios
+
+// The reverse zones of the clean domain's hosts (documentation ranges).
+inline const std::string kReverse =
+    zone("2.0.192.in-addr.arpa", "10 IN PTR mx1.clean.test.\n11 IN PTR mx2.clean.test.\n") +
+    zone("8.b.d.0.1.0.0.2.ip6.arpa",
+         "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN PTR mx1.clean.test.\n"
+         "1.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN PTR mx2.clean.test.\n");
+
+inline const std::string kCleanBody =
+    "@ IN MX 10 mx1\n@ IN MX 20 mx2\n"
+    "mx1 IN A 192.0.2.10\nmx1 IN AAAA 2001:db8::10\nmx2 IN A 192.0.2.11\nmx2 IN AAAA 2001:db8::11\n"
+    "@ IN TXT \"v=spf1 mx ip4:192.0.2.0/24 ip6:2001:db8::/32 -all\"\n"
+    "_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@clean.test\"\n";
+
+inline Scenario clean() { return Scenario{zone("clean.test", kCleanBody) + kReverse, {}, {}}; }
+
+// A domain "d.test" with the given body plus a working SPF/DMARC unless replaced.
+inline Scenario domain(const std::string& body, const std::string& extra_zones = {}) {
+  return Scenario{zone("d.test", body) + kReverse + extra_zones, {}, {}};
+}
+inline const std::string kOkMail = "@ IN MX 10 mx1.clean.test.\n@ IN MX 20 mx2.clean.test.\n";
+inline const std::string kOkAuth = "@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n";
+inline Scenario d(const std::string& body) { return domain(body, zone("clean.test", kCleanBody)); }
+
 }  // namespace hikyaku::doctor::test
