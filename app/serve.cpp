@@ -2,10 +2,12 @@
 // core, reloads on SIGHUP (a bad file keeps the old config), drains on SIGTERM/SIGINT.
 #include "app/serve.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <optional>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -107,9 +109,24 @@ int serve(const std::string& config_path) {
   // RFC 9990 DMARC aggregate reports: each evaluation recorded into the day's store (opened
   // below, once privileges are dropped and before any session runs; [reports] dmarc_reports of
   // the configuration in force decides per message), the days sent by the report scheduler.
-  std::unique_ptr<reports::DailyStore> dmarc_store;
-  DmarcReportRecorder dmarc_recorder([&dmarc_store](std::int64_t now, std::string_view line) {
-    return dmarc_store && dmarc_store->append(now, line);
+  std::shared_ptr<reports::DailyStore> dmarc_store;
+  auto dmarc_appends = std::make_shared<std::atomic<int>>(0);  // posted, not yet done
+  // The append runs on the spool workers, not on the event loop: every fsync_batch-th record
+  // fsyncs. The posted work holds the store, so it outlives serve()'s locals if it must.
+  DmarcReportRecorder dmarc_recorder([&dmarc_store, &spool_workers, dmarc_appends](std::int64_t now,
+                                                                                   std::string_view line) {
+    if (!dmarc_store) return false;
+    dmarc_appends->fetch_add(1);
+    asio::post(spool_workers, [store = dmarc_store, now, owned = std::string(line), dmarc_appends] {
+      const bool stored = store->append(now, owned);
+      dmarc_appends->fetch_sub(1);
+      if (stored) return;
+      if (const std::uint64_t n = store->dropped(); n % 1000 == 1) {
+        spdlog::warn("dmarc reports: a record dropped: the day's store is full ([reports] max_bytes_per_day; "
+                     "{} dropped since start)", n);
+      }
+    });
+    return true;
   });
   ReportScheduler report_scheduler(io.get_executor(),
                                    std::chrono::duration_cast<std::chrono::seconds>(config->reports.send_delay));
@@ -308,6 +325,9 @@ int serve(const std::string& config_path) {
 
   io.run();
   report_scheduler.stop();
+  // The DMARC records still being appended on the spool workers go in before the last fsync
+  // (each append is a write(2); 5 s is far more than they take).
+  for (int i = 0; i < 500 && dmarc_appends->load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (tls_store) tls_store->flush();
   if (dmarc_store) dmarc_store->flush();
   queue_runner.stop();
